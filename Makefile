@@ -1,0 +1,52 @@
+# Two commands on a fresh machine with only Python >= 3.11:
+#   make serve   set up .venv, migrate, serve on http://$(HOST):$(PORT)
+#   make test    set up .venv with the test tools, run linters and the whole suite
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: serve test install dev lint typecheck layers format bench clean
+
+# uv installs the locked dependencies; it lives in its own small venv so that
+# syncing .venv never uninstalls the tool doing the syncing.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --inexact --quiet
+
+dev: $(UV)
+	$(UV) sync --frozen --all-extras --quiet
+
+serve: install
+	$(VENV)/bin/promptpro serve --host $(HOST) --port $(PORT)
+
+lint: dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: dev
+	$(VENV)/bin/mypy
+
+layers: dev
+	$(VENV)/bin/lint-imports
+
+test: lint typecheck layers
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+format: dev
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""One async engine per database URL, tuned for the database behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _sqlite_tuner(*, foreign_keys: bool) -> Any:
+    def tune(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers run beside the single writer; foreign keys are off by default
+        # in SQLite; without a busy timeout a second writer fails at once instead of waiting.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return tune
+
+
+def create_engine(url: str, *, echo: bool = False, for_migrations: bool = False) -> AsyncEngine:
+    """An engine for `url` (already normalised to an async driver).
+
+    Migrations on SQLite run with foreign keys off: batch migrations rebuild tables,
+    and with them on, dropping the old table would cascade into its children.
+    """
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        tune = _sqlite_tuner(foreign_keys=not for_migrations)
+        sa.event.listen(engine.sync_engine, "connect", tune)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800
+    )
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise unless the database answers a trivial query."""
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))
+
+
+def display_url(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    return make_url(url).render_as_string(hide_password=True)

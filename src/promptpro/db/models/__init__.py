@@ -1,0 +1,27 @@
+"""The tables: the seed's six and the additions of DESIGN.md section 2."""
+
+from promptpro.db.models.accounts import (
+    AccessToken,
+    OidcIdentity,
+    PasswordCredential,
+    Session,
+    User,
+)
+from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
+from promptpro.db.models.library import Category, Prompt, PromptVersion
+from promptpro.db.models.responses import Response, ResponseStatus
+
+__all__ = [
+    "PROVIDER_KEY_COLUMNS",
+    "AccessToken",
+    "ApiKeys",
+    "Category",
+    "OidcIdentity",
+    "PasswordCredential",
+    "Prompt",
+    "PromptVersion",
+    "Response",
+    "ResponseStatus",
+    "Session",
+    "User",
+]

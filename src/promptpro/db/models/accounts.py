@@ -1,0 +1,93 @@
+"""Who people are and how they prove it: users, sessions, passwords, OIDC, tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from promptpro.db.base import Base, CreatedAt, Timestamps
+from promptpro.db.types import JSON, String, Text, UTCDateTime
+
+
+def new_user_id() -> str:
+    """User ids are strings (the seed's OIDC `sub`); local accounts get a UUID."""
+    return uuid.uuid4().hex
+
+
+class User(Timestamps, Base):
+    """A person. Usernames and emails are unique regardless of case."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True, default=new_user_id)
+    username: Mapped[str] = mapped_column(String)
+    email: Mapped[str | None] = mapped_column(String)
+    first_name: Mapped[str | None] = mapped_column(String)
+    last_name: Mapped[str | None] = mapped_column(String)
+    bio: Mapped[str | None] = mapped_column(Text)
+    profile_image_url: Mapped[str | None] = mapped_column(String)
+
+    __table_args__ = (
+        sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),
+        sa.Index("uq_users_email_lower", sa.func.lower(email), unique=True),
+    )
+
+
+class Session(Base):
+    """A server-side session (the seed's `sessions`); `user_id` lets a user's deletion end them."""
+
+    __tablename__ = "sessions"
+
+    sid: Mapped[str] = mapped_column(String, primary_key=True)
+    sess: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expire: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[str | None] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+
+    __table_args__ = (sa.Index("IDX_session_expire", expire),)
+
+
+class PasswordCredential(Timestamps, Base):
+    """A local account's argon2id password hash (one per user)."""
+
+    __tablename__ = "password_credentials"
+
+    user_id: Mapped[str] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    password_hash: Mapped[str] = mapped_column(String)
+
+
+class OidcIdentity(CreatedAt, Base):
+    """Maps an OpenID Connect (issuer, subject) pair to a user."""
+
+    __tablename__ = "oidc_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(String)
+    subject: Mapped[str] = mapped_column(String)
+
+    __table_args__ = (sa.UniqueConstraint(issuer, subject),)
+
+
+class AccessToken(CreatedAt, Base):
+    """A personal access token; only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String)
+    token_hash: Mapped[str] = mapped_column(String, unique=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

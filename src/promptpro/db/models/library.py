@@ -1,0 +1,65 @@
+"""A user's prompt library: categories, prompts and each prompt's saved versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from promptpro.db.base import Base, CreatedAt, Timestamps
+from promptpro.db.types import JSON, String, Text
+
+
+class Category(Timestamps, Base):
+    """A user's folder for prompts; names are unique per user regardless of case."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        sa.Index("uq_categories_user_id_name_lower", user_id, sa.func.lower(name), unique=True),
+    )
+
+
+class Prompt(Timestamps, Base):
+    """A prompt as it is now; its history is in `prompt_versions`."""
+
+    __tablename__ = "prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String)
+    content: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    model: Mapped[str | None] = mapped_column(String)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        # The library lists a user's prompts newest-updated first, paged by (updated_at, id).
+        sa.Index("ix_prompts_user_id_updated_at_id", "user_id", "updated_at", "id"),
+    )
+
+
+class PromptVersion(CreatedAt, Base):
+    """One immutable saved state of a prompt, numbered 1, 2, 3… per prompt."""
+
+    __tablename__ = "prompt_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(sa.ForeignKey("prompts.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String)
+    content: Mapped[str] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (sa.UniqueConstraint("prompt_id", "version"),)

@@ -1,0 +1,60 @@
+"""The seed's `responses`, extended into a complete record of one run."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from promptpro.db.base import Base
+from promptpro.db.types import JSON, String, Text, UTCDateTime, utcnow
+
+
+class ResponseStatus(enum.StrEnum):
+    """Where a run is: still streaming, or how it ended."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Response(Base):
+    """What a model answered to a prompt, with everything needed to reproduce and price it."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(sa.ForeignKey("prompts.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String)
+    generation_time: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=sa.func.now()
+    )
+    # Additions to the seed (all nullable or defaulted, so seed rows stay valid).
+    prompt_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("prompt_versions.id", ondelete="SET NULL")
+    )
+    rendered_input: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(
+        String(16), default=ResponseStatus.COMPLETED, server_default=ResponseStatus.COMPLETED
+    )
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    input_tokens: Mapped[int | None]
+    output_tokens: Mapped[int | None]
+    cost_usd: Mapped[float | None]
+    time_to_first_token: Mapped[float | None]
+
+    __table_args__ = (
+        # History of a prompt's responses, newest first, paged by (created_at, id).
+        sa.Index("ix_responses_prompt_id_created_at_id", "prompt_id", "created_at", "id"),
+        sa.CheckConstraint(
+            "status IN ('running', 'completed', 'failed', 'cancelled')", name="status"
+        ),
+    )

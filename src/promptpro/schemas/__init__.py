@@ -1,0 +1,1 @@
+"""Pydantic models on the wire: `XCreate` / `XUpdate` / `XRead`, camelCase in JSON."""

@@ -1,0 +1,68 @@
+"""The shared base of every schema and the constrained field types they reuse."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+
+def no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (\\u0000)")
+    return value
+
+
+class ReadSchema(BaseModel):
+    """What the API returns: read from ORM objects, camelCase keys."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class WriteSchema(BaseModel):
+    """What clients send: camelCase keys (snake_case accepted), unknown keys refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=False,
+        allow_inf_nan=False,
+    )
+
+
+class PatchSchema(WriteSchema):
+    """A partial update: fields left out are kept; `not_null` fields can't be sent as null."""
+
+    not_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _refuse_null_for_required(self) -> PatchSchema:
+        for field in self.not_null:
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{to_camel(field)} may be left out, but not null")
+        return self
+
+
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(no_nul),
+]
+PromptContent = Annotated[
+    str, StringConstraints(min_length=1, max_length=100_000), AfterValidator(no_nul)
+]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
+    AfterValidator(no_nul),
+]
+ShortText = Annotated[str, StringConstraints(max_length=255), AfterValidator(no_nul)]
+LongText = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(no_nul)]
+ResponseText = Annotated[str, AfterValidator(no_nul)]
+# `provider/model`, e.g. openai/gpt-4o-mini; the provider part is checked by the services.
+ModelId = Annotated[
+    str,
+    StringConstraints(max_length=200, pattern=r"^[a-z0-9][a-z0-9_-]*/[A-Za-z0-9][\w.:\-/@]*$"),
+]

@@ -1,0 +1,104 @@
+"""Categories, prompts, their parameters and their versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from promptpro.schemas.base import (
+    LongText,
+    ModelId,
+    Name,
+    PatchSchema,
+    PromptContent,
+    ReadSchema,
+    ShortText,
+    Title,
+    WriteSchema,
+)
+
+
+class CategoryRead(ReadSchema):
+    """A category."""
+
+    id: int
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryCreate(WriteSchema):
+    """A new category; its name is unique per user regardless of case."""
+
+    name: Name
+    description: LongText | None = None
+
+
+class CategoryUpdate(PatchSchema):
+    """A change to a category; only the fields sent are changed."""
+
+    not_null = ("name",)
+
+    name: Name | None = None
+    description: LongText | None = None
+
+
+class PromptParameters(WriteSchema):
+    """Generation settings; each provider maps them to its own names."""
+
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    system: LongText | None = Field(default=None, max_length=100_000)
+    stop: Annotated[list[ShortText], Field(max_length=8)] | None = None
+
+
+class PromptRead(ReadSchema):
+    """A prompt as it is now."""
+
+    id: int
+    title: str
+    content: str
+    category_id: int | None
+    model: str | None
+    parameters: PromptParameters | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PromptCreate(WriteSchema):
+    """A new prompt (saved as version 1)."""
+
+    title: Title
+    content: PromptContent
+    category_id: int | None = None
+    model: ModelId | None = None
+    parameters: PromptParameters | None = None
+
+
+class PromptUpdate(PatchSchema):
+    """A change to a prompt; a change of title, content, model or parameters adds a version."""
+
+    not_null = ("title", "content")
+
+    title: Title | None = None
+    content: PromptContent | None = None
+    category_id: int | None = None
+    model: ModelId | None = None
+    parameters: PromptParameters | None = None
+
+
+class PromptVersionRead(ReadSchema):
+    """One saved state of a prompt."""
+
+    id: int
+    prompt_id: int
+    version: int
+    title: str
+    content: str
+    model: str | None
+    parameters: PromptParameters | None
+    created_at: datetime

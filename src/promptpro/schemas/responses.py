@@ -1,0 +1,64 @@
+"""Responses: what a model answered, and the record of the run that produced it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from promptpro.db.models import ResponseStatus
+from promptpro.schemas.base import ModelId, ReadSchema, ResponseText, WriteSchema
+from promptpro.schemas.library import PromptParameters
+
+
+class ResponseRead(ReadSchema):
+    """A stored response with its run record."""
+
+    id: int
+    prompt_id: int
+    content: str
+    model: str
+    generation_time: float | None
+    created_at: datetime
+    prompt_version_id: int | None
+    rendered_input: str | None
+    parameters: PromptParameters | None
+    variables: dict[str, str] | None
+    status: ResponseStatus
+    error: dict[str, Any] | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+    time_to_first_token: float | None
+
+
+class ResponseCreate(WriteSchema):
+    """A response to store (the seed's InsertResponse plus the run record)."""
+
+    content: ResponseText = ""
+    model: ModelId
+    generation_time: float | None = Field(default=None, ge=0)
+    prompt_version_id: int | None = None
+    rendered_input: ResponseText | None = None
+    parameters: PromptParameters | None = None
+    variables: dict[str, ResponseText] | None = None
+    status: ResponseStatus = ResponseStatus.COMPLETED
+    error: dict[str, Any] | None = None
+    input_tokens: int | None = Field(default=None, ge=0)
+    output_tokens: int | None = Field(default=None, ge=0)
+    cost_usd: float | None = Field(default=None, ge=0)
+    time_to_first_token: float | None = Field(default=None, ge=0)
+
+
+class ResponseUpdate(WriteSchema):
+    """How a run ended: the fields a finished, failed or cancelled run fills in."""
+
+    content: ResponseText | None = None
+    generation_time: float | None = Field(default=None, ge=0)
+    status: ResponseStatus | None = None
+    error: dict[str, Any] | None = None
+    input_tokens: int | None = Field(default=None, ge=0)
+    output_tokens: int | None = Field(default=None, ge=0)
+    cost_usd: float | None = Field(default=None, ge=0)
+    time_to_first_token: float | None = Field(default=None, ge=0)

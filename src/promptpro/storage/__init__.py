@@ -1,0 +1,20 @@
+"""The seed's IStorage: every read and write of the database, scoped to the acting user.
+
+Methods flush but never commit: the entry point that opened the unit of work does.
+"""
+
+from __future__ import annotations
+
+from promptpro.storage.api_keys import ApiKeyStorage
+from promptpro.storage.categories import CategoryStorage
+from promptpro.storage.pagination import Keyset, Page
+from promptpro.storage.prompts import PromptStorage
+from promptpro.storage.responses import ResponseStorage
+from promptpro.storage.users import UserStorage
+
+
+class Storage(UserStorage, CategoryStorage, PromptStorage, ResponseStorage, ApiKeyStorage):
+    """All storage operations over one session."""
+
+
+__all__ = ["Keyset", "Page", "Storage"]

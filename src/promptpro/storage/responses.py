@@ -1,0 +1,89 @@
+"""Responses: the seed's response operations, scoped through the prompt's owner."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from promptpro.db.models import Prompt, Response
+from promptpro.errors import NotFound
+from promptpro.schemas.responses import ResponseCreate, ResponseUpdate
+from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.pagination import Keyset, Page
+
+
+def _owned(owner_id: str) -> sa.ColumnElement[bool]:
+    return Response.prompt_id.in_(sa.select(Prompt.id).where(Prompt.user_id == owner_id))
+
+
+class ResponseStorage(StorageBase):
+    """getResponse, getResponsesByPromptId, createResponse, and a run's ending."""
+
+    async def get_response(self, owner_id: str, response_id: int) -> Response | None:
+        """The response with this id, if its prompt is the owner's."""
+        if not is_row_id(response_id):
+            return None
+        query = sa.select(Response).where(Response.id == response_id, _owned(owner_id))
+        return await self.session.scalar(query)
+
+    async def list_responses(
+        self, owner_id: str, prompt_id: int, *, limit: int = 50, after: Keyset | None = None
+    ) -> Page[Response] | None:
+        """A page of the prompt's responses, newest first (None when the prompt isn't theirs)."""
+        prompt_query = sa.select(Prompt.id).where(
+            Prompt.id == prompt_id, Prompt.user_id == owner_id
+        )
+        if not is_row_id(prompt_id) or await self.session.scalar(prompt_query) is None:
+            return None
+        query = sa.select(Response).where(Response.prompt_id == prompt_id)
+        if after is not None:
+            query = query.where(
+                sa.or_(
+                    Response.created_at < after.at,
+                    sa.and_(Response.created_at == after.at, Response.id < after.id),
+                )
+            )
+        query = query.order_by(Response.created_at.desc(), Response.id.desc()).limit(limit + 1)
+        rows = list(await self.session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = Keyset(rows[-1].created_at, rows[-1].id) if more else None
+        return Page(rows, next_cursor)
+
+    async def create_response(
+        self, owner_id: str, prompt_id: int, data: ResponseCreate
+    ) -> Response:
+        """Store a response to the owner's prompt."""
+        prompt_query = sa.select(Prompt.id).where(
+            Prompt.id == prompt_id, Prompt.user_id == owner_id
+        )
+        if not is_row_id(prompt_id) or await self.session.scalar(prompt_query) is None:
+            raise NotFound("No such prompt.")
+        values = data.model_dump(exclude={"parameters"})
+        values["parameters"] = (
+            data.parameters.model_dump(exclude_none=True) if data.parameters else None
+        )
+        response = Response(prompt_id=prompt_id, **values)
+        self.session.add(response)
+        await self._flush()
+        return response
+
+    async def update_response(
+        self, owner_id: str, response_id: int, changes: ResponseUpdate
+    ) -> Response | None:
+        """Record how a run went on (its text, status, usage, timing)."""
+        response = await self.get_response(owner_id, response_id)
+        if response is None:
+            return None
+        for field, value in changes.model_dump(exclude_unset=True).items():
+            setattr(response, field, value)
+        await self._flush()
+        return response
+
+    async def delete_response(self, owner_id: str, response_id: int) -> bool:
+        """Delete the response, if its prompt is the owner's."""
+        if not is_row_id(response_id):
+            return False
+        result = await self.session.execute(
+            sa.delete(Response).where(Response.id == response_id, _owned(owner_id))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

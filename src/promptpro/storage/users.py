@@ -1,0 +1,60 @@
+"""Users: the seed's user operations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from promptpro.db.models import User
+from promptpro.schemas.users import UserCreate, UserUpdate
+from promptpro.storage.base import StorageBase
+
+
+class UserStorage(StorageBase):
+    """getUser, getUserByUsername, createUser, upsertUser, and profile changes."""
+
+    async def get_user(self, user_id: str) -> User | None:
+        """The user with this id."""
+        return await self.session.get(User, user_id)
+
+    async def get_user_by_username(self, username: str) -> User | None:
+        """The user with this username, whatever its case."""
+        query = sa.select(User).where(sa.func.lower(User.username) == username.lower())
+        return await self.session.scalar(query)
+
+    async def get_user_by_email(self, email: str) -> User | None:
+        """The user with this email address, whatever its case."""
+        query = sa.select(User).where(sa.func.lower(User.email) == email.lower())
+        return await self.session.scalar(query)
+
+    async def create_user(self, data: UserCreate) -> User:
+        """A new user."""
+        values = data.model_dump(exclude_none=True)
+        user = User(**values)
+        self.session.add(user)
+        await self._flush()
+        return user
+
+    async def upsert_user(self, data: UserCreate) -> User:
+        """Create the user with `data.id`, or update it with the fields given (OIDC sign-in)."""
+        user = await self.get_user(data.id) if data.id else None
+        if user is None:
+            return await self.create_user(data)
+        for field, value in data.model_dump(exclude_unset=True, exclude={"id"}).items():
+            setattr(user, field, value)
+        await self._flush()
+        return user
+
+    async def update_user(self, user_id: str, changes: UserUpdate) -> User | None:
+        """Apply the fields sent in `changes` to the user's profile."""
+        user = await self.get_user(user_id)
+        if user is None:
+            return None
+        for field, value in changes.model_dump(exclude_unset=True).items():
+            setattr(user, field, value)
+        await self._flush()
+        return user
+
+    async def delete_user(self, user_id: str) -> bool:
+        """Delete the user and, by cascade, everything they own."""
+        result = await self.session.execute(sa.delete(User).where(User.id == user_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
