@@ -17,6 +17,13 @@ from promptpro.db import migrate
 from promptpro.db.base import Base
 
 POSTGRES_URL_VARIABLE = "PROMPTPRO_TEST_POSTGRES_URL"
+RESTART_SEQUENCES = """
+DO $$ DECLARE s record; BEGIN
+  FOR s IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
+    EXECUTE 'ALTER SEQUENCE ' || quote_ident(s.sequencename) || ' RESTART';
+  END LOOP;
+END $$
+"""
 
 
 def postgres_server_url() -> str | None:
@@ -66,11 +73,15 @@ def copy_sqlite(template: Path, directory: Path) -> str:
 
 
 async def empty_postgres(url: str) -> None:
-    """Delete every row and restart the id sequences, keeping the migrated schema."""
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    """Delete every row and restart the ids at 1, keeping the migrated schema.
+
+    DELETE and ALTER SEQUENCE, not TRUNCATE: on tables this small it is several times faster.
+    """
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(Base.metadata.sorted_tables):
+                await conn.execute(sa.text(f'DELETE FROM "{table.name}"'))
+            await conn.execute(sa.text(RESTART_SEQUENCES))
     finally:
         await engine.dispose()

@@ -11,10 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_tuner(*, foreign_keys: bool) -> Any:
     def tune(dbapi_connection: Any, _record: Any) -> None:
         # WAL lets readers run beside the single writer; foreign keys are off by default
         # in SQLite; without a busy timeout a second writer fails at once instead of waiting.
+        # SQLite's own lower() folds ASCII only; PostgreSQL's folds every letter. The same
+        # function serves the case-insensitive unique indexes, so both agree on "Été"/"été".
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")

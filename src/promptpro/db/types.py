@@ -86,13 +86,14 @@ class Text(sa.TypeDecorator[str]):
 class JSON(sa.TypeDecorator[Any]):
     """`jsonb` on PostgreSQL, JSON text on SQLite; no NUL in any string inside."""
 
-    impl = sa.JSON
+    # none_as_null: Python None is SQL NULL (not the JSON value `null`), so IS NULL finds it.
+    impl = sa.JSON(none_as_null=True)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.JSONB())
-        return dialect.type_descriptor(sa.JSON())
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(sa.JSON(none_as_null=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         _refuse_unstorable(value)

@@ -11,6 +11,8 @@ from promptpro.db.models import ResponseStatus
 from promptpro.schemas.base import ModelId, ReadSchema, ResponseText, WriteSchema
 from promptpro.schemas.library import PromptParameters
 
+MAX_INT = 2**31 - 1  # PostgreSQL's integer
+
 
 class ResponseRead(ReadSchema):
     """A stored response with its run record."""
@@ -39,14 +41,14 @@ class ResponseCreate(WriteSchema):
     content: ResponseText = ""
     model: ModelId
     generation_time: float | None = Field(default=None, ge=0)
-    prompt_version_id: int | None = None
+    prompt_version_id: int | None = Field(default=None, ge=1, le=MAX_INT)
     rendered_input: ResponseText | None = None
     parameters: PromptParameters | None = None
     variables: dict[str, ResponseText] | None = None
     status: ResponseStatus = ResponseStatus.COMPLETED
     error: dict[str, Any] | None = None
-    input_tokens: int | None = Field(default=None, ge=0)
-    output_tokens: int | None = Field(default=None, ge=0)
+    input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
 
@@ -58,7 +60,7 @@ class ResponseUpdate(WriteSchema):
     generation_time: float | None = Field(default=None, ge=0)
     status: ResponseStatus | None = None
     error: dict[str, Any] | None = None
-    input_tokens: int | None = Field(default=None, ge=0)
-    output_tokens: int | None = Field(default=None, ge=0)
+    input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)

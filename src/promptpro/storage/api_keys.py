@@ -15,7 +15,7 @@ class ApiKeyStorage(StorageBase):
 
     async def get_api_keys(self, owner_id: str) -> ApiKeys | None:
         """The owner's keys row (ciphertext), if they ever saved a key."""
-        return await self.session.scalar(sa.select(ApiKeys).where(ApiKeys.user_id == owner_id))
+        return await self._scalar(sa.select(ApiKeys).where(ApiKeys.user_id == owner_id))
 
     async def save_api_keys(self, owner_id: str, ciphertexts: dict[str, str | None]) -> ApiKeys:
         """Set (or, with None, clear) the given providers' encrypted keys, creating the row."""
@@ -34,4 +34,4 @@ class ApiKeyStorage(StorageBase):
 
     async def list_all_api_keys(self) -> list[ApiKeys]:
         """Every keys row of every user (for re-encrypting under a new master key)."""
-        return list(await self.session.scalars(sa.select(ApiKeys).order_by(ApiKeys.id)))
+        return list(await self._scalars(sa.select(ApiKeys).order_by(ApiKeys.id)))

@@ -17,7 +17,7 @@ class CategoryStorage(StorageBase):
         if not is_row_id(category_id):
             return None
         query = sa.select(Category).where(Category.id == category_id, Category.user_id == owner_id)
-        return await self.session.scalar(query)
+        return await self._scalar(query)
 
     async def list_categories(self, owner_id: str) -> list[Category]:
         """The owner's categories by name."""
@@ -26,7 +26,7 @@ class CategoryStorage(StorageBase):
             .where(Category.user_id == owner_id)
             .order_by(sa.func.lower(Category.name), Category.id)
         )
-        return list(await self.session.scalars(query))
+        return list(await self._scalars(query))
 
     async def create_category(self, owner_id: str, data: CategoryCreate) -> Category:
         """A new category for the owner."""
@@ -51,7 +51,7 @@ class CategoryStorage(StorageBase):
         """Delete the owner's category; its prompts become uncategorised (ON DELETE SET NULL)."""
         if not is_row_id(category_id):
             return False
-        result = await self.session.execute(
+        result = await self._execute(
             sa.delete(Category).where(Category.id == category_id, Category.user_id == owner_id)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from promptpro.errors import Invalid
@@ -14,6 +14,7 @@ from promptpro.errors import Invalid
 T = TypeVar("T")
 
 MAX_ID = 2**31 - 1
+MAX_CURSOR_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,27 @@ class Keyset:
     @classmethod
     def decode(cls, cursor: str) -> Keyset:
         """Read a cursor made by `encode`, refusing anything else as invalid."""
+        invalid = Invalid("The cursor is not one this server made.", field="cursor")
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise invalid
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             at_text, row_id = json.loads(raw)
             at = datetime.fromisoformat(at_text)
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-            raise Invalid("The cursor is not one this server made.", field="cursor") from None
-        if at.tzinfo is None or not isinstance(row_id, int) or not 0 < row_id <= MAX_ID:
-            raise Invalid("The cursor is not one this server made.", field="cursor")
+            if at.tzinfo is None:
+                raise invalid
+            at = at.astimezone(UTC)
+        except (
+            binascii.Error,
+            ValueError,
+            TypeError,
+            UnicodeDecodeError,
+            RecursionError,
+            OverflowError,
+        ):
+            raise invalid from None
+        if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 < row_id <= MAX_ID:
+            raise invalid
         return cls(at, row_id)
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from promptpro.db.models import Category, Prompt, PromptVersion
 from promptpro.errors import Invalid
 from promptpro.schemas.library import PromptCreate, PromptUpdate
-from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.base import StorageBase, check_limit, is_row_id
 from promptpro.storage.pagination import Keyset, Page
 
 VERSIONED_FIELDS = ("title", "content", "model", "parameters")
@@ -36,7 +36,7 @@ class PromptStorage(StorageBase):
         if not is_row_id(prompt_id):
             return None
         query = sa.select(Prompt).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
-        return await self.session.scalar(query)
+        return await self._scalar(query)
 
     async def list_prompts(
         self,
@@ -48,8 +48,11 @@ class PromptStorage(StorageBase):
         after: Keyset | None = None,
     ) -> Page[Prompt]:
         """A page of the owner's prompts, newest-updated first, optionally filtered."""
+        check_limit(limit)
         query = sa.select(Prompt).where(Prompt.user_id == owner_id)
         if category_id is not None:
+            if not is_row_id(category_id):
+                return Page([], None)
             query = query.where(Prompt.category_id == category_id)
         if q:
             pattern = _like_pattern(q)
@@ -67,7 +70,7 @@ class PromptStorage(StorageBase):
                 )
             )
         query = query.order_by(Prompt.updated_at.desc(), Prompt.id.desc()).limit(limit + 1)
-        rows = list(await self.session.scalars(query))
+        rows = list(await self._scalars(query))
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = Keyset(rows[-1].updated_at, rows[-1].id) if more else None
@@ -79,7 +82,7 @@ class PromptStorage(StorageBase):
         query = sa.select(Category.id).where(
             Category.id == category_id, Category.user_id == owner_id
         )
-        if not is_row_id(category_id) or await self.session.scalar(query) is None:
+        if not is_row_id(category_id) or await self._scalar(query) is None:
             raise Invalid("No such category.", field="categoryId")
 
     async def _add_version(self, prompt: Prompt, number: int) -> None:
@@ -119,7 +122,7 @@ class PromptStorage(StorageBase):
             setattr(prompt, field, value)
         await self._flush()
         if versioned_change:
-            latest = await self.session.scalar(
+            latest = await self._scalar(
                 sa.select(sa.func.max(PromptVersion.version)).where(
                     PromptVersion.prompt_id == prompt.id
                 )
@@ -132,7 +135,7 @@ class PromptStorage(StorageBase):
         """Delete the owner's prompt with its versions and responses."""
         if not is_row_id(prompt_id):
             return False
-        result = await self.session.execute(
+        result = await self._execute(
             sa.delete(Prompt).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -148,7 +151,7 @@ class PromptStorage(StorageBase):
             .where(PromptVersion.prompt_id == prompt_id)
             .order_by(PromptVersion.version.desc())
         )
-        return list(await self.session.scalars(query))
+        return list(await self._scalars(query))
 
     async def get_latest_version(self, owner_id: str, prompt_id: int) -> PromptVersion | None:
         """The prompt's current version."""
@@ -159,4 +162,4 @@ class PromptStorage(StorageBase):
             .order_by(PromptVersion.version.desc())
             .limit(1)
         )
-        return await self.session.scalar(query) if is_row_id(prompt_id) else None
+        return await self._scalar(query) if is_row_id(prompt_id) else None

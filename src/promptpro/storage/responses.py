@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
-from promptpro.db.models import Prompt, Response
-from promptpro.errors import NotFound
+from promptpro.db.models import Prompt, PromptVersion, Response
+from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.responses import ResponseCreate, ResponseUpdate
-from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.base import StorageBase, check_limit, is_row_id
 from promptpro.storage.pagination import Keyset, Page
 
 
@@ -23,16 +25,17 @@ class ResponseStorage(StorageBase):
         if not is_row_id(response_id):
             return None
         query = sa.select(Response).where(Response.id == response_id, _owned(owner_id))
-        return await self.session.scalar(query)
+        return await self._scalar(query)
 
     async def list_responses(
         self, owner_id: str, prompt_id: int, *, limit: int = 50, after: Keyset | None = None
     ) -> Page[Response] | None:
         """A page of the prompt's responses, newest first (None when the prompt isn't theirs)."""
+        check_limit(limit)
         prompt_query = sa.select(Prompt.id).where(
             Prompt.id == prompt_id, Prompt.user_id == owner_id
         )
-        if not is_row_id(prompt_id) or await self.session.scalar(prompt_query) is None:
+        if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             return None
         query = sa.select(Response).where(Response.prompt_id == prompt_id)
         if after is not None:
@@ -43,26 +46,40 @@ class ResponseStorage(StorageBase):
                 )
             )
         query = query.order_by(Response.created_at.desc(), Response.id.desc()).limit(limit + 1)
-        rows = list(await self.session.scalars(query))
+        rows = list(await self._scalars(query))
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = Keyset(rows[-1].created_at, rows[-1].id) if more else None
         return Page(rows, next_cursor)
 
     async def create_response(
-        self, owner_id: str, prompt_id: int, data: ResponseCreate
+        self,
+        owner_id: str,
+        prompt_id: int,
+        data: ResponseCreate,
+        *,
+        created_at: datetime | None = None,
     ) -> Response:
-        """Store a response to the owner's prompt."""
+        """Store a response to the owner's prompt (`created_at`: when its run started)."""
         prompt_query = sa.select(Prompt.id).where(
             Prompt.id == prompt_id, Prompt.user_id == owner_id
         )
-        if not is_row_id(prompt_id) or await self.session.scalar(prompt_query) is None:
+        if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             raise NotFound("No such prompt.")
+        if data.prompt_version_id is not None:
+            version_query = sa.select(PromptVersion.id).where(
+                PromptVersion.id == data.prompt_version_id,
+                PromptVersion.prompt_id == prompt_id,
+            )
+            if not is_row_id(data.prompt_version_id) or await self._scalar(version_query) is None:
+                raise Invalid("No such version of this prompt.", field="promptVersionId")
         values = data.model_dump(exclude={"parameters"})
         values["parameters"] = (
             data.parameters.model_dump(exclude_none=True) if data.parameters else None
         )
         response = Response(prompt_id=prompt_id, **values)
+        if created_at is not None:
+            response.created_at = created_at
         self.session.add(response)
         await self._flush()
         return response
@@ -83,7 +100,7 @@ class ResponseStorage(StorageBase):
         """Delete the response, if its prompt is the owner's."""
         if not is_row_id(response_id):
             return False
-        result = await self.session.execute(
+        result = await self._execute(
             sa.delete(Response).where(Response.id == response_id, _owned(owner_id))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

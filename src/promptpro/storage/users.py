@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from promptpro.db.models import User
+from promptpro.db.types import String
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.storage.base import StorageBase
 
@@ -14,17 +15,19 @@ class UserStorage(StorageBase):
 
     async def get_user(self, user_id: str) -> User | None:
         """The user with this id."""
-        return await self.session.get(User, user_id)
+        return await self._get(User, user_id)
 
     async def get_user_by_username(self, username: str) -> User | None:
         """The user with this username, whatever its case."""
-        query = sa.select(User).where(sa.func.lower(User.username) == username.lower())
-        return await self.session.scalar(query)
+        query = sa.select(User).where(
+            sa.func.lower(User.username, type_=String) == username.lower()
+        )
+        return await self._scalar(query)
 
     async def get_user_by_email(self, email: str) -> User | None:
         """The user with this email address, whatever its case."""
-        query = sa.select(User).where(sa.func.lower(User.email) == email.lower())
-        return await self.session.scalar(query)
+        query = sa.select(User).where(sa.func.lower(User.email, type_=String) == email.lower())
+        return await self._scalar(query)
 
     async def create_user(self, data: UserCreate) -> User:
         """A new user."""
@@ -56,5 +59,5 @@ class UserStorage(StorageBase):
 
     async def delete_user(self, user_id: str) -> bool:
         """Delete the user and, by cascade, everything they own."""
-        result = await self.session.execute(sa.delete(User).where(User.id == user_id))
+        result = await self._execute(sa.delete(User).where(User.id == user_id))
         return bool(result.rowcount)  # type: ignore[attr-defined]

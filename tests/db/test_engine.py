@@ -1,0 +1,40 @@
+"""The engine is tuned for the database behind it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import QueuePool
+
+from promptpro.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from promptpro.db.models import Prompt
+
+
+async def test_foreign_keys_are_enforced(session: AsyncSession) -> None:
+    session.add(Prompt(user_id="nobody", title="T", content="C"))
+    with pytest.raises(IntegrityError):
+        await session.flush()
+
+
+async def test_deletes_cascade_in_the_database_itself(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("INSERT INTO users (id, username) VALUES ('u1', 'ada')"))
+        await conn.execute(
+            sa.text("INSERT INTO prompts (user_id, title, content) VALUES ('u1', 'T', 'C')")
+        )
+        await conn.execute(sa.text("DELETE FROM users WHERE id = 'u1'"))
+        assert await conn.scalar(sa.text("SELECT count(*) FROM prompts")) == 0
+
+
+async def test_the_engine_is_tuned_for_its_database(engine: AsyncEngine) -> None:
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as conn:
+            assert await conn.scalar(sa.text("PRAGMA journal_mode")) == "wal"
+            assert await conn.scalar(sa.text("PRAGMA foreign_keys")) == 1
+            assert await conn.scalar(sa.text("PRAGMA busy_timeout")) == SQLITE_BUSY_TIMEOUT_MS
+    else:
+        assert isinstance(engine.pool, QueuePool)
+        assert engine.pool._pre_ping
+        assert engine.pool.size() >= 5

@@ -1,0 +1,141 @@
+"""The migrations build the models' schema on both databases, and take it down again."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from promptpro.db import migrate
+from promptpro.db.base import Base
+from promptpro.db.engine import create_engine
+from tests.conftest import require_postgres
+from tests.support import databases
+
+EXPRESSION_INDEXES = {
+    "uq_users_username_lower": "users",
+    "uq_users_email_lower": "users",
+    "uq_categories_user_id_name_lower": "categories",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database nothing was ever migrated on."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
+        return
+    url = databases.create_postgres_database(require_postgres(), migrated=False)
+    try:
+        yield url
+    finally:
+        databases.drop_postgres_database(url)
+
+
+async def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+def model_tables() -> set[str]:
+    return set(Base.metadata.tables)
+
+
+def test_migrations_go_up_down_and_up_again(blank_database_url: str) -> None:
+    url = blank_database_url
+    head = migrate.head_revision()
+    assert head is not None
+    assert asyncio.run(migrate.current_revision(url)) is None
+
+    asyncio.run(migrate.upgrade(url))
+    assert asyncio.run(migrate.current_revision(url)) == head
+    assert asyncio.run(table_names(url)) == model_tables() | {"alembic_version"}
+
+    asyncio.run(migrate.downgrade(url, "base"))
+    assert asyncio.run(migrate.current_revision(url)) is None
+    assert asyncio.run(table_names(url)) - {"alembic_version"} == set()
+
+    asyncio.run(migrate.upgrade(url))
+    assert asyncio.run(migrate.current_revision(url)) == head
+    assert asyncio.run(table_names(url)) == model_tables() | {"alembic_version"}
+
+    # Upgrading a database already at head changes nothing.
+    asyncio.run(migrate.upgrade(url))
+    assert asyncio.run(migrate.current_revision(url)) == head
+
+
+async def test_a_migrated_database_reports_the_head_revision(database_url: str) -> None:
+    assert await migrate.current_revision(database_url) == migrate.head_revision()
+
+
+def differences(connection: Connection, metadata: sa.MetaData = Base.metadata) -> list[Any]:
+    """What autogenerate would write to bring the database to `metadata`."""
+    with warnings.catch_warnings():
+        # SQLite can't reflect expression indexes, so alembic skips them (and says so);
+        # test_the_case_insensitive_unique_indexes_exist checks them from the catalogue.
+        warnings.filterwarnings("ignore", message=".*expression-based index.*")
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, metadata))
+
+
+async def test_the_models_and_the_migrations_agree(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(differences)
+    assert diff == []
+
+
+async def test_the_comparison_notices_a_column_the_migrations_lack(engine: AsyncEngine) -> None:
+    drifted = sa.MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(drifted)
+    drifted.tables["prompts"].append_column(sa.Column("extra", sa.Integer, nullable=True))
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(lambda c: differences(c, drifted))
+    assert [(entry[0], entry[2], entry[3].name) for entry in diff] == [
+        ("add_column", "prompts", "extra")
+    ]
+
+
+async def expression_index_definitions(engine: AsyncEngine) -> dict[str, tuple[str, str]]:
+    """Each expression index's (table, SQL definition), read from the database's catalogue."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = await conn.execute(
+                sa.text("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'")
+            )
+        else:
+            rows = await conn.execute(
+                sa.text(
+                    "SELECT indexname, tablename, indexdef FROM pg_indexes"
+                    " WHERE schemaname = current_schema()"
+                )
+            )
+        return {
+            name: (table, sql)
+            for name, table, sql in rows
+            if name in EXPRESSION_INDEXES and sql is not None
+        }
+
+
+async def test_the_case_insensitive_unique_indexes_exist(engine: AsyncEngine) -> None:
+    found = await expression_index_definitions(engine)
+    assert set(found) == set(EXPRESSION_INDEXES)
+    for name, (table, sql) in found.items():
+        assert table == EXPRESSION_INDEXES[name]
+        assert "UNIQUE" in sql.upper()
+        assert "lower(" in sql.lower()
