@@ -1,0 +1,173 @@
+"""Anthropic's Messages API through the `anthropic` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import anthropic
+from anthropic.types import (
+    MessageDeltaUsage,
+    RawContentBlockDeltaEvent,
+    RawMessageDeltaEvent,
+    RawMessageStartEvent,
+    RawMessageStopEvent,
+)
+from anthropic.types import TextDelta as AnthropicTextDelta
+from anthropic.types import Usage as AnthropicUsage
+
+from promptpro.errors import ProviderErrorKind
+from promptpro.providers.base import SdkProvider
+from promptpro.providers.clients import ClientCache, shared_ssl_context
+from promptpro.providers.failures import (
+    Failure,
+    StreamCut,
+    parse_retry_after,
+    status_failure,
+    transport_failure,
+)
+from promptpro.providers.types import (
+    Completion,
+    CompletionRequest,
+    RetryPolicy,
+    StreamEvent,
+    TextDelta,
+    Timeouts,
+    Usage,
+)
+
+# The Messages API requires max_tokens; every current model can produce at least this many.
+DEFAULT_MAX_TOKENS = 4096
+
+
+class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
+    """Claude models; `max_tokens` defaults to `default_max_tokens` when the prompt sets none."""
+
+    def __init__(
+        self,
+        *,
+        provider_id: str = "anthropic",
+        display_name: str = "Anthropic",
+        base_url: str = "https://api.anthropic.com",
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        clients: ClientCache | None = None,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
+    ) -> None:
+        super().__init__(
+            provider_id=provider_id,
+            display_name=display_name,
+            base_url=base_url,
+            timeouts=timeouts,
+            retry=retry,
+            clients=clients,
+        )
+        self.default_max_tokens = default_max_tokens
+
+    def _create_client(self, api_key: str) -> anthropic.AsyncAnthropic:
+        timeouts = self.timeouts
+        return anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=self.base_url,
+            max_retries=0,  # our RetryPolicy decides, knowing whether text has arrived
+            timeout=anthropic.Timeout(timeouts.total, connect=timeouts.connect),
+            http_client=anthropic.DefaultAioHttpClient(verify=shared_ssl_context()),
+        )
+
+    async def _close_client(self, client: anthropic.AsyncAnthropic) -> None:
+        await client.close()
+
+    def _arguments(self, model: str, request: CompletionRequest) -> dict[str, Any]:
+        parameters = request.parameters
+        arguments: dict[str, Any] = {
+            "model": model,
+            "messages": [{"role": "user", "content": request.prompt}],
+            "max_tokens": parameters.max_tokens or self.default_max_tokens,
+        }
+        if parameters.system:
+            arguments["system"] = parameters.system
+        if parameters.stop:
+            arguments["stop_sequences"] = list(parameters.stop)
+        # The SDK no longer lists the sampling parameters (the newest models ignore or refuse
+        # them) but the API still takes them: sent as they are, the provider says if it minds.
+        sampling: dict[str, float] = {}
+        if parameters.temperature is not None:
+            sampling["temperature"] = parameters.temperature
+        if parameters.top_p is not None:
+            sampling["top_p"] = parameters.top_p
+        if sampling:
+            arguments["extra_body"] = sampling
+        return arguments
+
+    async def _events(
+        self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
+        stream = await client.messages.create(**self._arguments(model, request), stream=True)
+        input_tokens: int | None = None
+        output_tokens: int | None = None
+        finished = False
+        async with stream:
+            async for event in stream:
+                if isinstance(event, RawContentBlockDeltaEvent):
+                    if isinstance(event.delta, AnthropicTextDelta) and event.delta.text:
+                        yield TextDelta(event.delta.text)
+                elif isinstance(event, RawMessageStartEvent):
+                    input_tokens = _input_tokens(event.message.usage)
+                    output_tokens = event.message.usage.output_tokens
+                elif isinstance(event, RawMessageDeltaEvent):
+                    # message_delta carries the final, cumulative counts.
+                    output_tokens = event.usage.output_tokens
+                    input_tokens = _input_tokens(event.usage) or input_tokens
+                elif isinstance(event, RawMessageStopEvent):
+                    finished = True
+        if not finished:
+            raise StreamCut()
+        yield Usage(input_tokens, output_tokens)
+
+    async def _complete_once(
+        self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
+    ) -> Completion:
+        message = await client.messages.create(**self._arguments(model, request), stream=False)
+        text = "".join(block.text for block in message.content if block.type == "text")
+        usage = Usage(_input_tokens(message.usage), message.usage.output_tokens)
+        return Completion(text, usage)
+
+    def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
+        name = self.display_name
+        if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 400:
+            # An `error` event inside a stream that had started well (HTTP 200).
+            return Failure(
+                ProviderErrorKind.UPSTREAM,
+                f"{name} failed mid-answer: {exc.api_message or exc.message}",
+                retryable=exc.type in ("overloaded_error", "api_error"),
+            )
+        if isinstance(exc, anthropic.APIStatusError):
+            return status_failure(
+                name,
+                exc.status_code,
+                exc.api_message or exc.message,
+                model=model,
+                retry_after=parse_retry_after(exc.response.headers),
+            )
+        if isinstance(exc, anthropic.APITimeoutError):
+            return transport_failure(name, exc) or Failure(
+                ProviderErrorKind.TIMEOUT, f"{name} did not answer in time"
+            )
+        if isinstance(exc, anthropic.APIConnectionError):
+            return transport_failure(name, exc) or Failure(
+                ProviderErrorKind.UPSTREAM, f"The connection to {name} failed", retryable=True
+            )
+        if isinstance(exc, anthropic.APIError):
+            return Failure(ProviderErrorKind.UPSTREAM, f"{name} failed mid-answer: {exc.message}")
+        return None
+
+
+def _input_tokens(usage: AnthropicUsage | MessageDeltaUsage) -> int | None:
+    """All the prompt's tokens: Anthropic counts cache writes and reads apart from the rest."""
+    if usage.input_tokens is None:
+        return None
+    return (
+        usage.input_tokens
+        + (usage.cache_creation_input_tokens or 0)
+        + (usage.cache_read_input_tokens or 0)
+    )

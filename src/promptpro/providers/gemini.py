@@ -1,0 +1,161 @@
+"""Google's Gemini API through the `google-genai` SDK."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any, cast
+
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types as genai_types
+
+from promptpro.errors import ProviderErrorKind
+from promptpro.providers.base import SdkProvider
+from promptpro.providers.clients import ClientCache, shared_ssl_context
+from promptpro.providers.failures import Failure, StreamCut, parse_retry_after, status_failure
+from promptpro.providers.types import (
+    Completion,
+    CompletionRequest,
+    RetryPolicy,
+    StreamEvent,
+    TextDelta,
+    Timeouts,
+    Usage,
+)
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+class GeminiProvider(SdkProvider[genai.Client]):
+    """Gemini models via generateContent / streamGenerateContent (?alt=sse).
+
+    google-genai has a single timeout per request, not a separate connect timeout: a host
+    that never accepts the connection is caught by our first-token timeout instead.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider_id: str = "gemini",
+        display_name: str = "Google Gemini",
+        base_url: str = "https://generativelanguage.googleapis.com",
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        clients: ClientCache | None = None,
+    ) -> None:
+        super().__init__(
+            provider_id=provider_id,
+            display_name=display_name,
+            base_url=base_url,
+            timeouts=timeouts,
+            retry=retry,
+            clients=clients,
+        )
+
+    def _create_client(self, api_key: str) -> genai.Client:
+        options = genai_types.HttpOptions(
+            base_url=self.base_url,
+            timeout=int(self.timeouts.total * 1000),  # milliseconds
+            # One attempt: without retry options the SDK silently retries connection errors
+            # after sleeping 1-10 s; our RetryPolicy decides instead.
+            retry_options=genai_types.HttpRetryOptions(attempts=1),
+            # "verify" is for its httpx clients, "ssl" for its aiohttp session.
+            client_args={"verify": shared_ssl_context()},
+            async_client_args={"verify": shared_ssl_context(), "ssl": shared_ssl_context()},
+        )
+        return genai.Client(api_key=api_key, vertexai=False, http_options=options)
+
+    async def _close_client(self, client: genai.Client) -> None:
+        await client.aio.aclose()
+
+    def _config(self, request: CompletionRequest) -> genai_types.GenerateContentConfig:
+        parameters = request.parameters
+        return genai_types.GenerateContentConfig(
+            system_instruction=parameters.system or None,
+            temperature=parameters.temperature,
+            top_p=parameters.top_p,
+            max_output_tokens=parameters.max_tokens,
+            stop_sequences=list(parameters.stop) if parameters.stop else None,
+            # No tools are passed; this skips the SDK's function-calling loop altogether.
+            automatic_function_calling=genai_types.AutomaticFunctionCallingConfig(disable=True),
+        )
+
+    async def _events(
+        self, client: genai.Client, model: str, request: CompletionRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
+        chunks = await client.aio.models.generate_content_stream(
+            model=model, contents=request.prompt, config=self._config(request)
+        )
+        usage = Usage()
+        finished = False
+        async with contextlib.aclosing(cast("AsyncGenerator[Any, None]", chunks)):
+            async for chunk in chunks:
+                if chunk.usage_metadata is not None:
+                    usage = _usage(chunk.usage_metadata)  # running totals: the last one counts
+                for text in _texts(chunk):
+                    yield TextDelta(text)
+                if any(c.finish_reason is not None for c in chunk.candidates or ()):
+                    finished = True
+        if not finished:
+            raise StreamCut()
+        yield usage
+
+    async def _complete_once(
+        self, client: genai.Client, model: str, request: CompletionRequest
+    ) -> Completion:
+        response = await client.aio.models.generate_content(
+            model=model, contents=request.prompt, config=self._config(request)
+        )
+        usage = _usage(response.usage_metadata) if response.usage_metadata else Usage()
+        return Completion("".join(_texts(response)), usage)
+
+    def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
+        if not isinstance(exc, genai_errors.APIError):
+            return None
+        message = exc.message or exc.status or ""
+        status = exc.code
+        # Gemini answers a wrong key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID.
+        if status == 400 and ("API_KEY_INVALID" in str(exc.details) or "API key" in message):
+            return Failure(
+                ProviderErrorKind.BAD_KEY,
+                f"{self.display_name} refused the API key (HTTP 400): {message}",
+            )
+        headers = getattr(exc.response, "headers", None)
+        retry_after = _retry_delay(exc.details)
+        if retry_after is None and headers is not None:
+            retry_after = parse_retry_after({k.lower(): v for k, v in headers.items()})
+        return status_failure(
+            self.display_name, status or 500, message, model=model, retry_after=retry_after
+        )
+
+
+def _texts(response: genai_types.GenerateContentResponse) -> Iterator[str]:
+    """The answer's text parts of the first candidate (thought summaries left out)."""
+    if not response.candidates:
+        return
+    content = response.candidates[0].content
+    for part in (content.parts if content else None) or ():
+        if part.text and not part.thought:
+            yield part.text
+
+
+def _usage(metadata: genai_types.GenerateContentResponseUsageMetadata) -> Usage:
+    """Input and output tokens; thinking tokens are billed as output, so they count as output."""
+    output = metadata.candidates_token_count
+    if metadata.thoughts_token_count:
+        output = (output or 0) + metadata.thoughts_token_count
+    return Usage(metadata.prompt_token_count, output)
+
+
+def _retry_delay(details: object) -> float | None:
+    """RetryInfo.retryDelay ("37s") from a Google error body, in seconds."""
+    error = details.get("error", details) if isinstance(details, dict) else None
+    entries = error.get("details") if isinstance(error, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and str(entry.get("@type", "")).endswith("RetryInfo"):
+            match = _DURATION.match(str(entry.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+    return None

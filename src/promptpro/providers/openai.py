@@ -1,0 +1,159 @@
+"""OpenAI chat completions through the `openai` SDK: OpenAI, xAI and OpenAI-compatible servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import openai
+
+from promptpro.errors import ProviderErrorKind
+from promptpro.providers.base import SdkProvider
+from promptpro.providers.clients import ClientCache, shared_ssl_context
+from promptpro.providers.failures import (
+    Failure,
+    StreamCut,
+    parse_retry_after,
+    status_failure,
+    transport_failure,
+)
+from promptpro.providers.types import (
+    Completion,
+    CompletionRequest,
+    RetryPolicy,
+    StreamEvent,
+    TextDelta,
+    Timeouts,
+    Usage,
+)
+
+
+class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
+    """Chat completions on any OpenAI-style endpoint (the base URL ends in /v1).
+
+    OpenAI and xAI take `max_completion_tokens` (OpenAI's reasoning models refuse the older
+    `max_tokens`); many OpenAI-compatible servers still only know `max_tokens`, hence
+    `max_tokens_field`.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider_id: str = "openai",
+        display_name: str = "OpenAI",
+        base_url: str = "https://api.openai.com/v1",
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        clients: ClientCache | None = None,
+        max_tokens_field: str = "max_completion_tokens",
+    ) -> None:
+        super().__init__(
+            provider_id=provider_id,
+            display_name=display_name,
+            base_url=base_url,
+            timeouts=timeouts,
+            retry=retry,
+            clients=clients,
+        )
+        self.max_tokens_field = max_tokens_field
+
+    def _create_client(self, api_key: str) -> openai.AsyncOpenAI:
+        timeouts = self.timeouts
+        return openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=self.base_url,
+            max_retries=0,  # our RetryPolicy decides, knowing whether text has arrived
+            timeout=openai.Timeout(timeouts.total, connect=timeouts.connect),
+            # The aiohttp transport costs less per request than httpx, streaming above all.
+            http_client=openai.DefaultAioHttpClient(verify=shared_ssl_context()),
+        )
+
+    async def _close_client(self, client: openai.AsyncOpenAI) -> None:
+        await client.close()
+
+    def _arguments(self, model: str, request: CompletionRequest) -> dict[str, Any]:
+        parameters = request.parameters
+        messages: list[dict[str, str]] = []
+        if parameters.system:
+            messages.append({"role": "system", "content": parameters.system})
+        messages.append({"role": "user", "content": request.prompt})
+        arguments: dict[str, Any] = {"model": model, "messages": messages}
+        if parameters.temperature is not None:
+            arguments["temperature"] = parameters.temperature
+        if parameters.top_p is not None:
+            arguments["top_p"] = parameters.top_p
+        if parameters.stop:
+            arguments["stop"] = list(parameters.stop)
+        if parameters.max_tokens is not None:
+            if self.max_tokens_field == "max_completion_tokens":
+                arguments["max_completion_tokens"] = parameters.max_tokens
+            else:
+                # Not a parameter of the SDK's create(): sent as it is in the body.
+                arguments["extra_body"] = {self.max_tokens_field: parameters.max_tokens}
+        return arguments
+
+    async def _events(
+        self, client: openai.AsyncOpenAI, model: str, request: CompletionRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
+        stream = await client.chat.completions.create(
+            **self._arguments(model, request),
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        finished = False
+        usage = Usage()
+        async with stream:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        yield TextDelta(choice.delta.content)
+                    if choice.finish_reason is not None:
+                        finished = True
+        if not finished:
+            raise StreamCut()
+        yield usage
+
+    async def _complete_once(
+        self, client: openai.AsyncOpenAI, model: str, request: CompletionRequest
+    ) -> Completion:
+        response = await client.chat.completions.create(**self._arguments(model, request))
+        text = response.choices[0].message.content or "" if response.choices else ""
+        usage = response.usage
+        if usage is None:
+            return Completion(text, Usage())
+        return Completion(text, Usage(usage.prompt_tokens, usage.completion_tokens))
+
+    def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
+        name = self.display_name
+        if isinstance(exc, openai.APIStatusError):
+            return status_failure(
+                name,
+                exc.status_code,
+                _message(exc),
+                model=model,
+                retry_after=parse_retry_after(exc.response.headers),
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return transport_failure(name, exc) or Failure(
+                ProviderErrorKind.TIMEOUT, f"{name} did not answer in time"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return transport_failure(name, exc) or Failure(
+                ProviderErrorKind.UPSTREAM, f"The connection to {name} failed", retryable=True
+            )
+        if isinstance(exc, openai.APIError):
+            # An error event inside an otherwise successful stream.
+            return Failure(ProviderErrorKind.UPSTREAM, f"{name} failed mid-answer: {_message(exc)}")
+        return None
+
+
+def _message(exc: openai.APIError) -> str:
+    """The provider's own words from the error body, without the SDK's framing."""
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message:
+            return message
+    return exc.message

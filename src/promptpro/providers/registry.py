@@ -1,0 +1,163 @@
+"""Which adapter serves which provider id, built from the base URLs and timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from promptpro.errors import ProviderError, ProviderErrorKind
+from promptpro.providers.anthropic import AnthropicProvider
+from promptpro.providers.base import Provider
+from promptpro.providers.clients import ClientCache
+from promptpro.providers.gemini import GeminiProvider
+from promptpro.providers.openai import OpenAIProvider
+from promptpro.providers.types import (
+    Completion,
+    CompletionRequest,
+    ModelRef,
+    RetryPolicy,
+    StreamEvent,
+    Timeouts,
+    parse_model_id,
+)
+
+if TYPE_CHECKING:
+    from promptpro.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """What the adapters need from the settings; each base URL exactly as its SDK takes it."""
+
+    openai_base_url: str = "https://api.openai.com/v1"
+    xai_base_url: str = "https://api.x.ai/v1"
+    anthropic_base_url: str = "https://api.anthropic.com"
+    gemini_base_url: str = "https://generativelanguage.googleapis.com"
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    client_cache_size: int = 256
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProviderConfig:
+        """The provider part of the application settings."""
+        return cls(
+            openai_base_url=settings.openai_base_url,
+            xai_base_url=settings.xai_base_url,
+            anthropic_base_url=settings.anthropic_base_url,
+            gemini_base_url=settings.gemini_base_url,
+            timeouts=Timeouts(
+                connect=settings.connect_timeout,
+                first_token=settings.first_token_timeout,
+                total=settings.run_timeout,
+            ),
+        )
+
+
+class ProviderRegistry:
+    """The providers by id: openai, anthropic, gemini and xai, plus any registered later.
+
+    The built-in adapters share one client cache, so `evict()` after a key changes reaches
+    every client made with the old key.
+    """
+
+    def __init__(self, config: ProviderConfig | None = None) -> None:
+        self.config = config or ProviderConfig()
+        self.clients = ClientCache(self.config.client_cache_size)
+        self._providers: dict[str, Provider] = {}
+        config, clients = self.config, self.clients
+        timeouts, retry = config.timeouts, config.retry
+        for provider in (
+            OpenAIProvider(
+                base_url=config.openai_base_url, timeouts=timeouts, retry=retry, clients=clients
+            ),
+            AnthropicProvider(
+                base_url=config.anthropic_base_url, timeouts=timeouts, retry=retry, clients=clients
+            ),
+            GeminiProvider(
+                base_url=config.gemini_base_url, timeouts=timeouts, retry=retry, clients=clients
+            ),
+            OpenAIProvider(
+                provider_id="xai",
+                display_name="xAI",
+                base_url=config.xai_base_url,
+                timeouts=timeouts,
+                retry=retry,
+                clients=clients,
+            ),
+        ):
+            self.register(provider)
+
+    def register(self, provider: Provider, *, replace: bool = False) -> None:
+        """Add a provider under its id (replace=True to swap out an existing one)."""
+        if provider.id in self._providers and not replace:
+            raise ValueError(f"a provider with id {provider.id!r} is already registered")
+        self._providers[provider.id] = provider
+
+    def add_openai_compatible(
+        self,
+        provider_id: str,
+        *,
+        display_name: str,
+        base_url: str,
+        max_tokens_field: str = "max_tokens",
+    ) -> OpenAIProvider:
+        """Register an OpenAI-compatible endpoint (Ollama, vLLM, ...) under its own id."""
+        provider = OpenAIProvider(
+            provider_id=provider_id,
+            display_name=display_name,
+            base_url=base_url,
+            timeouts=self.config.timeouts,
+            retry=self.config.retry,
+            clients=self.clients,
+            max_tokens_field=max_tokens_field,
+        )
+        self.register(provider)
+        return provider
+
+    def get(self, provider_id: str) -> Provider:
+        """The provider with this id, or ProviderError(UNKNOWN_MODEL) naming the known ones."""
+        try:
+            return self._providers[provider_id]
+        except KeyError:
+            known = ", ".join(sorted(self._providers))
+            raise ProviderError(
+                f"There is no provider {provider_id!r} (known: {known})",
+                kind=ProviderErrorKind.UNKNOWN_MODEL,
+                provider=provider_id,
+            ) from None
+
+    def resolve(self, model_id: str) -> tuple[Provider, ModelRef]:
+        """The provider of a `provider/model` id, and the parsed id (Invalid if malformed)."""
+        ref = parse_model_id(model_id)
+        return self.get(ref.provider), ref
+
+    def stream(
+        self, request: CompletionRequest, *, api_key: str
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Stream the request on its model's provider (see Provider.stream)."""
+        provider, _ = self.resolve(request.model)
+        return provider.stream(request, api_key=api_key)
+
+    async def complete(self, request: CompletionRequest, *, api_key: str) -> Completion:
+        """Run the request on its model's provider without streaming (see Provider.complete)."""
+        provider, _ = self.resolve(request.model)
+        return await provider.complete(request, api_key=api_key)
+
+    def evict(self, provider_id: str, api_key: str) -> int:
+        """Drop the cached SDK clients of a key that changed or was removed."""
+        return self.clients.evict(provider_id, api_key)
+
+    async def aclose(self) -> None:
+        """Close every cached SDK client (application shutdown)."""
+        await self.clients.aclose()
+
+    def ids(self) -> list[str]:
+        """The registered provider ids, in registration order."""
+        return list(self._providers)
+
+    def __contains__(self, provider_id: object) -> bool:
+        return provider_id in self._providers
+
+    def __iter__(self) -> Iterator[Provider]:
+        return iter(list(self._providers.values()))

@@ -1,0 +1,115 @@
+"""Plain values that go in and out of a provider adapter: no SDK types leak past this layer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from promptpro.errors import Invalid
+
+_PROVIDER_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A model named `provider/model`; the name may itself contain slashes (vLLM, Ollama)."""
+
+    provider: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        """The `provider/model` spelling."""
+        return f"{self.provider}/{self.name}"
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def parse_model_id(model_id: str) -> ModelRef:
+    """Split `provider/model`, or raise Invalid(field="model") naming the expected form."""
+    provider, slash, name = model_id.strip().partition("/")
+    if not slash or not _PROVIDER_ID.fullmatch(provider) or not name or name != name.strip():
+        raise Invalid(
+            f"{model_id!r} is not a model id: expected provider/model, e.g. openai/gpt-4o-mini",
+            field="model",
+        )
+    if any(char.isspace() for char in name):
+        raise Invalid(f"{model_id!r} is not a model id: the name has spaces", field="model")
+    return ModelRef(provider, name)
+
+
+@dataclass(frozen=True, slots=True)
+class RunParameters:
+    """Generation parameters; None means the provider's default (Anthropic's max_tokens aside)."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    system: str | None = None
+    stop: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        # A tuple keeps the frozen value hashable and safe to share between runs.
+        if self.stop is not None and not isinstance(self.stop, tuple):
+            object.__setattr__(self, "stop", tuple(self.stop))
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """One prompt to run: `model` is the full `provider/model` id."""
+
+    model: str
+    prompt: str
+    parameters: RunParameters = field(default_factory=RunParameters)
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the answer, in order."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens as the provider counted them; None when it did not say."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+StreamEvent = TextDelta | Usage
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A whole answer: the text and the provider's token counts."""
+
+    text: str
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds: to connect, until the first text arrives (retries included), for the whole run."""
+
+    connect: float = 10.0
+    first_token: float = 60.0
+    total: float = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Our own retry rule (the SDKs' retries are off): few, early, and only for transient faults.
+
+    At most `max_retries` more attempts, only before any text has arrived, only after a 429,
+    a 5xx or a connection failure. The wait is `backoff_base * 2**attempt`, or the provider's
+    Retry-After when it gave one; a Retry-After above `max_wait` is not waited for: the
+    rate-limit error goes to the caller at once.
+    """
+
+    max_retries: int = 2
+    backoff_base: float = 0.5
+    max_wait: float = 10.0
