@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from promptpro.db import models  # noqa: F401  (registers the tables)
 from promptpro.db.engine import create_engine
 from promptpro.db.session import SessionFactory, create_session_factory
 from promptpro.storage import Storage
+from promptpro.testing import FakeProviderServer
 from tests.support import databases
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -100,3 +102,83 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with the cheapest parameters: tests sign in often and needn't resist cracking."""
+    from argon2 import PasswordHasher, profiles
+
+    from promptpro.security import passwords
+
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
+ClientFactory = Callable[[], Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def new_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
+    """Makes more HTTP clients on the same app, each with its own cookies (one per person)."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def make() -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=app)
+            client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+            return await stack.enter_async_context(client)
+
+        yield make
+
+
+@pytest.fixture
+async def ada(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The `client`, signed in by session cookie as a new user, ada (CSRF header set)."""
+    from tests.support.auth import register
+
+    await register(client, "ada")
+    return client
+
+
+@pytest.fixture
+async def bob(new_client: ClientFactory) -> httpx.AsyncClient:
+    """Another client, signed in by session cookie as a second user, bob."""
+    from tests.support.auth import register
+
+    bobs = await new_client()
+    await register(bobs, "bob")
+    return bobs
+
+
+AppClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[AppClientFactory]:
+    """Makes clients on new app instances (as another worker process would be) on the test
+    database; keyword arguments override settings, `base_url` picks http or https."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def make(
+            base_url: str = "http://testserver", **overrides: object
+        ) -> httpx.AsyncClient:
+            app = create_app(settings.model_copy(update=overrides))
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            transport = httpx.ASGITransport(app=app)
+            client = httpx.AsyncClient(transport=transport, base_url=base_url)
+            return await stack.enter_async_context(client)
+
+        yield make
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeProviderServer]:
+    """A fake provider server speaking each provider's wire format, for the whole session."""
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server: FakeProviderServer) -> FakeProviderServer:
+    """The fake server with its default script and no recorded requests."""
+    fake_server.reset()
+    return fake_server

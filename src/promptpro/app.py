@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from promptpro import __version__
-from promptpro.api import health
-from promptpro.api.problems import install_problem_handlers
+from promptpro.api import (
+    auth,
+    categories,
+    health,
+    keys,
+    me,
+    oidc,
+    prompts,
+    responses,
+    runs,
+    tokens,
+)
+from promptpro.api.limits import BodySizeLimitMiddleware
+from promptpro.api.problems import document_problems, install_problem_handlers
 from promptpro.config import Settings, get_settings
 from promptpro.db.engine import create_engine
-from promptpro.db.session import create_session_factory
+from promptpro.db.session import SessionFactory, create_session_factory, unit_of_work
 from promptpro.logs import RequestLogMiddleware, configure_logging
+from promptpro.providers.catalogue import get_catalogue
+from promptpro.providers.registry import ProviderConfig, ProviderRegistry
+from promptpro.security.vault import Vault
+from promptpro.services.run_execution import RunExecutor
+from promptpro.services.sessions import purge_expired
+from promptpro.storage import Storage
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,7 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
+        app.state.runs = RunExecutor(app.state.session_factory, get_catalogue())
+        purger = asyncio.create_task(purge_periodically(app.state.session_factory, settings))
         yield
+        purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purger
+        # Runs in progress get a moment to finish, then are stored as they stand.
+        await app.state.runs.registry.shutdown()
+        await app.state.providers.aclose()
         await engine.dispose()
 
     app = FastAPI(
@@ -36,7 +66,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Built here, not lazily: malformed master keys stop the app before it serves anything.
+    app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(oidc.router)
+    app.include_router(me.router)
+    app.include_router(tokens.router)
+    app.include_router(keys.router)
+    for library_router in (categories.router, prompts.router, responses.router, runs.router):
+        app.include_router(library_router, prefix="/api/v1")
+    document_problems(app)
     return app
+
+
+log = logging.getLogger(__name__)
+
+
+async def purge_periodically(factory: SessionFactory, settings: Settings) -> None:
+    """Delete expired sessions and old sign-in failures now and then, while the app runs."""
+    while True:
+        try:
+            async with unit_of_work(factory) as session:
+                purged = await purge_expired(Storage(session), settings)
+            if purged.sessions or purged.login_failures:
+                log.info(
+                    "purged %d expired sessions and %d old sign-in failures",
+                    purged.sessions,
+                    purged.login_failures,
+                )
+        except Exception as exc:  # a failed purge must not stop the next one
+            log.warning("purging expired sessions failed: %s", type(exc).__name__)
+        await asyncio.sleep(settings.session_purge_minutes * 60)

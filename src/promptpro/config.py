@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     oidc_client_secret: str = Field(default="", repr=False)
     oidc_scopes: str = "openid profile email"
     oidc_name: str = "OpenID Connect"
+    # Failed sign-ins allowed per username and per client address within the window.
+    login_failures_per_username: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_minutes: float = Field(default=15, gt=0)
+    # How often a running app deletes expired sessions and old sign-in failures.
+    session_purge_minutes: float = Field(default=60, gt=0)
 
     # Provider keys at rest: comma-separated Fernet keys; the first encrypts, all decrypt.
     encryption_keys: str = Field(default="", repr=False)

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from promptpro.config import Settings
+from promptpro.db.models import User
 from promptpro.db.session import SessionFactory, unit_of_work
+from promptpro.errors import Forbidden, Unauthenticated
+from promptpro.providers.registry import ProviderRegistry
+from promptpro.security.csrf import (
+    CSRF_FORM_FIELD,
+    CSRF_HEADER,
+    csrf_token_matches,
+    needs_csrf_check,
+)
+from promptpro.security.vault import Vault
+from promptpro.services import sessions, tokens
+from promptpro.services.keys import KeyService
+from promptpro.services.run_execution import RunExecutor
+from promptpro.services.runs import RunService
+from promptpro.services.sessions import ActiveSession, NewSession, SessionPolicy
 from promptpro.storage import Storage
 
 
@@ -43,3 +59,172 @@ def get_storage(session: SessionDep) -> Storage:
 
 
 StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+# --- Authentication -------------------------------------------------------------------
+
+SESSION_COOKIE = "promptpro_session"
+# With https the __Host- prefix makes browsers refuse the cookie unless it is Secure,
+# has Path=/ and no Domain: a sibling subdomain can't plant or overwrite it.
+SECURE_SESSION_COOKIE = "__Host-promptpro_session"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    """The session cookie's name for this deployment."""
+    return SECURE_SESSION_COOKIE if settings.https else SESSION_COOKIE
+
+
+def set_session_cookie(response: Response, settings: Settings, new: NewSession) -> None:
+    """Hand the browser a new session id."""
+    response.set_cookie(
+        session_cookie_name(settings),
+        new.session_id,
+        max_age=int(new.max_age.total_seconds()),
+        path="/",
+        secure=settings.https,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    """Tell the browser to forget its session id."""
+    response.delete_cookie(
+        session_cookie_name(settings),
+        path="/",
+        secure=settings.https,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Who made the request and how: by session cookie (`session` set) or by bearer token."""
+
+    user: User
+    session: ActiveSession | None
+
+
+async def _csrf_token_sent(request: Request) -> str | None:
+    """The CSRF token from the header or, for an HTML form post, the hidden field."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        # Starlette caches the parsed form on the request, so the endpoint can still read it.
+        value = (await request.form()).get(CSRF_FORM_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def verify_csrf(request: Request, session: ActiveSession) -> None:
+    """Refuse an unsafe cookie-authenticated request that lacks the session's CSRF token."""
+    if not needs_csrf_check(request.method):
+        return
+    if not csrf_token_matches(session.csrf_token, await _csrf_token_sent(request)):
+        raise Forbidden(
+            f"This request needs the session's CSRF token in the {CSRF_HEADER} header.",
+            kind="csrf",
+        )
+
+
+def _bearer_secret(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header (None when there is no header)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("Use `Authorization: Bearer <personal access token>`.")
+    return secret.strip()
+
+
+async def get_active_session(
+    request: Request, storage: StorageDep, settings: SettingsDep
+) -> ActiveSession | None:
+    """The valid session the request's cookie names, if any (signed in or not)."""
+    session_id = request.cookies.get(session_cookie_name(settings))
+    if not session_id:
+        return None
+    return await sessions.load_session(storage, SessionPolicy.from_settings(settings), session_id)
+
+
+ActiveSessionDep = Annotated[ActiveSession | None, Depends(get_active_session)]
+
+
+async def current_auth(request: Request, storage: StorageDep, active: ActiveSessionDep) -> Auth:
+    """Authenticate by bearer token or session cookie (401 otherwise); check CSRF for cookies."""
+    secret = _bearer_secret(request)
+    if secret is not None:
+        return Auth(await tokens.authenticate_token(storage, secret), None)
+    user = await sessions.session_user(storage, active)
+    if active is None or user is None:
+        raise Unauthenticated("Sign in, or send a personal access token.")
+    await verify_csrf(request, active)
+    return Auth(user, active)
+
+
+CurrentAuth = Annotated[Auth, Depends(current_auth)]
+
+
+def current_user(auth: CurrentAuth) -> User:
+    """The authenticated user."""
+    return auth.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+# --- Provider keys --------------------------------------------------------------------
+
+
+def get_vault(request: Request) -> Vault:
+    """The app's key vault (built from the settings when the app was created)."""
+    vault: Vault = request.app.state.vault
+    return vault
+
+
+VaultDep = Annotated[Vault, Depends(get_vault)]
+
+
+def get_key_service(user: CurrentUser, storage: StorageDep, vault: VaultDep) -> KeyService:
+    """The signed-in user's provider keys."""
+    return KeyService(storage, vault, user.id)
+
+
+KeyServiceDep = Annotated[KeyService, Depends(get_key_service)]
+
+
+# --- Runs -------------------------------------------------------------------------------
+
+
+def get_providers(request: Request) -> ProviderRegistry:
+    """The app's provider registry (one cached SDK client per key)."""
+    providers: ProviderRegistry = request.app.state.providers
+    return providers
+
+
+def get_run_executor(request: Request) -> RunExecutor:
+    """The app's run executor, which owns the runs in progress."""
+    executor: RunExecutor = request.app.state.runs
+    return executor
+
+
+ProvidersDep = Annotated[ProviderRegistry, Depends(get_providers)]
+RunExecutorDep = Annotated[RunExecutor, Depends(get_run_executor)]
+
+
+def get_run_service(
+    user: CurrentUser,
+    storage: StorageDep,
+    vault: VaultDep,
+    providers: ProvidersDep,
+    executor: RunExecutorDep,
+) -> RunService:
+    """The signed-in user's runs."""
+    return RunService(storage, vault, providers, executor, user.id)
+
+
+RunServiceDep = Annotated[RunService, Depends(get_run_service)]

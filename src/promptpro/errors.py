@@ -87,3 +87,54 @@ class ProviderError(PromptProError):
         self.kind = kind
         self.provider = provider
         self.retry_after = retry_after
+
+
+class Unauthenticated(PromptProError):
+    """No valid credentials: not signed in, or the session or token is unknown or expired."""
+
+    title = "Not signed in"
+
+
+class Forbidden(PromptProError):
+    """The request is refused as such (a missing CSRF token, registration turned off)."""
+
+    title = "Forbidden"
+
+    def __init__(self, detail: str, *, kind: str = "forbidden") -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+class RateLimited(PromptProError):
+    """Too many attempts; `retry_after` says in how many seconds to try again."""
+
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class SignInFailed(PromptProError):
+    """An external sign-in (OpenID Connect) could not be completed; nothing was signed in."""
+
+    title = "Sign-in failed"
+
+
+class KeyUnavailable(PromptProError):
+    """A stored provider key can't be decrypted: the master key that sealed it is not configured."""
+
+    title = "Stored API key can't be decrypted"
+
+    def __init__(
+        self, detail: str, *, provider: str | None = None, key_id: str | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.provider = provider
+        self.key_id = key_id
+
+
+class KeyCorrupt(KeyUnavailable):
+    """A stored provider key fails authentication: damaged, or copied from another user or row."""
+
+    title = "Stored API key is damaged"

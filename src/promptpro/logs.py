@@ -17,6 +17,11 @@ def configure_logging(level: str) -> None:
     )
 
 
+def _printable(text: str) -> str:
+    """`text` with control characters escaped, so a request path can't forge log lines."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 class RequestLogMiddleware:
     """Log method, path, status and duration; never the query (OIDC codes travel there)."""
 
@@ -42,7 +47,7 @@ class RequestLogMiddleware:
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                scope["path"],
+                _printable(scope["path"]),
                 status,
                 (time.perf_counter() - started) * 1000,
             )

@@ -1,27 +1,14 @@
-"""A fake provider server for the whole session, reset before each test, and a registry on it."""
+"""Registries on the fake provider server (which tests/conftest.py starts once per session)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
 from tests.providers.helpers import PROVIDERS, SHORT_TIMEOUTS, config_for
-
-
-@pytest.fixture(scope="session")
-def fake_server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server: FakeProviderServer) -> FakeProviderServer:
-    """The fake server with its default script and no recorded requests."""
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException
 
 from promptpro.errors import (
     ConfigurationError,
     Conflict,
+    Forbidden,
     Invalid,
+    KeyCorrupt,
+    KeyUnavailable,
     NeedsKey,
     NotFound,
     PromptProError,
     ProviderError,
     ProviderErrorKind,
+    RateLimited,
+    SignInFailed,
+    Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,44 @@ def problem_type(slug: str) -> str:
     return f"/problems/{slug}"
 
 
+@dataclass(frozen=True)
+class ProblemDetails:
+    """A problem before it is sent: in a response, or inside an SSE `error` event."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] | None = None
+
+    def response(self) -> JSONResponse:
+        """The problem+json response."""
+        return JSONResponse(
+            self.body,
+            status_code=self.status,
+            headers=self.headers,
+            media_type=PROBLEM_MEDIA_TYPE,
+        )
+
+
+def details(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> ProblemDetails:
+    """A problem's status, body and headers."""
+    body: dict[str, Any] = {
+        "type": problem_type(slug) if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return ProblemDetails(status, body, headers)
+
+
 def problem(
     status: int,
     detail: str,
@@ -52,14 +98,7 @@ def problem(
     **extra: Any,
 ) -> JSONResponse:
     """A problem+json response."""
-    body: dict[str, Any] = {
-        "type": problem_type(slug) if slug else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return details(status, detail, slug=slug, title=title, headers=headers, **extra).response()
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -71,29 +110,30 @@ def validation_problem(exc: RequestValidationError) -> JSONResponse:
     """422 with one message per field (never echoing the input back: it may hold secrets)."""
     errors = []
     for error in exc.errors():
-        message = error["msg"]
+        message, field = error["msg"], _field_name(tuple(error["loc"]))
         if error["type"] == "json_invalid":
-            message = "The body is not valid JSON."
-        errors.append({"field": _field_name(tuple(error["loc"])), "message": message})
+            # Its location is a character offset in the body, not a field.
+            message, field = f"The body is not valid JSON (at character {error['loc'][-1]}).", ""
+        errors.append({"field": field, "message": message})
     detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
     return problem(422, detail, slug="validation", title="Invalid input", errors=errors)
 
 
-def domain_problem(exc: PromptProError) -> JSONResponse:
-    """The response for a domain error."""
+def domain_details(exc: PromptProError) -> ProblemDetails:
+    """The problem a domain error is."""
     if isinstance(exc, NotFound):
-        return problem(404, exc.detail, slug="not-found", title=exc.title)
+        return details(404, exc.detail, slug="not-found", title=exc.title)
     if isinstance(exc, Conflict):
         errors = [{"field": exc.field, "message": exc.detail}]
-        return problem(409, exc.detail, slug="conflict", title=exc.title, errors=errors)
+        return details(409, exc.detail, slug="conflict", title=exc.title, errors=errors)
     if isinstance(exc, NeedsKey):
-        return problem(422, exc.detail, slug="no-key", title=exc.title, provider=exc.provider)
+        return details(422, exc.detail, slug="no-key", title=exc.title, provider=exc.provider)
     if isinstance(exc, Invalid):
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
-        return problem(422, exc.detail, slug="validation", title=exc.title, errors=errors)
+        return details(422, exc.detail, slug="validation", title=exc.title, errors=errors)
     if isinstance(exc, ProviderError):
         headers = {"Retry-After": str(round(exc.retry_after))} if exc.retry_after else None
-        return problem(
+        return details(
             _PROVIDER_STATUS[exc.kind],
             exc.detail,
             slug=str(exc.kind),
@@ -101,9 +141,29 @@ def domain_problem(exc: PromptProError) -> JSONResponse:
             headers=headers,
             provider=exc.provider,
         )
+    if isinstance(exc, Unauthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
+        return details(401, exc.detail, slug="unauthenticated", title=exc.title, headers=headers)
+    if isinstance(exc, Forbidden):
+        return details(403, exc.detail, slug=exc.kind, title=exc.title)
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return details(429, exc.detail, slug="rate-limited", title=exc.title, headers=headers)
+    if isinstance(exc, SignInFailed):
+        return details(400, exc.detail, slug="sign-in-failed", title=exc.title)
+    if isinstance(exc, KeyUnavailable):
+        # 503, like a configuration error: the server can't use what it stored, through no
+        # fault of the request (so not 4xx), and it is a known state, not a crash (not 500).
+        slug = "key-corrupt" if isinstance(exc, KeyCorrupt) else "key-unavailable"
+        return details(503, exc.detail, slug=slug, title=exc.title, provider=exc.provider)
     if isinstance(exc, ConfigurationError):
-        return problem(503, exc.detail, slug="configuration", title=exc.title)
-    return problem(400, exc.detail, title=exc.title)
+        return details(503, exc.detail, slug="configuration", title=exc.title)
+    return details(400, exc.detail, title=exc.title)
+
+
+def domain_problem(exc: PromptProError) -> JSONResponse:
+    """The response for a domain error."""
+    return domain_details(exc).response()
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -132,3 +192,70 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc_info=exc,
         )
         return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+# --- OpenAPI documentation of problem responses -------------------------------------
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one field of the request."""
+
+    field: str | None = Field(
+        description="The field at fault in camelCase (`parameters.maxTokens`, `limit`, "
+        "`categoryId`); empty when the body as a whole is at fault."
+    )
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail: the shape of every error the API returns."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="What kind of problem: `/problems/<kind>` or `about:blank`.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong this time, for people.")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="One entry per field at fault (validation and conflicts)."
+    )
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "The request is malformed.",
+    401: "Not signed in: no valid session cookie or bearer token.",
+    403: "Refused, e.g. a cookie-authenticated change without its X-CSRF-Token.",
+    404: "It does not exist, or it is not yours.",
+    409: "It would break a uniqueness rule; `errors` names the field.",
+    413: "The request body is larger than 1 MB.",
+    422: "Invalid input; `errors` names each field at fault.",
+    429: "Too many attempts; Retry-After says when to try again.",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` saying the route answers these status codes with a Problem."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        code: {
+            "description": PROBLEM_DESCRIPTIONS.get(code, HTTPStatus(code).phrase),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+def document_problems(app: FastAPI) -> None:
+    """Add the Problem schema to the app's OpenAPI components, where problem_responses point."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in components:
+            problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(problem_schema.pop("$defs", {}))
+            components["Problem"] = problem_schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from promptpro.cli import db, serve
+from promptpro.cli import db, keys, serve, sessions
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -17,6 +17,8 @@ app = typer.Typer(
 )
 app.command()(serve.serve)
 app.add_typer(db.app, name="db")
+app.add_typer(sessions.app, name="sessions")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

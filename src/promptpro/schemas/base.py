@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -37,12 +44,14 @@ class PatchSchema(WriteSchema):
 
     not_null: ClassVar[tuple[str, ...]] = ()
 
-    @model_validator(mode="after")
-    def _refuse_null_for_required(self) -> PatchSchema:
-        for field in self.not_null:
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{to_camel(field)} may be left out, but not null")
-        return self
+    # A field validator (not a model validator) so the error names the field at fault;
+    # it runs only for fields that were sent, so leaving one out stays allowed.
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_null_for_required(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name in cls.not_null:
+            raise ValueError(f"{to_camel(info.field_name)} may be left out, but not null")
+        return value
 
 
 Title = Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from promptpro.schemas.base import (
     LongText,
@@ -17,6 +17,7 @@ from promptpro.schemas.base import (
     ShortText,
     Title,
     WriteSchema,
+    no_nul,
 )
 
 
@@ -46,13 +47,17 @@ class CategoryUpdate(PatchSchema):
     description: LongText | None = None
 
 
+# A system prompt may be as long as a prompt (LongText's 5,000 characters is too short).
+SystemText = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(no_nul)]
+
+
 class PromptParameters(WriteSchema):
     """Generation settings; each provider maps them to its own names."""
 
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     top_p: Annotated[float, Field(ge=0, le=1)] | None = None
-    system: LongText | None = Field(default=None, max_length=100_000)
+    system: SystemText | None = None
     stop: Annotated[list[ShortText], Field(max_length=8)] | None = None
 
 

@@ -1,1 +1,1 @@
-"""The rules of the product: accounts, prompts, runs and keys. Never commit, never import FastAPI."""
+"""The rules of the product: accounts, prompts, runs, keys. Never commit; never import FastAPI."""

@@ -5,15 +5,33 @@ Methods flush but never commit: the entry point that opened the unit of work doe
 
 from __future__ import annotations
 
+from promptpro.storage.access_tokens import AccessTokenStorage
 from promptpro.storage.api_keys import ApiKeyStorage
 from promptpro.storage.categories import CategoryStorage
+from promptpro.storage.credentials import CredentialStorage
+from promptpro.storage.identities import IdentityStorage
+from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
 from promptpro.storage.responses import ResponseStorage
+from promptpro.storage.runs import RunStorage
+from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.users import UserStorage
 
 
-class Storage(UserStorage, CategoryStorage, PromptStorage, ResponseStorage, ApiKeyStorage):
+class Storage(
+    UserStorage,
+    CategoryStorage,
+    PromptStorage,
+    ResponseStorage,
+    RunStorage,
+    ApiKeyStorage,
+    SessionStorage,
+    CredentialStorage,
+    IdentityStorage,
+    AccessTokenStorage,
+    LoginAttemptStorage,
+):
     """All storage operations over one session."""
 
 

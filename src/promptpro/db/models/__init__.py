@@ -2,6 +2,7 @@
 
 from promptpro.db.models.accounts import (
     AccessToken,
+    LoginAttempt,
     OidcIdentity,
     PasswordCredential,
     Session,
@@ -16,6 +17,7 @@ __all__ = [
     "AccessToken",
     "ApiKeys",
     "Category",
+    "LoginAttempt",
     "OidcIdentity",
     "PasswordCredential",
     "Prompt",

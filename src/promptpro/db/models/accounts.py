@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from promptpro.db.base import Base, CreatedAt, Timestamps
-from promptpro.db.types import JSON, String, Text, UTCDateTime
+from promptpro.db.types import JSON, String, Text, UTCDateTime, utcnow
 
 
 def new_user_id() -> str:
@@ -91,3 +91,18 @@ class AccessToken(CreatedAt, Base):
     token_hash: Mapped[str] = mapped_column(String, unique=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """One failed sign-in, counted per username and per client address by the rate limiter.
+
+    Kept in the database (not in memory) so that every worker process sees the same count.
+    """
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String)  # "user:<lowercased name>" or "addr:<address>"
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.Index("ix_login_attempts_key_attempted_at", key, attempted_at),)

@@ -1,0 +1,166 @@
+"""Running prompts: once, or on several models side by side, as JSON or as SSE."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, status
+from fastapi.responses import JSONResponse, Response
+from fastapi.sse import KEEPALIVE_COMMENT, EventSourceResponse, format_sse_event
+
+from promptpro.api.problems import ProblemDetails, domain_details, problem_responses
+from promptpro.deps import RunServiceDep
+from promptpro.schemas.responses import ResponseRead
+from promptpro.schemas.runs import CompareCreate, RunCreate
+from promptpro.services.run_execution import RunOutcome
+from promptpro.services.runs import StartedRun
+
+router = APIRouter(tags=["runs"])
+
+PromptId = Annotated[int, Path(description="The prompt's id.")]
+ResponseId = Annotated[int, Path(description="The response's id.")]
+Accept = Annotated[str | None, Header()]
+EVENT_STREAM = "text/event-stream"
+# Idle proxies close quiet connections; a first token may take up to a minute to come.
+KEEPALIVE_S = 15.0
+STREAM_DOC = {
+    "description": "With `Accept: text/event-stream`: the events `start` (the response id), "
+    "`delta` (text), then `done` (the stored response) or `error` (a problem and the stored "
+    "response); every event names its `model` and `responseId`.",
+    "content": {EVENT_STREAM: {}},
+}
+
+
+def wants_stream(accept: str | None) -> bool:
+    """Whether the client asked for server-sent events."""
+    return accept is not None and EVENT_STREAM in accept
+
+
+def _failed(outcome: RunOutcome) -> Response:
+    """The run's problem, naming the stored (failed) response with its partial text."""
+    assert outcome.error is not None
+    problem = domain_details(outcome.error)
+    body = {**problem.body, "responseId": outcome.response.id}
+    return ProblemDetails(problem.status, body, problem.headers).response()
+
+
+def _sse(event: str, data: dict[str, Any]) -> bytes:
+    return format_sse_event(event=event, data_str=json.dumps(data, separators=(",", ":")))
+
+
+async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
+    """The runs' events merged into one stream, with a keep-alive comment when idle."""
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    async def forward(item: StartedRun) -> None:
+        try:
+            response_id = await asyncio.shield(item.run.response_id_ready)
+            tag = {"responseId": response_id, "model": item.model}
+            await queue.put(_sse("start", tag))
+            async for event in item.run.channel.follow():
+                if event.event == "delta":
+                    data = {**tag, "text": event.data["text"]}
+                else:
+                    outcome: RunOutcome = event.data["outcome"]
+                    data = {
+                        **tag,
+                        "response": outcome.response.model_dump(mode="json", by_alias=True),
+                    }
+                    if outcome.error is not None:
+                        data["problem"] = domain_details(outcome.error).body
+                await queue.put(_sse(event.event, data))
+        finally:
+            await queue.put(None)
+
+    forwarders = [asyncio.create_task(forward(item)) for item in started]
+    try:
+        remaining = len(forwarders)
+        while remaining:
+            try:
+                event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+            except TimeoutError:
+                yield KEEPALIVE_COMMENT
+                continue
+            if event is None:
+                remaining -= 1
+            else:
+                yield event
+    finally:
+        # The client left or the runs ended: stop following. The runs go on and are stored.
+        for task in forwarders:
+            task.cancel()
+
+
+@router.post(
+    "/prompts/{prompt_id}/run",
+    status_code=status.HTTP_201_CREATED,
+    summary="Run a prompt once",
+    response_model=ResponseRead,
+    responses={**problem_responses(401, 404, 413, 422, 429, 502, 504), 200: STREAM_DOC},
+)
+async def run_prompt(
+    prompt_id: PromptId, body: RunCreate, runs: RunServiceDep, accept: Accept = None
+) -> Response:
+    """Run the prompt on its model (or `model`) with `variables` filled in; keep the response."""
+    started = time.perf_counter()
+    streamed = wants_stream(accept)
+    runs_started = await runs.start(
+        prompt_id,
+        models=[body.model],
+        parameters=body.parameters,
+        variables=body.variables,
+        streamed=streamed,
+        started=started,
+    )
+    if streamed:
+        return EventSourceResponse(_events(runs_started))
+    outcome = await runs.executor.outcome(runs_started[0].run)
+    if outcome.error is not None:
+        return _failed(outcome)
+    return JSONResponse(outcome.response.model_dump(mode="json", by_alias=True), status_code=201)
+
+
+@router.post(
+    "/prompts/{prompt_id}/compare",
+    status_code=status.HTTP_201_CREATED,
+    summary="Run a prompt on several models at once",
+    response_model=list[ResponseRead],
+    responses={**problem_responses(401, 404, 413, 422), 200: STREAM_DOC},
+)
+async def compare_prompt(
+    prompt_id: PromptId, body: CompareCreate, runs: RunServiceDep, accept: Accept = None
+) -> Response:
+    """Run the prompt on 2-6 models concurrently; a failed model doesn't stop the others."""
+    started = time.perf_counter()
+    streamed = wants_stream(accept)
+    runs_started = await runs.start(
+        prompt_id,
+        models=list(body.models),
+        parameters=body.parameters,
+        variables=body.variables,
+        streamed=streamed,
+        started=started,
+    )
+    if streamed:
+        return EventSourceResponse(_events(runs_started))
+    outcomes = await asyncio.gather(*(runs.executor.outcome(item.run) for item in runs_started))
+    return JSONResponse(
+        [outcome.response.model_dump(mode="json", by_alias=True) for outcome in outcomes],
+        status_code=201,
+    )
+
+
+@router.post(
+    "/responses/{response_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Stop a running run",
+    response_model=ResponseRead,
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def cancel_response(response_id: ResponseId, runs: RunServiceDep) -> ResponseRead:
+    """Stop the run; it is kept as `cancelled` with the text that had arrived."""
+    return await runs.cancel(response_id)

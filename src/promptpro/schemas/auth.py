@@ -1,0 +1,94 @@
+"""Sign-in, sessions, passwords and personal access tokens on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+
+from promptpro.schemas.base import Name, ReadSchema, ShortText, WriteSchema, no_nul
+from promptpro.schemas.users import Username, UserRead
+
+Password = Annotated[str, StringConstraints(min_length=8, max_length=1024), AfterValidator(no_nul)]
+# What a sign-in form may send: checked against the stored hash, not against today's rules.
+GivenPassword = Annotated[
+    str, StringConstraints(min_length=1, max_length=1024), AfterValidator(no_nul)
+]
+GivenUsername = Annotated[
+    str, StringConstraints(min_length=1, max_length=254), AfterValidator(no_nul)
+]
+
+
+class RegisterRequest(WriteSchema):
+    """A new local account."""
+
+    username: Username
+    password: Password
+    email: EmailStr | None = None
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+
+
+class LoginRequest(WriteSchema):
+    """A username and password to sign in with."""
+
+    username: GivenUsername
+    password: GivenPassword
+
+
+class SessionRead(ReadSchema):
+    """Who is signed in, and the CSRF token their unsafe cookie requests must carry."""
+
+    user: UserRead
+    csrf_token: str
+
+
+class OidcProviderRead(ReadSchema):
+    """The OpenID Connect provider people can sign in with."""
+
+    name: str
+    login_url: str
+
+
+class ProvidersRead(ReadSchema):
+    """How people can get in: whether self-registration is open, and the OIDC provider."""
+
+    registration: bool
+    oidc: OidcProviderRead | None
+
+
+class PasswordChange(WriteSchema):
+    """The current password and the one to replace it."""
+
+    current_password: GivenPassword
+    new_password: Password
+
+
+class AccountDelete(WriteSchema):
+    """Confirms deleting an account: its password, when it has one."""
+
+    password: GivenPassword | None = None
+
+
+class TokenCreate(WriteSchema):
+    """A new personal access token; it expires after `expiresInDays` if given."""
+
+    name: Name
+    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class TokenRead(ReadSchema):
+    """A personal access token, without its secret."""
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    """A token just created: `token` is its secret, shown this once."""
+
+    token: str

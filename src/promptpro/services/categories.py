@@ -1,0 +1,46 @@
+"""Categories: a user's folders for prompts, with names unique per user regardless of case."""
+
+from __future__ import annotations
+
+from promptpro.errors import NotFound
+from promptpro.schemas.library import CategoryCreate, CategoryRead, CategoryUpdate
+from promptpro.storage import Storage
+
+NO_SUCH_CATEGORY = "No such category."
+
+
+class CategoryService:
+    """The category rules for one acting user."""
+
+    def __init__(self, storage: Storage, owner_id: str) -> None:
+        self.storage = storage
+        self.owner_id = owner_id
+
+    async def list_categories(self) -> list[CategoryRead]:
+        """The user's categories, by name."""
+        rows = await self.storage.list_categories(self.owner_id)
+        return [CategoryRead.model_validate(row) for row in rows]
+
+    async def get_category(self, category_id: int) -> CategoryRead:
+        """One of the user's categories, or NotFound."""
+        category = await self.storage.get_category(self.owner_id, category_id)
+        if category is None:
+            raise NotFound(NO_SUCH_CATEGORY)
+        return CategoryRead.model_validate(category)
+
+    async def create_category(self, data: CategoryCreate) -> CategoryRead:
+        """A new category; Conflict on `name` when the user has one by that name in any case."""
+        category = await self.storage.create_category(self.owner_id, data)
+        return CategoryRead.model_validate(category)
+
+    async def update_category(self, category_id: int, changes: CategoryUpdate) -> CategoryRead:
+        """Rename or redescribe one of the user's categories."""
+        category = await self.storage.update_category(self.owner_id, category_id, changes)
+        if category is None:
+            raise NotFound(NO_SUCH_CATEGORY)
+        return CategoryRead.model_validate(category)
+
+    async def delete_category(self, category_id: int) -> None:
+        """Delete one of the user's categories; its prompts become uncategorised."""
+        if not await self.storage.delete_category(self.owner_id, category_id):
+            raise NotFound(NO_SUCH_CATEGORY)

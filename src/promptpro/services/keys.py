@@ -1,0 +1,200 @@
+"""Provider keys: each user's own, stored encrypted, shown only as a hint; master-key rotation."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+from promptpro.db.models import PROVIDER_KEY_COLUMNS, ApiKeys
+from promptpro.errors import Invalid, KeyCorrupt, KeyUnavailable, NeedsKey
+from promptpro.schemas.keys import KeyProvider, KeyRead
+from promptpro.security.vault import KEYS_VARIABLE, Vault, key_id_of
+from promptpro.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# Prefixes providers put on every key: they say which kind of key it is and nothing secret.
+# Longest first, so `sk-ant-` wins over `sk-`.
+PUBLIC_PREFIXES = ("sk-svcacct-", "sk-proj-", "sk-ant-", "sk-", "xai-", "AIza")
+HINT_SUFFIX = 4
+# A hint never shows so much of a key that fewer than this many characters stay hidden.
+MIN_HIDDEN = 12
+UNREADABLE = "unreadable"
+
+RotationProgress = Callable[[int, int], None]
+"""Called with (rows done, rows in all) as rotation goes."""
+
+
+def key_hint(key: str) -> str:
+    """A recognisable hint of a key, like `sk-…abcd`, that keeps at least MIN_HIDDEN hidden."""
+    suffix = key[-HINT_SUFFIX:] if len(key) - HINT_SUFFIX >= MIN_HIDDEN else ""
+    prefix = next((p for p in PUBLIC_PREFIXES if key.startswith(p)), "")
+    if len(key) - len(prefix) - len(suffix) < MIN_HIDDEN:
+        prefix = ""
+    return f"{prefix}…{suffix}"
+
+
+def _provider(provider: str) -> KeyProvider:
+    try:
+        return KeyProvider(provider)
+    except ValueError:
+        known = ", ".join(KeyProvider)
+        raise Invalid(
+            f"Unknown provider {provider!r}: use one of {known}.", field="provider"
+        ) from None
+
+
+def _ciphertext(row: ApiKeys | None, provider: KeyProvider) -> str | None:
+    if row is None:
+        return None
+    value: str | None = getattr(row, PROVIDER_KEY_COLUMNS[provider])
+    return value
+
+
+class KeyService:
+    """One user's provider keys."""
+
+    def __init__(self, storage: Storage, vault: Vault, owner_id: str) -> None:
+        self.storage = storage
+        self.vault = vault
+        self.owner_id = owner_id
+
+    async def list_keys(self) -> list[KeyRead]:
+        """Every provider, with whether a key is stored, its hint and when keys last changed."""
+        row = await self.storage.get_api_keys(self.owner_id)
+        return [self._read(row, provider) for provider in KeyProvider]
+
+    async def set_key(self, provider: str, key: str) -> KeyRead:
+        """Store (or replace) the key for one provider."""
+        chosen = _provider(provider)
+        ciphertext = self.vault.encrypt(key, user_id=self.owner_id, provider=chosen)
+        row = await self.storage.save_api_keys(self.owner_id, {chosen: ciphertext})
+        log.info("User %s stored a %s key", self.owner_id, chosen)
+        return KeyRead(
+            provider=chosen, configured=True, hint=key_hint(key), updated_at=row.updated_at
+        )
+
+    async def remove_key(self, provider: str) -> None:
+        """Forget one provider's key; removing a key that isn't there changes nothing."""
+        chosen = _provider(provider)
+        row = await self.storage.get_api_keys(self.owner_id)
+        if _ciphertext(row, chosen) is None:
+            return
+        await self.storage.save_api_keys(self.owner_id, {chosen: None})
+        log.info("User %s removed their %s key", self.owner_id, chosen)
+
+    async def configured_providers(self) -> set[KeyProvider]:
+        """The providers this user has stored a key for (without decrypting any)."""
+        row = await self.storage.get_api_keys(self.owner_id)
+        return {provider for provider in KeyProvider if _ciphertext(row, provider) is not None}
+
+    async def decrypted_key(self, provider: str) -> str:
+        """The plaintext key to call a provider with; NeedsKey if there is none."""
+        chosen = _provider(provider)
+        row = await self.storage.get_api_keys(self.owner_id)
+        ciphertext = _ciphertext(row, chosen)
+        if ciphertext is None:
+            raise NeedsKey(
+                f"No {chosen} key is stored for your account: add one in Settings, "
+                f"or with PUT /api/v1/keys/{chosen}.",
+                provider=chosen,
+            )
+        return self.vault.decrypt(ciphertext, user_id=self.owner_id, provider=chosen)
+
+    def _read(self, row: ApiKeys | None, provider: KeyProvider) -> KeyRead:
+        ciphertext = _ciphertext(row, provider)
+        if row is None or ciphertext is None:
+            return KeyRead(provider=provider, configured=False, hint=None, updated_at=None)
+        hint, error = None, None
+        try:
+            hint = key_hint(
+                self.vault.decrypt(ciphertext, user_id=self.owner_id, provider=provider)
+            )
+        except KeyUnavailable as exc:
+            # Listing still works, so the user can see the problem and replace the key.
+            log.warning(
+                "Stored %s key of user %s can't be decrypted: %s", provider, self.owner_id, exc
+            )
+            error = exc.detail
+        return KeyRead(
+            provider=provider, configured=True, hint=hint, updated_at=row.updated_at, error=error
+        )
+
+
+def _stored(row: ApiKeys) -> list[tuple[str, str]]:
+    """The (provider, ciphertext) pairs a row holds."""
+    pairs = [(provider, getattr(row, column)) for provider, column in PROVIDER_KEY_COLUMNS.items()]
+    return [(provider, ciphertext) for provider, ciphertext in pairs if ciphertext is not None]
+
+
+async def stored_key_ids(storage: Storage) -> Counter[str]:
+    """How many stored keys each master key id sealed (`unreadable`: not a ciphertext of ours)."""
+    counts: Counter[str] = Counter()
+    for row in await storage.list_all_api_keys():
+        for _provider_id, ciphertext in _stored(row):
+            counts[key_id_of(ciphertext) or UNREADABLE] += 1
+    return counts
+
+
+async def rotate_all(
+    storage: Storage, vault: Vault, progress: RotationProgress | None = None
+) -> int:
+    """Re-encrypt every stored key under the vault's first master key; the rows changed.
+
+    Every key is decrypted once before anything is written: if one can't be, nothing
+    changes and the error says which master keys are missing, so no key is ever lost.
+    """
+    rows = await storage.list_all_api_keys()
+    _check_all_decrypt(rows, vault)
+    changed = 0
+    for done, row in enumerate(rows, start=1):
+        updates: dict[str, str | None] = {}
+        for provider, ciphertext in _stored(row):
+            if vault.needs_rotation(ciphertext):
+                plaintext = vault.decrypt(ciphertext, user_id=row.user_id, provider=provider)
+                updates[provider] = vault.encrypt(plaintext, user_id=row.user_id, provider=provider)
+        if updates:
+            await storage.save_api_keys(row.user_id, updates)
+            changed += 1
+        if progress is not None:
+            progress(done, len(rows))
+    log.info(
+        "Re-encrypted %d of %d key rows under master key %s",
+        changed,
+        len(rows),
+        vault.current_key_id,
+    )
+    return changed
+
+
+def _check_all_decrypt(rows: list[ApiKeys], vault: Vault) -> None:
+    missing: Counter[str] = Counter()
+    damaged: list[str] = []
+    for row in rows:
+        for provider, ciphertext in _stored(row):
+            if not vault.needs_rotation(ciphertext):
+                continue
+            try:
+                vault.decrypt(ciphertext, user_id=row.user_id, provider=provider)
+            except KeyCorrupt:
+                damaged.append(f"user {row.user_id}'s {provider} key")
+            except KeyUnavailable as exc:
+                missing[exc.key_id or UNREADABLE] += 1
+    if not missing and not damaged:
+        return
+    reasons = [
+        f"{count} made with master key {key_id}, which is not configured"
+        for key_id, count in sorted(missing.items())
+    ]
+    if damaged:
+        reasons.append(f"{len(damaged)} damaged ({', '.join(damaged)})")
+    fixes = []
+    if missing:
+        fixes.append(f"add the missing master keys back to {KEYS_VARIABLE} (after the first)")
+    if damaged:
+        fixes.append("have the damaged keys saved again (or removed)")
+    raise KeyUnavailable(
+        f"Nothing was re-encrypted: some stored keys can't be decrypted ({'; '.join(reasons)}). "
+        f"To rotate, {' and '.join(fixes)}, then run `promptpro keys rotate` again."
+    )

@@ -1,0 +1,117 @@
+"""Prompts: the user's library, its search and paging, and each prompt's version history."""
+
+from __future__ import annotations
+
+from promptpro.errors import Invalid, NotFound
+from promptpro.schemas.library import PromptCreate, PromptRead, PromptUpdate, PromptVersionRead
+from promptpro.schemas.pages import PromptPage
+from promptpro.storage import Keyset, Storage
+from promptpro.storage.pagination import MAX_ID
+
+# The provider part of a `provider/model` id must name one of these.
+KNOWN_PROVIDERS = frozenset({"openai", "anthropic", "gemini", "xai"})
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 200
+MAX_CURSOR_LENGTH = 200
+NO_SUCH_PROMPT = "No such prompt."
+
+
+def page_size(limit: int) -> int:
+    """The page size asked for, if it is between 1 and MAX_PAGE_SIZE."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise Invalid(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
+    return limit
+
+
+def page_after(cursor: str | None) -> Keyset | None:
+    """Where the page asked for starts: after the row a cursor of ours names, or at the top."""
+    if cursor is None:
+        return None
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise Invalid("The cursor is not one this server made.", field="cursor")
+    return Keyset.decode(cursor)
+
+
+def search_text(q: str | None) -> str | None:
+    """The search text to match, None when there is nothing to search for."""
+    if q is None or not q.strip():
+        return None
+    if len(q) > MAX_QUERY_LENGTH:
+        raise Invalid(f"q must be at most {MAX_QUERY_LENGTH} characters.", field="q")
+    if "\x00" in q:
+        raise Invalid("q must not contain the NUL character.", field="q")
+    return q.strip()
+
+
+def check_model(model: str | None) -> None:
+    """Refuse a `provider/model` id whose provider is not one PromptPro knows."""
+    if model is None:
+        return
+    provider = model.partition("/")[0]
+    if provider not in KNOWN_PROVIDERS:
+        known = ", ".join(sorted(KNOWN_PROVIDERS))
+        raise Invalid(f"Unknown provider {provider!r} in model: use one of {known}.", field="model")
+
+
+class PromptService:
+    """The prompt rules for one acting user."""
+
+    def __init__(self, storage: Storage, owner_id: str) -> None:
+        self.storage = storage
+        self.owner_id = owner_id
+
+    async def list_prompts(
+        self,
+        *,
+        category_id: int | None = None,
+        q: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> PromptPage:
+        """A page of the user's prompts, newest-updated first, filtered by category and text."""
+        limit = page_size(limit)
+        after = page_after(cursor)
+        text = search_text(q)
+        if category_id is not None and not 0 < category_id <= MAX_ID:
+            return PromptPage(items=[], next_cursor=None)  # no category has such an id
+        page = await self.storage.list_prompts(
+            self.owner_id, category_id=category_id, q=text, limit=limit, after=after
+        )
+        return PromptPage(
+            items=[PromptRead.model_validate(row) for row in page.items],
+            next_cursor=page.next_cursor.encode() if page.next_cursor else None,
+        )
+
+    async def get_prompt(self, prompt_id: int) -> PromptRead:
+        """One of the user's prompts, or NotFound."""
+        prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
+        if prompt is None:
+            raise NotFound(NO_SUCH_PROMPT)
+        return PromptRead.model_validate(prompt)
+
+    async def create_prompt(self, data: PromptCreate) -> PromptRead:
+        """A new prompt, saved as version 1; its category must be the user's own."""
+        check_model(data.model)
+        prompt = await self.storage.create_prompt(self.owner_id, data)
+        return PromptRead.model_validate(prompt)
+
+    async def update_prompt(self, prompt_id: int, changes: PromptUpdate) -> PromptRead:
+        """Change a prompt; a changed title, content, model or parameters adds a version."""
+        check_model(changes.model)
+        prompt = await self.storage.update_prompt(self.owner_id, prompt_id, changes)
+        if prompt is None:
+            raise NotFound(NO_SUCH_PROMPT)
+        return PromptRead.model_validate(prompt)
+
+    async def delete_prompt(self, prompt_id: int) -> None:
+        """Delete one of the user's prompts with its versions and responses."""
+        if not await self.storage.delete_prompt(self.owner_id, prompt_id):
+            raise NotFound(NO_SUCH_PROMPT)
+
+    async def list_versions(self, prompt_id: int) -> list[PromptVersionRead]:
+        """Every saved version of one of the user's prompts, newest first."""
+        versions = await self.storage.list_prompt_versions(self.owner_id, prompt_id)
+        if versions is None:
+            raise NotFound(NO_SUCH_PROMPT)
+        return [PromptVersionRead.model_validate(version) for version in versions]

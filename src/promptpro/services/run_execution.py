@@ -1,0 +1,253 @@
+"""Executing a planned run: a server-owned task that streams, publishes and keeps the record.
+
+The task is an entry point of its own, like a request or a CLI command: it holds no
+transaction while the provider streams, and stores the run in short units of work —
+its `running` row first, its end last. A cancel recorded in the database (by any worker
+process) stops it within `cancel_poll` seconds; one made in this process stops it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from promptpro.db.models import ResponseStatus
+from promptpro.db.session import SessionFactory, unit_of_work
+from promptpro.errors import PromptProError, ProviderError
+from promptpro.providers.catalogue import Catalogue
+from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
+from promptpro.schemas.library import PromptParameters
+from promptpro.schemas.responses import ResponseCreate, ResponseRead
+from promptpro.services.run_plans import RunPlan
+from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
+from promptpro.storage import Storage
+
+# A run that is not streamed to anyone records its `running` row only if it lasts longer
+# than this: most runs then cost one write instead of two (SQLite has one writer).
+RECORD_AFTER_S = 0.25
+# How often a run looks in the database for a cancel made by another worker process.
+CANCEL_POLL_S = 1.0
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended: the stored response, and the error when it failed."""
+
+    response: ResponseRead
+    error: PromptProError | None = None
+
+
+def _problem(error: PromptProError) -> dict[str, Any]:
+    kind = getattr(error, "kind", None)
+    return {
+        "type": f"/problems/{kind}" if kind else "/problems/run-failed",
+        "title": error.title,
+        "detail": error.detail,
+    }
+
+
+class RunExecutor:
+    """Starts runs as server-owned tasks and stores each one's record as it goes."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        catalogue: Catalogue,
+        registry: RunRegistry | None = None,
+        *,
+        record_after: float = RECORD_AFTER_S,
+        cancel_poll: float = CANCEL_POLL_S,
+    ) -> None:
+        self.session_factory = session_factory
+        self.catalogue = catalogue
+        self.registry = registry or RunRegistry()
+        self.record_after = record_after
+        self.cancel_poll = cancel_poll
+
+    def launch(self, plan: RunPlan, *, record_now: bool) -> ActiveRun:
+        """Start the run; with `record_now` its `running` row is written at once."""
+        loop = asyncio.get_running_loop()
+        run = ActiveRun(response_id_ready=loop.create_future())
+        self.registry.start(run, _Execution(self, plan, run, record_now).run())
+        return run
+
+    async def outcome(self, run: ActiveRun) -> RunOutcome:
+        """Wait for the run's end (the run goes on if the waiter is cancelled)."""
+        async for event in run.channel.follow():
+            if event.event in ("done", "error"):
+                return event.data["outcome"]  # type: ignore[no-any-return]
+        raise RuntimeError("a run ended without an outcome")  # pragma: no cover
+
+
+class _Execution:
+    """One run's life: stream from the provider, publish events, keep the record."""
+
+    def __init__(
+        self, executor: RunExecutor, plan: RunPlan, run: ActiveRun, record_now: bool
+    ) -> None:
+        self.executor = executor
+        self.plan = plan
+        self.run_ = run
+        self.record_now = record_now
+        self.parts: list[str] = []
+        self.first_token: float | None = None
+        self.response_id: int | None = None
+        self.finished = False
+        self.lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        """Execute the run to its end, whatever happens to whoever started it."""
+        plan, run = self.plan, self.run_
+        recorder = asyncio.create_task(self._record_running())
+        watcher = asyncio.create_task(self._watch_for_cancel(recorder))
+        status, error, usage = ResponseStatus.COMPLETED, None, None
+        try:
+            request = CompletionRequest(plan.model, plan.rendered_input, _parameters(plan))
+            async for event in plan.provider.stream(request, api_key=plan.api_key):
+                if isinstance(event, TextDelta):
+                    if self.first_token is None:
+                        self.first_token = time.perf_counter() - plan.started
+                    self.parts.append(event.text)
+                    await run.channel.publish(RunEvent("delta", {"text": event.text}))
+                else:
+                    usage = event
+        except asyncio.CancelledError:
+            reason = run.stop_reason or "shutdown"
+            status = ResponseStatus.CANCELLED if reason == "cancelled" else ResponseStatus.FAILED
+            if status is ResponseStatus.FAILED:
+                error = PromptProError("The server stopped before the run finished.")
+        except ProviderError as exc:
+            status, error = ResponseStatus.FAILED, exc
+        except PromptProError as exc:  # e.g. Invalid parameters for this provider
+            status, error = ResponseStatus.FAILED, exc
+        finally:
+            run.finishing = True
+            watcher.cancel()
+        await self._finish(recorder, status, error, usage)
+
+    async def _record_running(self) -> None:
+        if not self.record_now:
+            await asyncio.sleep(self.executor.record_after)
+        async with self.lock:
+            if self.finished:
+                return
+            response = await self._store(self._record(ResponseStatus.RUNNING, "", None, None))
+            self.response_id = response.id
+            self.executor.registry.register_response(self.run_, response.id)
+            self.run_.response_id_ready.set_result(response.id)
+
+    async def _watch_for_cancel(self, recorder: asyncio.Task[None]) -> None:
+        """Stop the run when another process marks it cancelled in the database."""
+        try:
+            # shield: cancelling the watcher must not cancel the recording of the run.
+            await asyncio.shield(recorder)
+        except asyncio.CancelledError:
+            return  # the run ended before it was recorded: nothing to watch
+        assert self.response_id is not None
+        while True:
+            await asyncio.sleep(self.executor.cancel_poll)
+            async with unit_of_work(self.executor.session_factory) as session:
+                status = await Storage(session).response_status(
+                    self.plan.owner_id, self.response_id
+                )
+            if status == ResponseStatus.CANCELLED and self.run_.task is not None:
+                self.run_.stop_reason = "cancelled"
+                self.run_.task.cancel()
+                return
+
+    def _record(
+        self,
+        status: ResponseStatus,
+        content: str,
+        error: PromptProError | None,
+        usage: Usage | None,
+    ) -> ResponseCreate:
+        plan = self.plan
+        input_tokens = usage.input_tokens if usage else None
+        output_tokens = usage.output_tokens if usage else None
+        ended = status is not ResponseStatus.RUNNING
+        return ResponseCreate(
+            content=content,
+            model=plan.model,
+            generation_time=time.perf_counter() - plan.started if ended else None,
+            prompt_version_id=plan.version_id,
+            rendered_input=plan.rendered_input,
+            parameters=PromptParameters(**plan.parameters) if plan.parameters else None,
+            variables=plan.variables,
+            status=status,
+            error=_problem(error) if error else None,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost_usd=self.executor.catalogue.cost_usd(plan.model, input_tokens, output_tokens),
+            time_to_first_token=self.first_token,
+        )
+
+    async def _store(self, record: ResponseCreate) -> Any:
+        async with unit_of_work(self.executor.session_factory) as session:
+            response = await Storage(session).create_response(
+                self.plan.owner_id, self.plan.prompt_id, record, created_at=self.plan.started_at
+            )
+        return response
+
+    async def _finish(
+        self,
+        recorder: asyncio.Task[None],
+        status: ResponseStatus,
+        error: PromptProError | None,
+        usage: Usage | None,
+    ) -> None:
+        record = self._record(status, "".join(self.parts), error, usage)
+        async with self.lock:
+            self.finished = True
+            recorder.cancel()
+            if self.response_id is None:
+                stored = await self._store(record)
+                self.response_id = stored.id
+                if not self.run_.response_id_ready.done():
+                    self.run_.response_id_ready.set_result(stored.id)
+            else:
+                status = await self._update(record)
+        read = ResponseRead.model_validate(
+            {
+                **record.model_dump(),
+                "id": self.response_id,
+                "prompt_id": self.plan.prompt_id,
+                "created_at": self.plan.started_at,
+                "status": status,
+            }
+        )
+        outcome = RunOutcome(read, error if status is ResponseStatus.FAILED else None)
+        await self.run_.channel.publish(
+            RunEvent("error" if outcome.error else "done", {"outcome": outcome})
+        )
+        await self.run_.channel.close()
+
+    async def _update(self, record: ResponseCreate) -> ResponseStatus:
+        """Store the end of a recorded run; a cancel made meanwhile wins over the result."""
+        assert self.response_id is not None
+        values = record.model_dump(
+            exclude={"model", "prompt_version_id", "rendered_input", "parameters", "variables"}
+        )
+        async with unit_of_work(self.executor.session_factory) as session:
+            storage = Storage(session)
+            if await storage.finish_response(self.plan.owner_id, self.response_id, values):
+                return record.status
+            partial = {
+                key: values[key] for key in ("content", "generation_time", "time_to_first_token")
+            }
+            await storage.keep_cancelled_text(self.plan.owner_id, self.response_id, partial)
+        return ResponseStatus.CANCELLED
+
+
+def _parameters(plan: RunPlan) -> RunParameters:
+    values = plan.parameters
+    stop = values.get("stop")
+    return RunParameters(
+        temperature=values.get("temperature"),
+        max_tokens=values.get("max_tokens"),
+        top_p=values.get("top_p"),
+        system=values.get("system"),
+        stop=tuple(stop) if stop else None,
+    )

@@ -1,0 +1,101 @@
+"""Planning a run: everything it needs, read in one query inside the request's unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from promptpro.db.models import PROVIDER_KEY_COLUMNS
+from promptpro.db.types import utcnow
+from promptpro.errors import Invalid, NeedsKey, NotFound
+from promptpro.providers.base import Provider
+from promptpro.providers.registry import ProviderRegistry
+from promptpro.schemas.library import PromptParameters
+from promptpro.security.vault import Vault
+from promptpro.services.templates import render
+from promptpro.storage import Storage
+from promptpro.storage.runs import RunContext
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One model's run, ready to execute: nothing left to read from the database."""
+
+    owner_id: str
+    prompt_id: int
+    version_id: int | None
+    model: str
+    provider: Provider
+    api_key: str = field(repr=False)
+    rendered_input: str
+    parameters: dict[str, Any]
+    variables: dict[str, str]
+    started: float
+    started_at: datetime
+
+
+def merged_parameters(
+    saved: dict[str, Any] | None, override: PromptParameters | None
+) -> dict[str, Any]:
+    """The prompt's parameters with the run's overrides on top (snake_case, no Nones)."""
+    merged = dict(saved or {})
+    if override is not None:
+        merged.update(override.model_dump(exclude_none=True))
+    return merged
+
+
+def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str) -> str:
+    column = PROVIDER_KEY_COLUMNS.get(provider_id)
+    ciphertext = getattr(context.keys, column) if context.keys and column else None
+    if ciphertext is None:
+        raise NeedsKey(
+            f"No {provider_id} key is stored for your account: add one in Settings, "
+            f"or with PUT /api/v1/keys/{provider_id}.",
+            provider=provider_id,
+        )
+    return vault.decrypt(ciphertext, user_id=owner_id, provider=provider_id)
+
+
+async def plan_runs(
+    storage: Storage,
+    vault: Vault,
+    providers: ProviderRegistry,
+    *,
+    owner_id: str,
+    prompt_id: int,
+    models: list[str | None],
+    parameters: PromptParameters | None,
+    variables: dict[str, str],
+    started: float,
+) -> list[RunPlan]:
+    """Plan the prompt's run on each model (None: the prompt's own model)."""
+    context = await storage.get_run_context(owner_id, prompt_id)
+    if context is None:
+        raise NotFound("No such prompt.")
+    prompt = context.prompt
+    rendered = render(prompt.content, variables)
+    run_parameters = merged_parameters(prompt.parameters, parameters)
+    started_at = utcnow()
+    plans = []
+    for requested in models:
+        model = requested or prompt.model
+        if not model:
+            raise Invalid("This prompt has no model: choose one to run it on.", field="model")
+        provider, ref = providers.resolve(model)
+        plans.append(
+            RunPlan(
+                owner_id=owner_id,
+                prompt_id=prompt.id,
+                version_id=context.version_id,
+                model=ref.id,
+                provider=provider,
+                api_key=_api_key(context, vault, owner_id, ref.provider),
+                rendered_input=rendered,
+                parameters=run_parameters,
+                variables=variables,
+                started=started,
+                started_at=started_at,
+            )
+        )
+    return plans

@@ -1,0 +1,123 @@
+"""The runs this process is executing, and the events each one publishes to its followers.
+
+A run belongs to the server, not to the request that started it: the task lives here, and
+a request only follows its events. A follower that leaves (a closed tab) stops following;
+the run goes on to the end and is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+EventName = Literal["start", "delta", "done", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One event of a run, as sent over SSE: its name and its JSON data."""
+
+    event: EventName
+    data: dict[str, Any]
+
+
+class RunChannel:
+    """A run's events, kept from the start so that a late follower misses nothing."""
+
+    def __init__(self) -> None:
+        self._events: list[RunEvent] = []
+        self._closed = False
+        self._changed = asyncio.Condition()
+
+    async def publish(self, event: RunEvent) -> None:
+        """Add an event and wake the followers."""
+        self._events.append(event)
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def close(self) -> None:
+        """No more events will come."""
+        self._closed = True
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def follow(self) -> AsyncIterator[RunEvent]:
+        """Every event, past and future, until the run ends."""
+        seen = 0
+        while True:
+            while seen < len(self._events):
+                yield self._events[seen]
+                seen += 1
+            if self._closed:
+                return
+            async with self._changed:
+                await self._changed.wait_for(self._has_news(seen))
+
+    def _has_news(self, seen: int) -> Callable[[], bool]:
+        return lambda: seen < len(self._events) or self._closed
+
+
+@dataclass(eq=False)  # identity: runs are kept in a set
+class ActiveRun:
+    """A run in progress in this process."""
+
+    response_id_ready: asyncio.Future[int]
+    channel: RunChannel = field(default_factory=RunChannel)
+    task: asyncio.Task[None] | None = None
+    stop_reason: str | None = None
+    # Set once the run is storing its end: from then on nothing may interrupt it.
+    finishing: bool = False
+
+
+class RunRegistry:
+    """Owns the tasks of the runs in progress, so no request's end can stop them."""
+
+    def __init__(self) -> None:
+        self._runs: set[ActiveRun] = set()
+        self._by_response: dict[int, ActiveRun] = {}
+
+    def start(self, run: ActiveRun, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task held here until it ends."""
+        run.task = asyncio.create_task(work)
+        self._runs.add(run)
+        run.task.add_done_callback(lambda _: self._forget(run))
+
+    def register_response(self, run: ActiveRun, response_id: int) -> None:
+        """Index the run by its stored response, for cancelling."""
+        self._by_response[response_id] = run
+
+    def _forget(self, run: ActiveRun) -> None:
+        self._runs.discard(run)
+        if run.response_id_ready.done() and not run.response_id_ready.cancelled():
+            self._by_response.pop(run.response_id_ready.result(), None)
+
+    def stop(self, response_id: int, reason: str) -> bool:
+        """Stop the run storing `response_id`, if this process runs it."""
+        run = self._by_response.get(response_id)
+        if run is None or run.task is None or run.task.done() or run.finishing:
+            return False
+        run.stop_reason = reason
+        run.task.cancel()
+        return True
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    async def shutdown(self, grace: float = 5.0) -> None:
+        """Let runs finish for up to `grace` seconds, then stop and store the rest."""
+        tasks = [run.task for run in self._runs if run.task is not None]
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for run in list(self._runs):
+            if run.task in pending and not run.finishing:
+                run.stop_reason = "shutdown"
+                run.task.cancel()
+        if pending:
+            log.warning("stopping %d run(s) still in progress at shutdown", len(pending))
+            await asyncio.wait(pending, timeout=grace)

@@ -1,0 +1,84 @@
+"""Prompt runs for one user: start them (planned now, executed by the server), cancel them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptpro.db.models import ResponseStatus
+from promptpro.errors import Conflict, NotFound
+from promptpro.providers.registry import ProviderRegistry
+from promptpro.schemas.library import PromptParameters
+from promptpro.schemas.responses import ResponseRead
+from promptpro.security.vault import Vault
+from promptpro.services.run_execution import RunExecutor
+from promptpro.services.run_plans import plan_runs
+from promptpro.services.run_registry import ActiveRun
+from promptpro.storage import Storage
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run now executing on the server, and the model it runs on."""
+
+    model: str
+    run: ActiveRun
+
+
+class RunService:
+    """Starts and cancels one user's runs."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        vault: Vault,
+        providers: ProviderRegistry,
+        executor: RunExecutor,
+        owner_id: str,
+    ) -> None:
+        self.storage = storage
+        self.vault = vault
+        self.providers = providers
+        self.executor = executor
+        self.owner_id = owner_id
+
+    async def start(
+        self,
+        prompt_id: int,
+        *,
+        models: list[str | None],
+        parameters: PromptParameters | None,
+        variables: dict[str, str],
+        streamed: bool,
+        started: float,
+    ) -> list[StartedRun]:
+        """Plan the prompt's run on each model and hand the runs to the server.
+
+        `started` is when the request arrived (perf_counter), the zero of the run's timings;
+        a `streamed` run records its `running` row at once, for its `start` event.
+        """
+        plans = await plan_runs(
+            self.storage,
+            self.vault,
+            self.providers,
+            owner_id=self.owner_id,
+            prompt_id=prompt_id,
+            models=models,
+            parameters=parameters,
+            variables=variables,
+            started=started,
+        )
+        return [
+            StartedRun(plan.model, self.executor.launch(plan, record_now=streamed))
+            for plan in plans
+        ]
+
+    async def cancel(self, response_id: int) -> ResponseRead:
+        """Cancel a running run, wherever it runs; a run that has ended can't be cancelled."""
+        response = await self.storage.cancel_response(self.owner_id, response_id)
+        if response is None:
+            raise NotFound("No such response.")
+        if response.status not in (ResponseStatus.RUNNING, ResponseStatus.CANCELLED):
+            raise Conflict(f"The run has already ended ({response.status}).", field="status")
+        # In this process the task stops now; another process sees the mark within a second.
+        self.executor.registry.stop(response_id, "cancelled")
+        return ResponseRead.model_validate(response)

@@ -1,0 +1,355 @@
+"""Bad input to the library API: always a 4xx problem naming what is wrong, never a 500,
+and a rejected request changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from promptpro.api.problems import PROBLEM_MEDIA_TYPE
+
+CATEGORIES = "/api/v1/categories"
+PROMPTS = "/api/v1/prompts"
+MB = 1024 * 1024
+
+
+@pytest.fixture
+async def library(ada: httpx.AsyncClient) -> dict[str, int]:
+    """One category and one prompt filed in it, for the bad requests to aim at."""
+    category = (await ada.post(CATEGORIES, json={"name": "Keep"})).json()["id"]
+    prompt = (
+        await ada.post(PROMPTS, json={"title": "Keep", "content": "c", "categoryId": category})
+    ).json()["id"]
+    return {"category": category, "prompt": prompt}
+
+
+async def state(client: httpx.AsyncClient, library: dict[str, int]) -> list[Any]:
+    """What the user's library holds, to compare before and after a refused request."""
+    return [
+        (await client.get(CATEGORIES)).json(),
+        (await client.get(PROMPTS)).json(),
+        (await client.get(f"{PROMPTS}/{library['prompt']}/versions")).json(),
+    ]
+
+
+@pytest.fixture
+async def unchanged(ada: httpx.AsyncClient, library: dict[str, int]) -> AsyncIterator[None]:
+    """Fail the test if the library changed."""
+    before = await state(ada, library)
+    yield
+    assert await state(ada, library) == before
+
+
+def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body = response.json()
+    assert body["status"] == status
+    assert body["detail"]
+    if field is not None:
+        assert field in [error["field"] for error in body["errors"]], body
+
+
+def url(template: str, library: dict[str, int]) -> str:
+    return template.format(**library)
+
+
+# --- bodies that are not JSON objects ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b'{"name": ', 422),
+        (b"{'name': 'single quotes'}", 422),
+        (b'{"name": "x",}', 422),
+        (b"[" * 100_000, 400),  # nested deeper than any parser should follow
+        (b'{"name": "\xff\xfe"}', 400),  # not UTF-8
+        (b'["name"]', 422),
+        (b'"name"', 422),
+        (b"null", 422),
+    ],
+)
+@pytest.mark.usefixtures("unchanged")
+async def test_a_body_that_is_not_a_json_object_is_refused(
+    ada: httpx.AsyncClient, content: bytes, status: int
+) -> None:
+    headers = {"content-type": "application/json"}
+    assert_problem(await ada.post(CATEGORIES, content=content, headers=headers), status)
+
+
+@pytest.mark.usefixtures("unchanged")
+async def test_malformed_json_is_named_as_such(ada: httpx.AsyncClient) -> None:
+    response = await ada.post(
+        PROMPTS,
+        content=b'{"title": "t", "content": }',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 422, field="")
+    assert "not valid JSON" in response.json()["detail"]
+
+
+# --- fields of the wrong type, unknown, too long or out of range ---------------------------
+
+
+BAD_BODIES = [
+    # (method, path, body, field at fault)
+    ("POST", CATEGORIES, {"name": 5}, "name"),
+    ("POST", CATEGORIES, {"name": ["a"]}, "name"),
+    ("POST", CATEGORIES, {"name": "x", "colour": "red"}, "colour"),
+    ("POST", CATEGORIES, {"name": "x" * 101}, "name"),
+    ("POST", CATEGORIES, {"name": "x", "description": "d" * 5001}, "description"),
+    ("POST", CATEGORIES, {"name": "a\u0000b"}, "name"),
+    ("POST", CATEGORIES, {"name": "x", "description": "\u0000"}, "description"),
+    ("PATCH", CATEGORIES + "/{category}", {"name": None}, "name"),
+    ("PATCH", CATEGORIES + "/{category}", {"id": 5}, "id"),
+    ("POST", PROMPTS, {"title": "t"}, "content"),
+    ("POST", PROMPTS, {"title": 1, "content": "c"}, "title"),
+    ("POST", PROMPTS, {"title": "t", "content": True}, "content"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "categoryId": "abc"}, "categoryId"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "categoryId": 1.5}, "categoryId"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "categoryId": 99_999_999_999}, "categoryId"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "categoryId": 10**30}, "categoryId"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "userId": "someone"}, "userId"),
+    ("POST", PROMPTS, {"title": "t\u0000", "content": "c"}, "title"),
+    ("POST", PROMPTS, {"title": "t", "content": "a\u0000"}, "content"),
+    ("POST", PROMPTS, {"title": "t" * 201, "content": "c"}, "title"),
+    ("POST", PROMPTS, {"title": "t", "content": "c" * 100_001}, "content"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "model": 4}, "model"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "model": "gpt-4o"}, "model"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "model": "nobody/gpt"}, "model"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "model": "openai/" + "m" * 200}, "model"),
+    ("PATCH", PROMPTS + "/{prompt}", {"title": None}, "title"),
+    ("PATCH", PROMPTS + "/{prompt}", {"content": ""}, "content"),
+    ("PATCH", PROMPTS + "/{prompt}", {"model": "nobody/gpt"}, "model"),
+    ("PATCH", PROMPTS + "/{prompt}", {"categoryId": -1}, "categoryId"),
+    ("PATCH", PROMPTS + "/{prompt}", {"createdAt": "2020-01-01T00:00:00Z"}, "createdAt"),
+]
+BAD_PARAMETERS = [
+    # (parameters, field at fault)
+    ("hot", "parameters"),
+    ([0.5], "parameters"),
+    ({"temperature": -0.1}, "parameters.temperature"),
+    ({"temperature": 2.01}, "parameters.temperature"),
+    ({"temperature": "warm"}, "parameters.temperature"),
+    ({"maxTokens": 0}, "parameters.maxTokens"),
+    ({"maxTokens": 1.5}, "parameters.maxTokens"),
+    ({"maxTokens": 10**12}, "parameters.maxTokens"),
+    ({"topP": 1.01}, "parameters.topP"),
+    ({"topP": -1}, "parameters.topP"),
+    ({"system": 42}, "parameters.system"),
+    ({"system": "s\u0000"}, "parameters.system"),
+    ({"system": "s" * 100_001}, "parameters.system"),
+    ({"stop": "END"}, "parameters.stop"),
+    ({"stop": [1, 2]}, "parameters.stop.0"),
+    ({"stop": ["\u0000"]}, "parameters.stop.0"),
+    ({"stop": ["s"] * 9}, "parameters.stop"),
+    ({"seed": 7}, "parameters.seed"),
+    ({"frequency_penalty": 1}, "parameters.frequencyPenalty"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), BAD_BODIES)
+@pytest.mark.usefixtures("unchanged")
+async def test_a_bad_field_is_a_422_naming_it(
+    ada: httpx.AsyncClient,
+    library: dict[str, int],
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    field: str | None,
+) -> None:
+    response = await ada.request(method, url(path, library), json=body)
+    assert_problem(response, 422, field)
+
+
+@pytest.mark.parametrize(("parameters", "field"), BAD_PARAMETERS)
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.usefixtures("unchanged")
+async def test_parameters_out_of_range_or_unknown_are_a_422_naming_them(
+    ada: httpx.AsyncClient, library: dict[str, int], method: str, parameters: Any, field: str
+) -> None:
+    path = PROMPTS if method == "POST" else f"{PROMPTS}/{library['prompt']}"
+    body = {"title": "t", "content": "c", "parameters": parameters}
+    assert_problem(await ada.request(method, path, json=body), 422, field)
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+@pytest.mark.usefixtures("unchanged")
+async def test_numbers_that_are_not_finite_are_refused(
+    ada: httpx.AsyncClient, literal: bytes
+) -> None:
+    content = b'{"title": "t", "content": "c", "parameters": {"temperature": ' + literal + b"}}"
+    response = await ada.post(
+        PROMPTS, content=content, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422, "parameters.temperature")
+
+
+@pytest.mark.usefixtures("unchanged")
+async def test_a_body_that_is_not_declared_json_is_refused(ada: httpx.AsyncClient) -> None:
+    response = await ada.post(
+        CATEGORIES, content=b'{"name": "x"}', headers={"content-type": "text/plain"}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+
+
+# --- bodies over 1 MB ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("unchanged")
+async def test_a_body_over_1_mb_is_a_413(ada: httpx.AsyncClient) -> None:
+    body = {"title": "t", "content": "c" * MB}
+    response = await ada.post(PROMPTS, json=body)
+    assert_problem(response, 413)
+    assert response.json()["type"] == "/problems/too-large"
+
+
+@pytest.mark.usefixtures("unchanged")
+async def test_a_chunked_body_over_1_mb_without_a_length_is_a_413(ada: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"title": "t", "content": "'
+        for _ in range(20):
+            yield b"c" * (64 * 1024)
+        yield b'"}'
+
+    response = await ada.post(
+        PROMPTS, content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert_problem(response, 413)
+
+
+async def test_a_body_just_under_1_mb_is_read(ada: httpx.AsyncClient) -> None:
+    response = await ada.post(PROMPTS, json={"title": "t", "content": "c" * (MB - 100)})
+    assert_problem(response, 422, "content")  # read and judged: too long for a prompt
+
+
+# --- path and query parameters ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("GET", "/api/v1/categories/abc", "categoryId"),
+        ("PATCH", "/api/v1/categories/1.5", "categoryId"),
+        ("DELETE", "/api/v1/categories/one", "categoryId"),
+        ("GET", "/api/v1/prompts/1e3", "promptId"),
+        ("PATCH", "/api/v1/prompts/%20", "promptId"),
+        ("DELETE", "/api/v1/prompts/0x10", "promptId"),
+        ("GET", "/api/v1/prompts/abc/versions", "promptId"),
+        ("GET", "/api/v1/prompts/abc/responses", "promptId"),
+        ("GET", "/api/v1/responses/abc", "responseId"),
+        ("DELETE", "/api/v1/responses/%00", "responseId"),
+    ],
+)
+@pytest.mark.usefixtures("unchanged")
+async def test_an_id_that_is_not_a_number_is_a_422_naming_the_path_parameter(
+    ada: httpx.AsyncClient, method: str, path: str, field: str
+) -> None:
+    body = {"name": "x"} if method == "PATCH" else None
+    assert_problem(await ada.request(method, path, json=body), 422, field)
+
+
+@pytest.mark.parametrize(
+    ("method", "template"),
+    [
+        ("GET", "/api/v1/categories/{}"),
+        ("PATCH", "/api/v1/categories/{}"),
+        ("DELETE", "/api/v1/categories/{}"),
+        ("GET", "/api/v1/prompts/{}"),
+        ("PATCH", "/api/v1/prompts/{}"),
+        ("DELETE", "/api/v1/prompts/{}"),
+        ("GET", "/api/v1/prompts/{}/versions"),
+        ("GET", "/api/v1/prompts/{}/responses"),
+        ("GET", "/api/v1/responses/{}"),
+        ("DELETE", "/api/v1/responses/{}"),
+    ],
+)
+@pytest.mark.usefixtures("unchanged")
+async def test_an_id_out_of_range_is_a_404(
+    ada: httpx.AsyncClient, method: str, template: str
+) -> None:
+    body = None
+    if method == "PATCH":
+        body = {"name": "x"} if "categories" in template else {"title": "x"}
+    for id_ in (0, -1, 2**31, 99_999_999_999, 2**63, 10**30):
+        assert_problem(await ada.request(method, template.format(id_), json=body), 404)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "-5"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"categoryId": "abc"}, "categoryId"),
+        ({"q": "a\u0000b"}, "q"),
+        ({"q": "x" * 201}, "q"),
+        ({"cursor": "garbage"}, "cursor"),
+        ({"cursor": "x" * 201}, "cursor"),
+    ],
+)
+async def test_a_bad_list_query_is_a_422_naming_it(
+    ada: httpx.AsyncClient, library: dict[str, int], params: dict[str, str], field: str
+) -> None:
+    assert_problem(await ada.get(PROMPTS, params=params), 422, field)
+    if field in {"limit", "cursor"}:
+        history = f"{PROMPTS}/{library['prompt']}/responses"
+        assert_problem(await ada.get(history, params=params), 422, field)
+
+
+def cursor_of(value: object) -> str:
+    """A cursor in this server's encoding, of any value."""
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+TAMPERED_CURSORS = [
+    cursor_of(["2024-01-01T00:00:00+00:00", 10**12]),  # id out of range
+    cursor_of(["2024-01-01T00:00:00+00:00", 0]),
+    cursor_of(["2024-01-01T00:00:00", 5]),  # naive timestamp
+    cursor_of(["yesterday", 5]),
+    cursor_of(["2024-01-01T00:00:00+00:00", "5"]),
+    cursor_of({"at": "2024-01-01T00:00:00+00:00", "id": 5}),
+    cursor_of([None, None]),
+    cursor_of(["2024-01-01T00:00:00+00:00"]),
+    cursor_of(["2024-01-01T00:00:00+00:00", 5])[:-3],  # truncated
+    "%%%",
+    "\u00e9t\u00e9",
+    "Keyset",
+]
+
+
+@pytest.mark.parametrize("cursor", TAMPERED_CURSORS)
+async def test_a_tampered_cursor_is_a_422_naming_it(ada: httpx.AsyncClient, cursor: str) -> None:
+    assert_problem(await ada.get(PROMPTS, params={"cursor": cursor}), 422, "cursor")
+
+
+async def test_a_genuine_cursor_from_another_user_pages_only_the_callers_prompts(
+    ada: httpx.AsyncClient, bob: httpx.AsyncClient
+) -> None:
+    for n in range(3):
+        await ada.post(PROMPTS, json={"title": f"ada {n}", "content": "c"})
+        await bob.post(PROMPTS, json={"title": f"bob {n}", "content": "c"})
+    cursor = (await ada.get(PROMPTS, params={"limit": 1})).json()["nextCursor"]
+    page = (await bob.get(PROMPTS, params={"cursor": cursor})).json()
+    assert all(item["title"].startswith("bob") for item in page["items"])
+
+
+async def test_a_path_with_a_line_break_cannot_forge_a_log_line(
+    ada: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="promptpro.access")
+    response = await ada.get("/api/v1/prompts/1%0A2026-01-01 12:00:00 INFO forged")
+    assert_problem(response, 422, "promptId")
+    logged = [record.getMessage() for record in caplog.records if record.name == "promptpro.access"]
+    assert logged
+    assert all("\n" not in line for line in logged)
