@@ -17,6 +17,7 @@ from promptpro.api import (
     health,
     keys,
     me,
+    models,
     oidc,
     prompts,
     responses,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(me.router)
     app.include_router(tokens.router)
     app.include_router(keys.router)
+    app.include_router(models.router)
     for library_router in (categories.router, prompts.router, responses.router, runs.router):
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
