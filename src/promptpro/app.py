@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,14 +27,13 @@ from promptpro.api.limits import BodySizeLimitMiddleware
 from promptpro.api.problems import document_problems, install_problem_handlers
 from promptpro.config import Settings, get_settings
 from promptpro.db.engine import create_engine
-from promptpro.db.session import SessionFactory, create_session_factory, unit_of_work
+from promptpro.db.session import create_session_factory
 from promptpro.logs import RequestLogMiddleware, configure_logging
 from promptpro.providers.catalogue import get_catalogue
 from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
+from promptpro.services.housekeeping import tidy_periodically
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.sessions import purge_expired
-from promptpro.storage import Storage
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,11 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = create_session_factory(engine)
         app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
         app.state.runs = RunExecutor(app.state.session_factory, get_catalogue())
-        purger = asyncio.create_task(purge_periodically(app.state.session_factory, settings))
+        housekeeping = asyncio.create_task(tidy_periodically(app.state.session_factory, settings))
         yield
-        purger.cancel()
+        housekeeping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await purger
+            await housekeeping
         # Runs in progress get a moment to finish, then are stored as they stand.
         await app.state.runs.registry.shutdown()
         await app.state.providers.aclose()
@@ -83,23 +81,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
     return app
-
-
-log = logging.getLogger(__name__)
-
-
-async def purge_periodically(factory: SessionFactory, settings: Settings) -> None:
-    """Delete expired sessions and old sign-in failures now and then, while the app runs."""
-    while True:
-        try:
-            async with unit_of_work(factory) as session:
-                purged = await purge_expired(Storage(session), settings)
-            if purged.sessions or purged.login_failures:
-                log.info(
-                    "purged %d expired sessions and %d old sign-in failures",
-                    purged.sessions,
-                    purged.login_failures,
-                )
-        except Exception as exc:  # a failed purge must not stop the next one
-            log.warning("purging expired sessions failed: %s", type(exc).__name__)
-        await asyncio.sleep(settings.session_purge_minutes * 60)

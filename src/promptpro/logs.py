@@ -15,6 +15,20 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    # At DEBUG these print SQL parameters and HTTP exchanges: password hashes, CSRF tokens,
+    # request bodies. Our own loggers say what matters without them.
+    for noisy in (
+        "aiosqlite",
+        "sqlalchemy",
+        "asyncpg",
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "openai",
+        "anthropic",
+        "google_genai",
+    ):
+        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 def _printable(text: str) -> str:

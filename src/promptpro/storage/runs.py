@@ -120,5 +120,6 @@ class RunStorage(StorageBase):
                     "detail": "The server running it stopped before it finished.",
                 },
             )
+            .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
