@@ -8,7 +8,8 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two workers: the machines have two cores.
+PYTEST_ARGS ?= -n 2
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
@@ -32,8 +33,8 @@ serve: install
 	$(VENV)/bin/promptpro serve --host $(HOST) --port $(PORT)
 
 lint: dev
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 
 typecheck: dev
 	$(VENV)/bin/mypy
@@ -45,8 +46,8 @@ test: lint typecheck layers
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 format: dev
-	$(VENV)/bin/ruff format src tests bench
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench scripts
+	$(VENV)/bin/ruff check --fix src tests bench scripts
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

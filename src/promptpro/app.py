@@ -34,6 +34,7 @@ from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
 from promptpro.services.housekeeping import tidy_periodically
 from promptpro.services.run_execution import RunExecutor
+from promptpro.web import install_web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for library_router in (categories.router, prompts.router, responses.router, runs.router):
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
+    install_web(app)  # pages, /static, HTML error pages, security headers
     return app

@@ -1,0 +1,22 @@
+"""The page routes, one module per feature, gathered into one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from promptpro.web.pages import (
+    access,
+    auth,
+    categories,
+    compare,
+    editor,
+    library,
+    prompt,
+    responses,
+    settings,
+)
+
+router = APIRouter(include_in_schema=False)
+# The editor's /prompts/new comes before the prompt page's /prompts/{id}.
+for feature in (auth, library, editor, prompt, responses, compare, categories, settings, access):
+    router.include_router(feature.router)

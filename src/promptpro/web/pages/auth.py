@@ -1,0 +1,208 @@
+"""Sign in, register, sign out, and where `/` leads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from promptpro.deps import (
+    ActiveSessionDep,
+    SettingsDep,
+    StorageDep,
+    clear_session_cookie,
+    set_session_cookie,
+    verify_csrf,
+)
+from promptpro.errors import Conflict, Forbidden, RateLimited, Unauthenticated
+from promptpro.schemas.auth import LoginRequest, RegisterRequest
+from promptpro.services import accounts, sessions
+from promptpro.services.sessions import ActiveSession, SessionPolicy
+from promptpro.storage import Storage
+from promptpro.web.forms import (
+    FORM,
+    FieldErrors,
+    FormInvalid,
+    domain_errors,
+    optional,
+    read_form,
+    safe_next,
+    text,
+    validate,
+    values,
+)
+from promptpro.web.guards import keep_sign_in_token, sign_in_form_token, sign_in_token_matches
+from promptpro.web.pages.common import see_other
+from promptpro.web.templating import render
+
+router = APIRouter()
+
+SIGN_IN_EXPIRED = "This form had expired, so nothing was sent. Please try again."
+REGISTER_FIELDS = ("username", "email", "firstName", "lastName")
+
+
+async def _signed_in(storage: Storage, active: ActiveSession | None) -> bool:
+    return await sessions.session_user(storage, active) is not None
+
+
+def _auth_form(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The sign-in or register form, with this browser's sign-in form token."""
+    settings = request.app.state.settings
+    token = sign_in_form_token(request, settings)
+    response = render(
+        request,
+        template,
+        user=None,
+        status_code=status_code,
+        form_token=token,
+        values=values or {},
+        errors=errors or {},
+        next=safe_next(request.query_params.get("next"), ""),
+        **context,
+    )
+    keep_sign_in_token(response, settings, token)
+    return response
+
+
+async def _start(
+    response: Response, storage: Storage, request: Request, user_id: str, previous: Any
+) -> None:
+    """A fresh session for the user (ending the browser's previous one): no fixation."""
+    settings = request.app.state.settings
+    if previous is not None:
+        await sessions.end_session(storage, previous)
+    new = await sessions.start_session(
+        storage, SessionPolicy.from_settings(settings), user_id=user_id
+    )
+    set_session_cookie(response, settings, new)
+
+
+@router.get("/")
+async def home(storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep) -> Response:
+    """The library when signed in; otherwise creating an account (or signing in)."""
+    if await _signed_in(storage, active):
+        return RedirectResponse("/prompts", status_code=303)
+    return RedirectResponse(
+        "/register" if settings.registration_enabled else "/login", status_code=303
+    )
+
+
+@router.get("/login")
+async def login_form(request: Request, storage: StorageDep, active: ActiveSessionDep) -> Response:
+    """The sign-in form (signed-in people go straight on)."""
+    if await _signed_in(storage, active):
+        return see_other(safe_next(request.query_params.get("next")))
+    return _auth_form(request, "auth/login.html")
+
+
+@router.post("/login")
+async def login(
+    request: Request, storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
+) -> Response:
+    """Check the credentials and sign in; the form again, with what went wrong, if not."""
+    form = await read_form(request)
+    kept = values(form, "username")
+    target = safe_next(text(form, "next"))
+
+    def again(errors: FieldErrors, status_code: int) -> HTMLResponse:
+        return _auth_form(
+            request, "auth/login.html", status_code=status_code, values=kept, errors=errors
+        )
+
+    if not sign_in_token_matches(request, settings, text(form, "csrf_token")):
+        return again({FORM: SIGN_IN_EXPIRED}, 400)
+    try:
+        data = validate(
+            LoginRequest, {"username": text(form, "username"), "password": text(form, "password")}
+        )
+        address = request.client.host if request.client else None
+        user = await accounts.authenticate_password(
+            storage, settings, data.username, data.password, address=address
+        )
+    except FormInvalid as exc:
+        return again(exc.errors, 422)
+    except Unauthenticated as exc:
+        # Returned, not raised: the unit of work must commit the failure it recorded.
+        return again({FORM: exc.detail}, 401)
+    except RateLimited as exc:
+        return again({FORM: exc.detail}, 429)
+    response = see_other(target)
+    await _start(response, storage, request, user.id, active)
+    return response
+
+
+@router.get("/register")
+async def register_form(
+    request: Request, storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
+) -> Response:
+    """The form to create an account (or why there is none)."""
+    if await _signed_in(storage, active):
+        return see_other("/prompts")
+    if not settings.registration_enabled:
+        return _auth_form(request, "auth/register.html", status_code=403, closed=True)
+    return _auth_form(request, "auth/register.html", closed=False)
+
+
+@router.post("/register")
+async def register(
+    request: Request, storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
+) -> Response:
+    """Create the account and sign in; the form again, with what went wrong, if not."""
+    form = await read_form(request)
+    kept = values(form, *REGISTER_FIELDS)
+
+    def again(errors: FieldErrors, status_code: int, closed: bool = False) -> HTMLResponse:
+        return _auth_form(
+            request,
+            "auth/register.html",
+            status_code=status_code,
+            values=kept,
+            errors=errors,
+            closed=closed,
+        )
+
+    if not sign_in_token_matches(request, settings, text(form, "csrf_token")):
+        return again({FORM: SIGN_IN_EXPIRED}, 400)
+    fields = {name: optional(value) for name, value in kept.items()}
+    fields["username"] = kept["username"]
+    try:
+        data = validate(
+            RegisterRequest,
+            {
+                **{k: v for k, v in fields.items() if v is not None},
+                "password": text(form, "password"),
+            },
+        )
+        user = await accounts.register(storage, settings, data)
+    except FormInvalid as exc:
+        return again(exc.errors, 422)
+    except Conflict as exc:
+        return again(domain_errors(exc), 409)
+    except Forbidden as exc:
+        return again({FORM: exc.detail}, 403, closed=True)
+    response = see_other("/prompts")
+    await _start(response, storage, request, user.id, active)
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
+) -> Response:
+    """End the session and forget the cookie."""
+    if active is not None:
+        if active.user_id is not None:
+            await verify_csrf(request, active)
+        await sessions.end_session(storage, active)
+    response = see_other("/login?done=signed-out")
+    clear_session_cookie(response, settings)
+    return response

@@ -1,0 +1,94 @@
+"""What every page route uses: the signed-in user, rendering with them, redirects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from promptpro.db.models import User
+from promptpro.deps import Auth, CurrentAuth
+from promptpro.schemas.library import CategoryRead
+from promptpro.security.vault import Vault
+from promptpro.services.categories import CategoryService
+from promptpro.services.keys import KeyService
+from promptpro.services.sessions import ActiveSession
+from promptpro.storage import Storage
+from promptpro.web.guards import FormOnce
+from promptpro.web.models import ModelGroup, model_groups
+from promptpro.web.templating import Viewer, render
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """Who asks for a page: how they signed in, and what pages show of them."""
+
+    auth: Auth
+    viewer: Viewer
+
+    @property
+    def user(self) -> User:
+        """The signed-in user (for the services)."""
+        return self.auth.user
+
+    @property
+    def session(self) -> ActiveSession | None:
+        """Their session (None for a bearer token)."""
+        return self.auth.session
+
+
+def page_user(auth: CurrentAuth) -> PageUser:
+    """The signed-in user of a page request.
+
+    Pages authenticate like the API (session cookie; unsafe methods need the CSRF token,
+    which forms send in their hidden `csrf_token` field). Not signed in: the page error
+    handler sends the browser to sign in and back.
+    """
+    return PageUser(auth, Viewer(auth.user.id, auth.user.username))
+
+
+PageAuth = Annotated[PageUser, Depends(page_user)]
+
+
+def page(
+    request: Request, template: str, auth: PageUser, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page for the signed-in user, with the session's CSRF token for its forms."""
+    csrf_token = auth.session.csrf_token if auth.session else ""
+    return render(
+        request,
+        template,
+        user=auth.viewer,
+        csrf_token=csrf_token,
+        status_code=status_code,
+        **context,
+    )
+
+
+def see_other(url: str) -> RedirectResponse:
+    """Redirect after a post (303, so a reload doesn't post again)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def get_form_once(request: Request) -> FormOnce:
+    """The process's record of handled create forms."""
+    once: FormOnce = request.app.state.form_once
+    return once
+
+
+FormOnceDep = Annotated[FormOnce, Depends(get_form_once)]
+
+
+async def categories_of(storage: Storage, auth: PageUser) -> list[CategoryRead]:
+    """The user's categories, by name."""
+    return await CategoryService(storage, auth.user.id).list_categories()
+
+
+async def model_choices(
+    storage: Storage, vault: Vault, auth: PageUser, *, include: list[str | None]
+) -> list[ModelGroup]:
+    """The model picker's groups, marked by whether the user has each provider's key."""
+    configured = await KeyService(storage, vault, auth.user.id).configured_providers()
+    return model_groups({str(provider) for provider in configured}, include=include)

@@ -1,0 +1,100 @@
+"""The prompt library: search, filter by category, page with "load more"."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from promptpro.deps import StorageDep
+from promptpro.errors import Invalid
+from promptpro.schemas.pages import PromptPage
+from promptpro.services.keys import KeyService
+from promptpro.services.prompts import PromptService
+from promptpro.web.pages.common import PageAuth, categories_of, page
+
+router = APIRouter()
+
+PAGE_SIZE = 20
+
+
+def _category_id(raw: str | None) -> int | None:
+    """The category filter: a positive id, or none (anything else filters nothing)."""
+    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+
+
+def more_query(category_id: int | None, q: str | None, cursor: str | None) -> str | None:
+    """The query of the next page of this listing (None on the last page)."""
+    if cursor is None:
+        return None
+    params: dict[str, Any] = {"cursor": cursor}
+    if category_id is not None:
+        params["category"] = category_id
+    if q:
+        params["q"] = q
+    return urlencode(params)
+
+
+async def _listing(
+    request: Request, storage: StorageDep, auth: PageAuth
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """One page of the library as the query asks, and the errors in the query."""
+    params = request.query_params
+    category_id = _category_id(params.get("category"))
+    q = params.get("q") or None
+    cursor = params.get("cursor") or None
+    errors: dict[str, str] = {}
+    service = PromptService(storage, auth.user.id)
+    try:
+        listing = await service.list_prompts(
+            category_id=category_id, q=q, limit=PAGE_SIZE, cursor=cursor
+        )
+    except Invalid as exc:
+        errors[exc.field or ""] = exc.detail
+        listing = PromptPage(items=[], next_cursor=None)
+    categories = await categories_of(storage, auth)
+    return {
+        "prompts": listing.items,
+        "categories": categories,
+        "category_names": {category.id: category.name for category in categories},
+        "category_id": category_id,
+        "q": q or "",
+        "more_query": more_query(category_id, q, listing.next_cursor),
+    }, errors
+
+
+@router.get("/prompts")
+async def library(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
+    """The user's prompts, newest-updated first."""
+    context, errors = await _listing(request, storage, auth)
+    filtered = bool(context["q"] or context["category_id"])
+    has_keys = False
+    if not context["prompts"] and not filtered:
+        vault = request.app.state.vault
+        has_keys = bool(await KeyService(storage, vault, auth.user.id).configured_providers())
+    return page(
+        request,
+        "library/list.html",
+        auth,
+        status_code=422 if errors else 200,
+        errors=errors,
+        filtered=filtered,
+        has_keys=has_keys,
+        **context,
+    )
+
+
+@router.get("/prompts/more")
+async def library_more(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
+    """The next page of rows, for "load more" (a fragment, not a page)."""
+    context, errors = await _listing(request, storage, auth)
+    return page(
+        request,
+        "library/_more.html",
+        auth,
+        status_code=422 if errors else 200,
+        errors=errors,
+        **context,
+    )

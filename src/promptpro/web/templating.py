@@ -1,0 +1,160 @@
+"""The Jinja2 environment of the pages, its filters, and rendering a page."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from promptpro.config import Settings
+from promptpro.services import oidc
+from promptpro.web.advice import ADVICE, KEYS_PAGE, advice_for, problem_slug
+from promptpro.web.markdown import render_markdown
+from promptpro.web.models import model_name, provider_label
+from promptpro.web.static import static_url
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+OIDC_LOGIN_PATH = "/auth/oidc/login"
+
+# Messages shown after a redirect, chosen by a code in the URL: a fixed list, so the
+# address bar can't be used to put words in the page's mouth.
+DONE_MESSAGES = {
+    "saved": "Saved.",
+    "created": "Created.",
+    "profile": "Your profile is saved.",
+    "password": "Your password is changed. Your other sessions were signed out.",
+    "key-saved": "The key is saved. Only its hint is ever shown.",
+    "key-removed": "The key is removed.",
+    "token-revoked": "The token is revoked: requests bearing it are refused from now on.",
+    "token-again": "That token was already created; its secret was shown once. Revoke it "
+    "and create another if you didn't copy it.",
+    "category-created": "The category is created.",
+    "category-renamed": "The category is saved.",
+    "category-deleted": "The category is deleted; its prompts are now uncategorised.",
+    "prompt-deleted": "The prompt is deleted, with its versions and responses.",
+    "response-deleted": "The response is deleted.",
+    "signed-out": "You are signed out.",
+    "account-deleted": "Your account and everything in it are deleted.",
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as pages show them, read once: an ORM object expires on rollback."""
+
+    id: str
+    username: str
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp for people (UTC; the page's script shows it in local time)."""
+    if value is None:
+        return "—"
+    return value.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def time_tag(value: datetime | None) -> Markup:
+    """A <time> element the page's script shows in the reader's time zone."""
+    if value is None:
+        return Markup("—")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), when(value))
+
+
+def seconds(value: float | None) -> str:
+    """A duration: `0.42 s`, `12.3 s`, `2 min 5 s`."""
+    if value is None:
+        return "—"
+    if value < 10:
+        return f"{value:.2f} s"
+    if value < 60:
+        return f"{value:.1f} s"
+    minutes, rest = divmod(round(value), 60)
+    return f"{minutes} min {rest} s"
+
+
+def usd(value: float | None) -> str:
+    """A cost in dollars, with as many decimals as a small amount needs."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "$0"
+    decimals = 2 if value >= 1 else 4 if value >= 0.01 else 6
+    return f"${value:,.{decimals}f}"
+
+
+def count(value: int | None) -> str:
+    """A number of tokens with thousands separators."""
+    return "—" if value is None else f"{value:,}"
+
+
+def as_json(value: Any) -> Markup:
+    """JSON for a `<script type="application/json">` block (data, never run)."""
+    text = json.dumps(value, ensure_ascii=False)
+    # `<` escaped so no value can close the script element early.
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e"))  # noqa: S704
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        markdown=render_markdown,
+        when=when,
+        time_tag=time_tag,
+        seconds=seconds,
+        usd=usd,
+        count=count,
+        model_name=model_name,
+        provider_label=provider_label,
+        advice=advice_for,
+        problem_slug=problem_slug,
+        as_json=as_json,
+    )
+    env.globals.update(static=static_url, keys_page=KEYS_PAGE, advice_table=ADVICE)
+    return env
+
+
+ENV = _environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    user: Viewer | None,
+    csrf_token: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page: the template with the layout's context (user, CSRF token, settings)."""
+    settings: Settings = request.app.state.settings
+    done = request.query_params.get("done", "")
+    page = {
+        "request": request,
+        "path": request.url.path,
+        "user": user,
+        "csrf_token": csrf_token,
+        "registration_enabled": settings.registration_enabled,
+        "oidc_name": settings.oidc_name if oidc.is_configured(settings) else None,
+        "oidc_login_url": OIDC_LOGIN_PATH,
+        "done_message": DONE_MESSAGES.get(done),
+        **context,
+    }
+    html = ENV.get_template(template).render(page)
+    # Pages hold private data and a CSRF token: never kept by shared caches, and
+    # revalidated (re-rendered) by the browser rather than shown stale.
+    headers = {"Cache-Control": "private, no-cache", **(headers or {})}
+    return HTMLResponse(html, status_code=status_code, headers=headers)

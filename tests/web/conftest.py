@@ -1,0 +1,146 @@
+"""Page tests: a browser-like client (HTML accepted, no API headers) on the app."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.support.auth import DEFAULT_PASSWORD
+
+BROWSER_HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def hidden(page: str, name: str) -> str:
+    """The value of the page's (first) hidden field `name`."""
+    match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page)
+    assert match, f"no hidden field {name}"
+    return html.unescape(match.group(1))
+
+
+def csrf_of(page: str) -> str:
+    """The session's CSRF token, from the page's <meta name="csrf-token">."""
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def field_error(page: str, name: str) -> str | None:
+    """The error message shown next to the field `name` (None when hidden)."""
+    match = re.search(
+        rf'<p class="field-error" id="[^"]+" data-error-for="{re.escape(name)}"'
+        r" ?(hidden)?>([^<]*)</p>",
+        page,
+    )
+    assert match, f"no error slot for {name}"
+    return None if match.group(1) else html.unescape(match.group(2))
+
+
+def text_of(page: str) -> str:
+    """The page's text, tags removed and whitespace collapsed (for `in` checks)."""
+    body = re.sub(r"<script\b.*?</script>|<[^>]+>", " ", page, flags=re.S)
+    return " ".join(html.unescape(body).split())
+
+
+class Browser:
+    """An httpx client that behaves like a person with a browser: forms and redirects."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        """GET a page (remembering its CSRF token for the next form)."""
+        response = await self.client.get(path, **kwargs)
+        if 'name="csrf-token"' in response.text:
+            self.csrf = csrf_of(response.text)
+        return response
+
+    async def post(self, path: str, data: dict[str, Any], **kwargs: Any) -> httpx.Response:
+        """Post a form with the session's CSRF token in its hidden field, as a page does."""
+        return await self.client.post(path, data={"csrf_token": self.csrf, **data}, **kwargs)
+
+    async def sign_up(self, username: str, password: str = DEFAULT_PASSWORD) -> httpx.Response:
+        """Create an account through the register page (signed in afterwards)."""
+        form = await self.get("/register")
+        response = await self.client.post(
+            "/register",
+            data={
+                "csrf_token": hidden(form.text, "csrf_token"),
+                "username": username,
+                "password": password,
+            },
+        )
+        assert response.status_code == 303, response.text
+        await self.get("/prompts")
+        return response
+
+    async def sign_in(
+        self, username: str, password: str = DEFAULT_PASSWORD, next_path: str = ""
+    ) -> httpx.Response:
+        """Sign in through the sign-in page."""
+        form = await self.get(f"/login?next={next_path}" if next_path else "/login")
+        response = await self.client.post(
+            "/login",
+            data={
+                "csrf_token": hidden(form.text, "csrf_token"),
+                "username": username,
+                "password": password,
+                "next": next_path,
+            },
+        )
+        if response.status_code == 303:
+            await self.get("/prompts")
+        return response
+
+
+async def _browser(app: FastAPI) -> AsyncIterator[Browser]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=BROWSER_HEADERS
+    ) as client:
+        yield Browser(client)
+
+
+@pytest.fixture
+async def browser(app: FastAPI) -> AsyncIterator[Browser]:
+    """A signed-out browser."""
+    async for browser in _browser(app):
+        yield browser
+
+
+@pytest.fixture
+async def ada_browser(browser: Browser) -> Browser:
+    """A browser signed in as a new user, ada, through the register page."""
+    await browser.sign_up("ada")
+    return browser
+
+
+@pytest.fixture
+async def bob_browser(app: FastAPI) -> AsyncIterator[Browser]:
+    """Another browser, signed in as bob."""
+    async for browser in _browser(app):
+        await browser.sign_up("bob")
+        yield browser
+
+
+async def create_prompt(browser: Browser, **fields: str) -> int:
+    """A prompt made through the editor; its id."""
+    page = await browser.get("/prompts/new")
+    data = {
+        "title": "Haiku",
+        "content": "Write a haiku about {{topic}} in {{language}}.",
+        "model": "openai/gpt-4o-mini",
+        "form_token": hidden(page.text, "form_token"),
+        **fields,
+    }
+    response = await browser.post("/prompts/new", data)
+    assert response.status_code == 303, response.text
+    match = re.match(r"/prompts/(\d+)\?done=created$", response.headers["location"])
+    assert match, response.headers["location"]
+    return int(match.group(1))
