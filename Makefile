@@ -51,3 +51,9 @@ format: dev
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+
+# What a prompt run adds to the provider call (docs/PERFORMANCE.md): the run endpoint on
+# PostgreSQL (PROMPTPRO_BENCH_DATABASE_URL, or the server on 127.0.0.1) against the fake
+# provider called directly. Loopback only, bounded, stops by itself.
+bench: install
+	$(VENV)/bin/python bench/run_overhead.py

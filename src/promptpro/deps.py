@@ -1,4 +1,9 @@
-"""FastAPI dependencies shared by the API and the pages: settings, the unit of work, storage."""
+"""FastAPI dependencies shared by the API and the pages: settings, the unit of work, storage.
+
+Every dependency is `async def`, even the trivial ones: FastAPI runs a plain `def` one in
+a worker thread, and the hop there and back cost more than the rest of it (a run request
+resolves about ten of them).
+"""
 
 from __future__ import annotations
 
@@ -29,13 +34,13 @@ from promptpro.services.sessions import ActiveSession, NewSession, SessionPolicy
 from promptpro.storage import Storage
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session_factory(request: Request) -> SessionFactory:
+async def get_session_factory(request: Request) -> SessionFactory:
     """The app's session factory."""
     factory: SessionFactory = request.app.state.session_factory
     return factory
@@ -43,7 +48,8 @@ def get_session_factory(request: Request) -> SessionFactory:
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work, committed before the response is sent."""
-    async with unit_of_work(get_session_factory(request)) as session:
+    factory: SessionFactory = request.app.state.session_factory
+    async with unit_of_work(factory) as session:
         yield session
 
 
@@ -53,7 +59,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_storage(session: SessionDep) -> Storage:
+async def get_storage(session: SessionDep) -> Storage:
     """Storage over the request's unit of work."""
     return Storage(session)
 
@@ -141,24 +147,41 @@ def _bearer_secret(request: Request) -> str | None:
     return secret.strip()
 
 
+_NOT_LOOKED_UP = object()
+
+
 async def get_active_session(
     request: Request, storage: StorageDep, settings: SettingsDep
 ) -> ActiveSession | None:
-    """The valid session the request's cookie names, if any (signed in or not)."""
+    """The valid session the request's cookie names, if any (signed in or not).
+
+    Looked up once per request, whether as a dependency or by `current_auth` itself.
+    """
+    found = getattr(request.state, "active_session", _NOT_LOOKED_UP)
+    if found is not _NOT_LOOKED_UP:
+        return found  # type: ignore[return-value]
     session_id = request.cookies.get(session_cookie_name(settings))
-    if not session_id:
-        return None
-    return await sessions.load_session(storage, SessionPolicy.from_settings(settings), session_id)
+    active = None
+    if session_id:
+        policy = SessionPolicy.from_settings(settings)
+        active = await sessions.load_session(storage, policy, session_id)
+    request.state.active_session = active
+    return active
 
 
 ActiveSessionDep = Annotated[ActiveSession | None, Depends(get_active_session)]
 
 
-async def current_auth(request: Request, storage: StorageDep, active: ActiveSessionDep) -> Auth:
-    """Authenticate by bearer token or session cookie (401 otherwise); check CSRF for cookies."""
+async def current_auth(request: Request, storage: StorageDep, settings: SettingsDep) -> Auth:
+    """Authenticate by bearer token or session cookie (401 otherwise); check CSRF for cookies.
+
+    A bearer request never looks at the session cookie: its session is not read (nor its
+    idle timer moved) for a request it does not authenticate.
+    """
     secret = _bearer_secret(request)
     if secret is not None:
         return Auth(await tokens.authenticate_token(storage, secret), None)
+    active = await get_active_session(request, storage, settings)
     user = await sessions.session_user(storage, active)
     if active is None or user is None:
         raise Unauthenticated("Sign in, or send a personal access token.")
@@ -169,7 +192,7 @@ async def current_auth(request: Request, storage: StorageDep, active: ActiveSess
 CurrentAuth = Annotated[Auth, Depends(current_auth)]
 
 
-def current_user(auth: CurrentAuth) -> User:
+async def current_user(auth: CurrentAuth) -> User:
     """The authenticated user."""
     return auth.user
 
@@ -180,7 +203,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 # --- Provider keys --------------------------------------------------------------------
 
 
-def get_vault(request: Request) -> Vault:
+async def get_vault(request: Request) -> Vault:
     """The app's key vault (built from the settings when the app was created)."""
     vault: Vault = request.app.state.vault
     return vault
@@ -189,7 +212,7 @@ def get_vault(request: Request) -> Vault:
 VaultDep = Annotated[Vault, Depends(get_vault)]
 
 
-def get_key_service(user: CurrentUser, storage: StorageDep, vault: VaultDep) -> KeyService:
+async def get_key_service(user: CurrentUser, storage: StorageDep, vault: VaultDep) -> KeyService:
     """The signed-in user's provider keys."""
     return KeyService(storage, vault, user.id)
 
@@ -200,13 +223,13 @@ KeyServiceDep = Annotated[KeyService, Depends(get_key_service)]
 # --- Runs -------------------------------------------------------------------------------
 
 
-def get_providers(request: Request) -> ProviderRegistry:
+async def get_providers(request: Request) -> ProviderRegistry:
     """The app's provider registry (one cached SDK client per key)."""
     providers: ProviderRegistry = request.app.state.providers
     return providers
 
 
-def get_run_executor(request: Request) -> RunExecutor:
+async def get_run_executor(request: Request) -> RunExecutor:
     """The app's run executor, which owns the runs in progress."""
     executor: RunExecutor = request.app.state.runs
     return executor
@@ -216,15 +239,14 @@ ProvidersDep = Annotated[ProviderRegistry, Depends(get_providers)]
 RunExecutorDep = Annotated[RunExecutor, Depends(get_run_executor)]
 
 
-def get_run_service(
-    user: CurrentUser,
-    storage: StorageDep,
-    vault: VaultDep,
-    providers: ProvidersDep,
-    executor: RunExecutorDep,
-) -> RunService:
-    """The signed-in user's runs."""
-    return RunService(storage, vault, providers, executor, user.id)
+async def get_run_service(request: Request, user: CurrentUser, storage: StorageDep) -> RunService:
+    """The signed-in user's runs.
+
+    The app's vault, providers and executor are read here rather than through their own
+    dependencies: on the run path every dependency FastAPI resolves is time someone waits.
+    """
+    state = request.app.state
+    return RunService(storage, state.vault, state.providers, state.runs, user.id)
 
 
 RunServiceDep = Annotated[RunService, Depends(get_run_service)]

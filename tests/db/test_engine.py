@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import QueuePool
 
-from promptpro.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from promptpro.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
 from promptpro.db.models import Prompt
 
 
@@ -36,5 +36,19 @@ async def test_the_engine_is_tuned_for_its_database(engine: AsyncEngine) -> None
             assert await conn.scalar(sa.text("PRAGMA busy_timeout")) == SQLITE_BUSY_TIMEOUT_MS
     else:
         assert isinstance(engine.pool, QueuePool)
-        assert engine.pool._pre_ping
         assert engine.pool.size() >= 5
+
+
+async def test_a_connection_cut_while_idle_is_replaced_before_use(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no server to drop the connection")
+    engine = create_engine(database_url, ping_idle_after=0)
+    try:
+        async with engine.connect() as conn:
+            pid = await conn.scalar(sa.text("SELECT pg_backend_pid()"))
+        async with create_engine(database_url).connect() as other:
+            await other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        async with engine.connect() as conn:  # the pooled connection is dead: checked, replaced
+            assert await conn.scalar(sa.text("SELECT pg_backend_pid()")) != pid
+    finally:
+        await engine.dispose()

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.sse import KEEPALIVE_COMMENT, EventSourceResponse, format_sse_event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from promptpro.api.problems import ProblemDetails, domain_details, problem_responses
-from promptpro.deps import RunServiceDep
+from promptpro.deps import RunServiceDep, SessionDep
 from promptpro.schemas.responses import ResponseRead
 from promptpro.schemas.runs import CompareCreate, RunCreate
 from promptpro.services.run_execution import RunOutcome
@@ -38,6 +39,16 @@ STREAM_DOC = {
 def wants_stream(accept: str | None) -> bool:
     """Whether the client asked for server-sent events."""
     return accept is not None and EVENT_STREAM in accept
+
+
+async def _end_transaction(session: AsyncSession) -> None:
+    """Commit what authenticating wrote, and give the request's connection back now.
+
+    A run reads and writes with connections of its own and may last minutes: a request
+    holding one while it waits for another would let a burst of runs starve the pool.
+    (With a cached bearer token the request has touched no connection: this is free.)
+    """
+    await session.commit()
 
 
 def _failed(outcome: RunOutcome) -> Response:
@@ -81,7 +92,8 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
         remaining = len(forwarders)
         while remaining:
             try:
-                event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                async with asyncio.timeout(KEEPALIVE_S):  # cheaper than wait_for: no new task
+                    event = await queue.get()
             except TimeoutError:
                 yield KEEPALIVE_COMMENT
                 continue
@@ -103,11 +115,16 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
     responses={**problem_responses(401, 404, 413, 422, 429, 502, 504), 200: STREAM_DOC},
 )
 async def run_prompt(
-    prompt_id: PromptId, body: RunCreate, runs: RunServiceDep, accept: Accept = None
+    prompt_id: PromptId,
+    body: RunCreate,
+    runs: RunServiceDep,
+    session: SessionDep,
+    accept: Accept = None,
 ) -> Response:
     """Run the prompt on its model (or `model`) with `variables` filled in; keep the response."""
     started = time.perf_counter()
     streamed = wants_stream(accept)
+    await _end_transaction(session)
     runs_started = await runs.start(
         prompt_id,
         models=[body.model],
@@ -132,11 +149,16 @@ async def run_prompt(
     responses={**problem_responses(401, 404, 413, 422), 200: STREAM_DOC},
 )
 async def compare_prompt(
-    prompt_id: PromptId, body: CompareCreate, runs: RunServiceDep, accept: Accept = None
+    prompt_id: PromptId,
+    body: CompareCreate,
+    runs: RunServiceDep,
+    session: SessionDep,
+    accept: Accept = None,
 ) -> Response:
     """Run the prompt on 2-6 models concurrently; a failed model doesn't stop the others."""
     started = time.perf_counter()
     streamed = wants_stream(accept)
+    await _end_transaction(session)
     runs_started = await runs.start(
         prompt_id,
         models=list(body.models),

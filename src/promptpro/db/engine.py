@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Only a connection that sat idle this long is checked before use (see _ping_when_idle).
+PING_IDLE_AFTER_S = 10.0
 
 
 def _lower(value: object) -> object:
@@ -32,7 +35,40 @@ def _sqlite_tuner(*, foreign_keys: bool) -> Any:
     return tune
 
 
-def create_engine(url: str, *, echo: bool = False, for_migrations: bool = False) -> AsyncEngine:
+def _ping_when_idle(engine: AsyncEngine, idle_after: float) -> None:
+    """Check a pooled connection before use if it sat idle for `idle_after` seconds.
+
+    SQLAlchemy's pool_pre_ping checks every checkout, which asyncpg does as BEGIN, SELECT,
+    ROLLBACK: three round trips, more than a short request's own queries. A connection
+    only goes stale while idle (the database restarted, a firewall dropped it), so one in
+    steady use skips the check; a dead one is replaced, with every older one, on checkout.
+    """
+    sync_engine = engine.sync_engine
+    dialect = sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_after:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa.exc.InvalidatePoolError() from exc
+
+    sa.event.listen(sync_engine, "checkin", checked_in)
+    sa.event.listen(sync_engine, "checkout", checked_out)
+
+
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    for_migrations: bool = False,
+    ping_idle_after: float = PING_IDLE_AFTER_S,
+) -> AsyncEngine:
     """An engine for `url` (already normalised to an async driver).
 
     Migrations on SQLite run with foreign keys off: batch migrations rebuild tables,
@@ -43,9 +79,9 @@ def create_engine(url: str, *, echo: bool = False, for_migrations: bool = False)
         tune = _sqlite_tuner(foreign_keys=not for_migrations)
         sa.event.listen(engine.sync_engine, "connect", tune)
         return engine
-    return create_async_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800
-    )
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
+    _ping_when_idle(engine, ping_idle_after)
+    return engine
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -16,6 +16,7 @@ from promptpro.schemas.auth import AccountDelete, PasswordChange, RegisterReques
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.security import passwords
 from promptpro.services.rate_limits import LoginLimiter
+from promptpro.services.tokens import token_cache
 from promptpro.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ async def update_profile(storage: Storage, user: User, changes: UserUpdate) -> U
     updated = await storage.update_user(user.id, changes)
     if updated is None:
         raise NotFound("No such user.")
+    token_cache.forget_user(user.id)  # bearer requests must see the new profile
     return updated
 
 
@@ -118,4 +120,5 @@ async def delete_account(
     """Delete the user and everything they own; an account with a password must give it."""
     await _check_own_password(storage, settings, user, data.password, field="password")
     await storage.delete_user(user.id)
+    token_cache.forget_user(user.id)  # its tokens went with it
     log.info("deleted user %s", user.id)

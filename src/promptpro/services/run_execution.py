@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptpro.db.models import ResponseStatus
-from promptpro.db.session import SessionFactory, unit_of_work
+from promptpro.db.session import SessionFactory, single_statements, unit_of_work
 from promptpro.errors import PromptProError, ProviderError
 from promptpro.providers.catalogue import Catalogue
 from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
@@ -61,16 +61,25 @@ class RunExecutor:
         cancel_poll: float = CANCEL_POLL_S,
     ) -> None:
         self.session_factory = session_factory
+        # Each of a run's writes is a single statement, so none needs BEGIN and COMMIT
+        # around it: two round trips fewer while someone waits for the run's answer.
+        self.statements = single_statements(session_factory)
         self.catalogue = catalogue
         self.registry = registry or RunRegistry()
         self.record_after = record_after
         self.cancel_poll = cancel_poll
 
-    def launch(self, plan: RunPlan, *, record_now: bool) -> ActiveRun:
-        """Start the run; with `record_now` its `running` row is written at once."""
+    def launch(self, plan: RunPlan, *, streamed: bool) -> ActiveRun:
+        """Start the run; a `streamed` one writes its `running` row at once, for its followers.
+
+        A run nobody watches stream calls the provider's non-streamed endpoint: its answer
+        comes in one piece (so its time to first token is the time to the whole answer, and
+        only the run's total timeout bounds it), which costs the server half as much as
+        parsing a stream chunk by chunk.
+        """
         loop = asyncio.get_running_loop()
         run = ActiveRun(response_id_ready=loop.create_future())
-        self.registry.start(run, _Execution(self, plan, run, record_now).run())
+        self.registry.start(run, _Execution(self, plan, run, streamed).run())
         return run
 
     async def outcome(self, run: ActiveRun) -> RunOutcome:
@@ -85,12 +94,12 @@ class _Execution:
     """One run's life: stream from the provider, publish events, keep the record."""
 
     def __init__(
-        self, executor: RunExecutor, plan: RunPlan, run: ActiveRun, record_now: bool
+        self, executor: RunExecutor, plan: RunPlan, run: ActiveRun, streamed: bool
     ) -> None:
         self.executor = executor
         self.plan = plan
         self.run_ = run
-        self.record_now = record_now
+        self.streamed = streamed
         self.parts: list[str] = []
         self.first_token: float | None = None
         self.response_id: int | None = None
@@ -102,17 +111,15 @@ class _Execution:
         plan, run = self.plan, self.run_
         recorder = asyncio.create_task(self._record_running())
         watcher = asyncio.create_task(self._watch_for_cancel(recorder))
+        if self.streamed:
+            # Let the `running` row's INSERT go out before the SDK spends its CPU on building
+            # the request: the database then works while we do, and the `start` event (which
+            # waits for the row's id) is ready by the time the first token is.
+            await asyncio.sleep(0)
         status, error, usage = ResponseStatus.COMPLETED, None, None
         try:
             request = CompletionRequest(plan.model, plan.rendered_input, _parameters(plan))
-            async for event in plan.provider.stream(request, api_key=plan.api_key):
-                if isinstance(event, TextDelta):
-                    if self.first_token is None:
-                        self.first_token = time.perf_counter() - plan.started
-                    self.parts.append(event.text)
-                    await run.channel.publish(RunEvent("delta", {"text": event.text}))
-                else:
-                    usage = event
+            usage = await (self._stream(request) if self.streamed else self._complete(request))
         except asyncio.CancelledError:
             reason = run.stop_reason or "shutdown"
             status = ResponseStatus.CANCELLED if reason == "cancelled" else ResponseStatus.FAILED
@@ -127,16 +134,40 @@ class _Execution:
             watcher.cancel()
         await self._finish(recorder, status, error, usage)
 
+    async def _stream(self, request: CompletionRequest) -> Usage | None:
+        usage = None
+        async for event in self.plan.provider.stream(request, api_key=self.plan.api_key):
+            if isinstance(event, TextDelta):
+                await self._text(event.text)
+                # Let the followers send it before the next chunk is parsed: chunks often
+                # arrive together, and the first token should not wait for the others.
+                await asyncio.sleep(0)
+            else:
+                usage = event
+        return usage
+
+    async def _complete(self, request: CompletionRequest) -> Usage:
+        completion = await self.plan.provider.complete(request, api_key=self.plan.api_key)
+        if completion.text:
+            await self._text(completion.text)
+        return completion.usage
+
+    async def _text(self, text: str) -> None:
+        if self.first_token is None:
+            self.first_token = time.perf_counter() - self.plan.started
+        self.parts.append(text)
+        await self.run_.channel.publish(RunEvent("delta", {"text": text}))
+
     async def _record_running(self) -> None:
-        if not self.record_now:
+        if not self.streamed:
             await asyncio.sleep(self.executor.record_after)
         async with self.lock:
             if self.finished:
                 return
-            response = await self._store(self._record(ResponseStatus.RUNNING, "", None, None))
-            self.response_id = response.id
-            self.executor.registry.register_response(self.run_, response.id)
-            self.run_.response_id_ready.set_result(response.id)
+            response_id = await self._store(self._record(ResponseStatus.RUNNING, "", None, None))
+            self.response_id = response_id
+            self.executor.registry.register_response(self.run_, response_id)
+            self.run_.response_id_ready.set_result(response_id)
 
     async def _watch_for_cancel(self, recorder: asyncio.Task[None]) -> None:
         """Stop the run when another process marks it cancelled in the database."""
@@ -148,7 +179,7 @@ class _Execution:
         assert self.response_id is not None
         while True:
             await asyncio.sleep(self.executor.cancel_poll)
-            async with unit_of_work(self.executor.session_factory) as session:
+            async with unit_of_work(self.executor.statements) as session:
                 status = await Storage(session).response_status(
                     self.plan.owner_id, self.response_id
                 )
@@ -184,12 +215,11 @@ class _Execution:
             time_to_first_token=self.first_token,
         )
 
-    async def _store(self, record: ResponseCreate) -> Any:
-        async with unit_of_work(self.executor.session_factory) as session:
-            response = await Storage(session).create_response(
+    async def _store(self, record: ResponseCreate) -> int:
+        async with unit_of_work(self.executor.statements) as session:
+            return await Storage(session).record_run(
                 self.plan.owner_id, self.plan.prompt_id, record, created_at=self.plan.started_at
             )
-        return response
 
     async def _finish(
         self,
@@ -203,10 +233,9 @@ class _Execution:
             self.finished = True
             recorder.cancel()
             if self.response_id is None:
-                stored = await self._store(record)
-                self.response_id = stored.id
+                self.response_id = await self._store(record)
                 if not self.run_.response_id_ready.done():
-                    self.run_.response_id_ready.set_result(stored.id)
+                    self.run_.response_id_ready.set_result(self.response_id)
             else:
                 status = await self._update(record)
         read = ResponseRead.model_validate(
@@ -230,7 +259,7 @@ class _Execution:
         values = record.model_dump(
             exclude={"model", "prompt_version_id", "rendered_input", "parameters", "variables"}
         )
-        async with unit_of_work(self.executor.session_factory) as session:
+        async with unit_of_work(self.executor.statements) as session:
             storage = Storage(session)
             if await storage.finish_response(self.plan.owner_id, self.response_id, values):
                 return record.status

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from promptpro.db.models import PROVIDER_KEY_COLUMNS
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
@@ -46,8 +45,7 @@ def merged_parameters(
 
 
 def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str) -> str:
-    column = PROVIDER_KEY_COLUMNS.get(provider_id)
-    ciphertext = getattr(context.keys, column) if context.keys and column else None
+    ciphertext = context.ciphertexts.get(provider_id)
     if ciphertext is None:
         raise NeedsKey(
             f"No {provider_id} key is stored for your account: add one in Settings, "
@@ -73,20 +71,19 @@ async def plan_runs(
     context = await storage.get_run_context(owner_id, prompt_id)
     if context is None:
         raise NotFound("No such prompt.")
-    prompt = context.prompt
-    rendered = render(prompt.content, variables)
-    run_parameters = merged_parameters(prompt.parameters, parameters)
+    rendered = render(context.content, variables)
+    run_parameters = merged_parameters(context.parameters, parameters)
     started_at = utcnow()
     plans = []
     for requested in models:
-        model = requested or prompt.model
+        model = requested or context.model
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
         provider, ref = providers.resolve(model)
         plans.append(
             RunPlan(
                 owner_id=owner_id,
-                prompt_id=prompt.id,
+                prompt_id=context.prompt_id,
                 version_id=context.version_id,
                 model=ref.id,
                 provider=provider,

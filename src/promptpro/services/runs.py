@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from promptpro.db.models import ResponseStatus
+from promptpro.db.session import unit_of_work
 from promptpro.errors import Conflict, NotFound
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
@@ -54,22 +55,25 @@ class RunService:
         """Plan the prompt's run on each model and hand the runs to the server.
 
         `started` is when the request arrived (perf_counter), the zero of the run's timings;
-        a `streamed` run records its `running` row at once, for its `start` event.
+        a `streamed` run records its `running` row at once, for its `start` event, and
+        streams from the provider; the others make one non-streamed call.
         """
-        plans = await plan_runs(
-            self.storage,
-            self.vault,
-            self.providers,
-            owner_id=self.owner_id,
-            prompt_id=prompt_id,
-            models=models,
-            parameters=parameters,
-            variables=variables,
-            started=started,
-        )
+        # One statement reads all a run needs; on its own it needs no BEGIN and COMMIT (and
+        # the request's own transaction, often untouched, then costs nothing).
+        async with unit_of_work(self.executor.statements) as session:
+            plans = await plan_runs(
+                Storage(session),
+                self.vault,
+                self.providers,
+                owner_id=self.owner_id,
+                prompt_id=prompt_id,
+                models=models,
+                parameters=parameters,
+                variables=variables,
+                started=started,
+            )
         return [
-            StartedRun(plan.model, self.executor.launch(plan, record_now=streamed))
-            for plan in plans
+            StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
         ]
 
     async def cancel(self, response_id: int) -> ResponseRead:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,12 +14,17 @@ from promptpro.errors import NotFound, Unauthenticated
 from promptpro.schemas.auth import TokenCreate
 from promptpro.security.tokens import hash_secret, is_access_token, new_access_token
 from promptpro.storage import Storage
+from promptpro.storage.access_tokens import TokenUser, detached_user
 
 log = logging.getLogger(__name__)
 
 # Recording every use would make each API call a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 INVALID_TOKEN = "The access token is unknown, revoked or expired."  # noqa: S105
+# How long this process trusts what it read about a token. Revoking (or deleting the
+# account) in this process takes effect at once; made by another worker process, within
+# this many seconds: the price of not reading the token on every API call.
+TOKEN_CACHE_TTL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,74 @@ class CreatedToken:
 
     token: AccessToken
     secret: str
+
+
+class TokenCache:
+    """Bearer token (by the hash of its secret) -> its user, trusted for `ttl` seconds.
+
+    `forget_user` drops a user's entries and, for `ttl` seconds, stops caching them at all:
+    a request that read the token just before a revocation committed can then not put it
+    back, and every request in that window reads the database (which has the final word).
+    """
+
+    def __init__(
+        self,
+        ttl: float = TOKEN_CACHE_TTL_S,
+        max_size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self.clock = clock
+        self._entries: dict[str, tuple[float, TokenUser]] = {}
+        self._uncached_users: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token_hash: str) -> TokenUser | None:
+        """The token's entry, unless it is older than `ttl` or its user was forgotten."""
+        found = self._entries.get(token_hash)
+        if found is None:
+            return None
+        fresh_until, entry = found
+        if fresh_until <= self.clock() or self._uncached(entry.user.id):
+            del self._entries[token_hash]
+            return None
+        return entry
+
+    def put(self, token_hash: str, entry: TokenUser) -> None:
+        """Remember what was just read about a token (unless its user was just forgotten)."""
+        if self.ttl <= 0 or self._uncached(entry.user.id):
+            return
+        while len(self._entries) >= self.max_size:
+            del self._entries[next(iter(self._entries))]  # the oldest
+        self._entries[token_hash] = (self.clock() + self.ttl, entry)
+
+    def forget_user(self, user_id: str) -> None:
+        """The user's tokens or account changed: read them from the database from now on."""
+        now = self.clock()
+        self._uncached_users = {
+            user: until for user, until in self._uncached_users.items() if until > now
+        }
+        self._uncached_users[user_id] = now + self.ttl
+        for token_hash, (_, entry) in list(self._entries.items()):
+            if entry.user.id == user_id:
+                del self._entries[token_hash]
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._entries.clear()
+        self._uncached_users.clear()
+
+    def _uncached(self, user_id: str) -> bool:
+        until = self._uncached_users.get(user_id)
+        return until is not None and until > self.clock()
+
+
+# One per process, like the data it stands for: every service that revokes a token or
+# changes or deletes a user tells it here.
+token_cache = TokenCache()
 
 
 async def create_token(storage: Storage, user: User, data: TokenCreate) -> CreatedToken:
@@ -48,19 +123,34 @@ async def revoke_token(storage: Storage, user: User, token_id: int) -> None:
     """Delete one of the user's tokens (another user's is NotFound)."""
     if not await storage.delete_access_token(user.id, token_id):
         raise NotFound("No such access token.")
+    token_cache.forget_user(user.id)
 
 
-async def authenticate_token(storage: Storage, secret: str) -> User:
-    """The user a bearer token belongs to, or Unauthenticated; records when it was used."""
+async def authenticate_token(
+    storage: Storage, secret: str, cache: TokenCache | None = None
+) -> User:
+    """The user a bearer token belongs to, or Unauthenticated; records when it was used.
+
+    `cache` (default: this process's) saves the database read on most API calls.
+    """
     if not is_access_token(secret):
         raise Unauthenticated(INVALID_TOKEN)
-    token = await storage.find_access_token(hash_secret(secret))
+    cache = token_cache if cache is None else cache
+    token_hash = hash_secret(secret)
+    entry = cache.get(token_hash)
+    if entry is None:
+        entry = await storage.find_token_user(token_hash)
+        if entry is None:
+            raise Unauthenticated(INVALID_TOKEN)
+        cache.put(token_hash, entry)
     now = utcnow()
-    if token is None or (token.expires_at is not None and token.expires_at <= now):
+    if entry.expires_at is not None and entry.expires_at <= now:
         raise Unauthenticated(INVALID_TOKEN)
-    user = await storage.get_user(token.user_id)
-    if user is None:
-        raise Unauthenticated(INVALID_TOKEN)
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        await storage.mark_access_token_used(token, at=now)
-    return user
+    last_used = entry.last_used_at
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        # At most one write a minute per token (noted in the cached entry first, so the
+        # concurrent requests don't all write), inside the request's own transaction.
+        entry.last_used_at = now
+        await storage.touch_access_token(entry.token_id, at=now)
+    # A copy: the handler may not change what other requests will be handed.
+    return detached_user(entry.user)

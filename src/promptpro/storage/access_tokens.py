@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from promptpro.db.models import AccessToken
+from promptpro.db.models import AccessToken, User
 from promptpro.storage.base import StorageBase, is_row_id
+
+_USER_COLUMNS = tuple(sa.inspect(User).column_attrs)
+
+
+def detached_user(user: User) -> User:
+    """A copy of the user's columns that belongs to no session.
+
+    What outlives a unit of work (a cache entry) must not be a session's object: that
+    session could change or expire it, and another request's session could not use it.
+    """
+    return User(**{attr.key: getattr(user, attr.key) for attr in _USER_COLUMNS})
+
+
+@dataclass(slots=True)
+class TokenUser:
+    """A token found by its hash: what authenticating needs, and its user (detached).
+
+    Not frozen: a cache holding it notes `last_used_at` as it records uses.
+    """
+
+    token_id: int
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    user: User
 
 
 class AccessTokenStorage(StorageBase):
-    """Create, list, find, mark used and revoke personal access tokens."""
+    """Create, list, find (with the user), mark used and revoke personal access tokens."""
 
     async def create_access_token(
         self, owner_id: str, *, name: str, token_hash: str, expires_at: datetime | None
@@ -33,15 +58,24 @@ class AccessTokenStorage(StorageBase):
         )
         return list(await self.session.scalars(query))
 
-    async def find_access_token(self, token_hash: str) -> AccessToken | None:
-        """The token whose secret has this hash (to authenticate a request)."""
-        query = sa.select(AccessToken).where(AccessToken.token_hash == token_hash)
-        return await self.session.scalar(query)
+    async def find_token_user(self, token_hash: str) -> TokenUser | None:
+        """The token whose secret has this hash, with its user, in one round trip."""
+        query = (
+            sa.select(AccessToken.id, AccessToken.expires_at, AccessToken.last_used_at, User)
+            .join(User, User.id == AccessToken.user_id)
+            .where(AccessToken.token_hash == token_hash)
+        )
+        row = (await self._execute(query)).first()
+        if row is None:
+            return None
+        token_id, expires_at, last_used_at, user = row
+        return TokenUser(token_id, expires_at, last_used_at, detached_user(user))
 
-    async def mark_access_token_used(self, token: AccessToken, *, at: datetime) -> None:
-        """Record when the token was last used."""
-        token.last_used_at = at
-        await self._flush()
+    async def touch_access_token(self, token_id: int, *, at: datetime) -> None:
+        """Record when the token was last used (by id: no need to have loaded it)."""
+        await self._execute(
+            sa.update(AccessToken).where(AccessToken.id == token_id).values(last_used_at=at)
+        )
 
     async def delete_access_token(self, owner_id: str, token_id: int) -> bool:
         """Revoke the owner's token with this id."""

@@ -48,9 +48,11 @@ class StorageBase:
         """The first column of every row."""
         return (await _domain_errors(self.session.scalars(query))).all()
 
-    async def _execute(self, statement: Executable) -> Result[*tuple[Any, ...]]:
-        """Run a statement (an UPDATE or DELETE, mostly)."""
-        return await _domain_errors(self.session.execute(statement))
+    async def _execute(
+        self, statement: Executable, params: dict[str, Any] | None = None
+    ) -> Result[*tuple[Any, ...]]:
+        """Run a statement (an UPDATE or DELETE, mostly), with its named parameters."""
+        return await _domain_errors(self.session.execute(statement, params))
 
     async def _get(self, model: type[T], key: object) -> T | None:
         """The row with this primary key, or None."""
