@@ -34,6 +34,7 @@ from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
 from promptpro.services.housekeeping import tidy_periodically
 from promptpro.services.run_execution import RunExecutor
+from promptpro.storage.run_records import RunRecords
 from promptpro.web import install_web
 
 
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
-        app.state.runs = RunExecutor(app.state.session_factory, get_catalogue())
+        app.state.runs = RunExecutor(RunRecords(engine), get_catalogue())
         housekeeping = asyncio.create_task(tidy_periodically(app.state.session_factory, settings))
         yield
         housekeeping.cancel()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from promptpro.db.models import ResponseStatus
-from promptpro.db.session import SessionFactory, single_statements, unit_of_work
 from promptpro.errors import PromptProError, ProviderError
 from promptpro.providers.catalogue import Catalogue
 from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
@@ -22,7 +21,7 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseCreate, ResponseRead
 from promptpro.services.run_plans import RunPlan
 from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
-from promptpro.storage import Storage
+from promptpro.storage.run_records import RunRecords
 
 # A run that is not streamed to anyone records its `running` row only if it lasts longer
 # than this: most runs then cost one write instead of two (SQLite has one writer).
@@ -53,17 +52,14 @@ class RunExecutor:
 
     def __init__(
         self,
-        session_factory: SessionFactory,
+        records: RunRecords,
         catalogue: Catalogue,
         registry: RunRegistry | None = None,
         *,
         record_after: float = RECORD_AFTER_S,
         cancel_poll: float = CANCEL_POLL_S,
     ) -> None:
-        self.session_factory = session_factory
-        # Each of a run's writes is a single statement, so none needs BEGIN and COMMIT
-        # around it: two round trips fewer while someone waits for the run's answer.
-        self.statements = single_statements(session_factory)
+        self.records = records
         self.catalogue = catalogue
         self.registry = registry or RunRegistry()
         self.record_after = record_after
@@ -179,10 +175,7 @@ class _Execution:
         assert self.response_id is not None
         while True:
             await asyncio.sleep(self.executor.cancel_poll)
-            async with unit_of_work(self.executor.statements) as session:
-                status = await Storage(session).response_status(
-                    self.plan.owner_id, self.response_id
-                )
+            status = await self.executor.records.status(self.plan.owner_id, self.response_id)
             if status == ResponseStatus.CANCELLED and self.run_.task is not None:
                 self.run_.stop_reason = "cancelled"
                 self.run_.task.cancel()
@@ -216,10 +209,9 @@ class _Execution:
         )
 
     async def _store(self, record: ResponseCreate) -> int:
-        async with unit_of_work(self.executor.statements) as session:
-            return await Storage(session).record_run(
-                self.plan.owner_id, self.plan.prompt_id, record, created_at=self.plan.started_at
-            )
+        return await self.executor.records.record(
+            self.plan.owner_id, self.plan.prompt_id, record, created_at=self.plan.started_at
+        )
 
     async def _finish(
         self,
@@ -259,14 +251,10 @@ class _Execution:
         values = record.model_dump(
             exclude={"model", "prompt_version_id", "rendered_input", "parameters", "variables"}
         )
-        async with unit_of_work(self.executor.statements) as session:
-            storage = Storage(session)
-            if await storage.finish_response(self.plan.owner_id, self.response_id, values):
-                return record.status
-            partial = {
-                key: values[key] for key in ("content", "generation_time", "time_to_first_token")
-            }
-            await storage.keep_cancelled_text(self.plan.owner_id, self.response_id, partial)
+        records, owner_id = self.executor.records, self.plan.owner_id
+        if await records.finish(owner_id, self.response_id, values):
+            return record.status
+        await records.keep_cancelled_text(owner_id, self.response_id, values)
         return ResponseStatus.CANCELLED
 
 

@@ -1,4 +1,4 @@
-"""Planning a run: everything it needs, read in one query inside the request's unit of work."""
+"""Planning a run: everything it needs, read in one query."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services.templates import render
-from promptpro.storage import Storage
-from promptpro.storage.runs import RunContext
+from promptpro.storage.run_records import RunContext, RunRecords
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str)
 
 
 async def plan_runs(
-    storage: Storage,
+    records: RunRecords,
     vault: Vault,
     providers: ProviderRegistry,
     *,
@@ -68,7 +67,7 @@ async def plan_runs(
     started: float,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model)."""
-    context = await storage.get_run_context(owner_id, prompt_id)
+    context = await records.context(owner_id, prompt_id)
     if context is None:
         raise NotFound("No such prompt.")
     rendered = render(context.content, variables)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from promptpro.db.models import ResponseStatus
-from promptpro.db.session import unit_of_work
 from promptpro.errors import Conflict, NotFound
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
@@ -58,20 +57,17 @@ class RunService:
         a `streamed` run records its `running` row at once, for its `start` event, and
         streams from the provider; the others make one non-streamed call.
         """
-        # One statement reads all a run needs; on its own it needs no BEGIN and COMMIT (and
-        # the request's own transaction, often untouched, then costs nothing).
-        async with unit_of_work(self.executor.statements) as session:
-            plans = await plan_runs(
-                Storage(session),
-                self.vault,
-                self.providers,
-                owner_id=self.owner_id,
-                prompt_id=prompt_id,
-                models=models,
-                parameters=parameters,
-                variables=variables,
-                started=started,
-            )
+        plans = await plan_runs(
+            self.executor.records,
+            self.vault,
+            self.providers,
+            owner_id=self.owner_id,
+            prompt_id=prompt_id,
+            models=models,
+            parameters=parameters,
+            variables=variables,
+            started=started,
+        )
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
         ]

@@ -17,7 +17,7 @@ from promptpro.storage.pagination import MAX_ID
 T = TypeVar("T")
 
 
-async def _domain_errors(awaitable: Awaitable[T]) -> T:
+async def domain_errors(awaitable: Awaitable[T]) -> T:
     """Await a database call, turning what our column types refuse into domain errors."""
     try:
         return await awaitable
@@ -38,25 +38,25 @@ class StorageBase:
 
     async def _flush(self) -> None:
         """Send pending changes, turning driver errors into domain errors."""
-        await _domain_errors(self.session.flush())
+        await domain_errors(self.session.flush())
 
     async def _scalar(self, query: TypedReturnsRows[T]) -> T | None:
         """The first column of the first row, or None."""
-        return await _domain_errors(self.session.scalar(query))
+        return await domain_errors(self.session.scalar(query))
 
     async def _scalars(self, query: TypedReturnsRows[T]) -> Sequence[T]:
         """The first column of every row."""
-        return (await _domain_errors(self.session.scalars(query))).all()
+        return (await domain_errors(self.session.scalars(query))).all()
 
     async def _execute(
         self, statement: Executable, params: dict[str, Any] | None = None
     ) -> Result[*tuple[Any, ...]]:
         """Run a statement (an UPDATE or DELETE, mostly), with its named parameters."""
-        return await _domain_errors(self.session.execute(statement, params))
+        return await domain_errors(self.session.execute(statement, params))
 
     async def _get(self, model: type[T], key: object) -> T | None:
         """The row with this primary key, or None."""
-        return await _domain_errors(self.session.get(model, key))
+        return await domain_errors(self.session.get(model, key))
 
 
 def is_row_id(value: int) -> bool:
