@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
+    # Routes are matched in order, one by one: the run routes, which someone waits on, first.
+    app.include_router(runs.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(oidc.router)
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(keys.router)
     app.include_router(models.router)
-    for library_router in (categories.router, prompts.router, responses.router, runs.router):
+    for library_router in (categories.router, prompts.router, responses.router):
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
     install_web(app)  # pages, /static, HTML error pages, security headers

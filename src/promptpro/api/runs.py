@@ -48,7 +48,8 @@ async def _end_transaction(session: AsyncSession) -> None:
     holding one while it waits for another would let a burst of runs starve the pool.
     (With a cached bearer token the request has touched no connection: this is free.)
     """
-    await session.commit()
+    if session.in_transaction():
+        await session.commit()
 
 
 def _failed(outcome: RunOutcome) -> Response:

@@ -116,16 +116,18 @@ class HotStatement:
             compiled = self._compiled
             driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
             run = driver.fetch if fetch else driver.execute
+            arguments = compiled.arguments(params)
             try:
-                return compiled, await run(compiled.sql, *compiled.arguments(params))
+                return compiled, await run(compiled.sql, *arguments)
             except asyncpg.IntegrityConstraintViolationError as exc:
                 raise IntegrityError(compiled.sql, None, exc) from exc
-            except asyncpg.PostgresError as exc:
-                raise DBAPIError(compiled.sql, None, exc) from exc
-            except (OSError, asyncpg.InterfaceError) as exc:
-                # The connection itself failed: the pool must not hand it out again.
-                await connection.invalidate()
-                raise DBAPIError(compiled.sql, None, exc, connection_invalidated=True) from exc
+            except Exception as exc:
+                # A failed connection (or one asyncpg lost track of, as when the server ends
+                # the session while it idles) must not be handed out by the pool again.
+                lost = driver.is_closed() or not isinstance(exc, asyncpg.PostgresError)
+                if lost:
+                    await connection.invalidate()
+                raise DBAPIError(compiled.sql, None, exc, connection_invalidated=lost) from exc
             except asyncio.CancelledError:
                 # Left in the middle of a statement, the connection can't serve the next one.
                 await connection.invalidate()
