@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -254,6 +255,46 @@ async def test_rotation_moves_rows_under_several_old_keys_to_the_first_losing_no
 async def stored_key_ids_now(factory: SessionFactory) -> dict[str, int]:
     async with factory() as session:
         return dict(await stored_key_ids(Storage(session)))
+
+
+async def test_a_key_its_owner_saves_during_the_rotation_is_not_overwritten(
+    session_factory: SessionFactory,
+) -> None:
+    ada = await new_user(session_factory, "ada")
+    await set_keys(session_factory, Vault([KEY_A]), ada, openai=OPENAI_KEY, gemini=GEMINI_KEY)
+    new_key = "sk-proj-SavedWhileRotating012345"
+
+    class OwnerSavesMeanwhile(Storage):
+        async def list_all_api_keys(self) -> list[ApiKeys]:
+            rows = await super().list_all_api_keys()
+            await set_keys(session_factory, Vault([KEY_A]), ada, openai=new_key)  # committed
+            return rows
+
+    vault = Vault([KEY_B, KEY_A])
+    async with unit_of_work(session_factory) as session:
+        assert await rotate_all(OwnerSavesMeanwhile(session), vault) == 1
+
+    assert await key_of(session_factory, vault, ada, "openai") == new_key
+    assert await key_of(session_factory, Vault([KEY_B]), ada, "gemini") == GEMINI_KEY
+
+
+async def test_rotation_leaves_when_each_key_was_saved_as_it_was(
+    session_factory: SessionFactory,
+) -> None:
+    ada = await new_user(session_factory, "ada")
+    await set_keys(session_factory, Vault([KEY_A]), ada, openai=OPENAI_KEY)
+    before = await saved_at(session_factory, ada)
+
+    assert await rotate(session_factory, Vault([KEY_B, KEY_A])) == 1
+
+    assert await saved_at(session_factory, ada) == before
+
+
+async def saved_at(factory: SessionFactory, owner_id: str) -> datetime:
+    async with factory() as session:
+        row = await Storage(session).get_api_keys(owner_id)
+    assert row is not None
+    return row.updated_at
 
 
 async def test_rotating_again_changes_nothing(session_factory: SessionFactory) -> None:

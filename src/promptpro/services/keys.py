@@ -143,20 +143,25 @@ async def rotate_all(
     """Re-encrypt every stored key under the vault's first master key; the rows changed.
 
     Every key is decrypted once before anything is written: if one can't be, nothing
-    changes and the error says which master keys are missing, so no key is ever lost.
+    changes and the error says which master keys are missing, so no key is ever lost. Each
+    key is replaced only if it is still the one read: one its owner saves or removes while
+    the rotation runs is left as they saved it.
     """
     rows = await storage.list_all_api_keys()
     _check_all_decrypt(rows, vault)
-    changed = 0
+    changed = kept = 0
     for done, row in enumerate(rows, start=1):
-        updates: dict[str, str | None] = {}
+        row_changed = False
         for provider, ciphertext in _stored(row):
-            if vault.needs_rotation(ciphertext):
-                plaintext = vault.decrypt(ciphertext, user_id=row.user_id, provider=provider)
-                updates[provider] = vault.encrypt(plaintext, user_id=row.user_id, provider=provider)
-        if updates:
-            await storage.save_api_keys(row.user_id, updates)
-            changed += 1
+            if not vault.needs_rotation(ciphertext):
+                continue
+            plaintext = vault.decrypt(ciphertext, user_id=row.user_id, provider=provider)
+            sealed = vault.encrypt(plaintext, user_id=row.user_id, provider=provider)
+            if await storage.replace_api_key(row.user_id, provider, ciphertext, sealed):
+                row_changed = True
+            else:
+                kept += 1  # its owner saved or removed it since it was read: theirs stands
+        changed += row_changed
         if progress is not None:
             progress(done, len(rows))
     log.info(
@@ -165,6 +170,12 @@ async def rotate_all(
         len(rows),
         vault.current_key_id,
     )
+    if kept:
+        log.warning(
+            "%d stored key(s) changed by their owners during the rotation were left as "
+            "saved: `promptpro keys status` shows which master key sealed them",
+            kept,
+        )
     return changed
 
 

@@ -32,6 +32,22 @@ class ApiKeyStorage(StorageBase):
         await self._flush()
         return row
 
+    async def replace_api_key(self, owner_id: str, provider: str, old: str, new: str) -> bool:
+        """Swap one stored ciphertext for another, if it is still `old`; False otherwise.
+
+        For re-encrypting: a key its owner changed or removed meanwhile is theirs to keep
+        (the condition is checked against the latest committed row), and re-encrypting
+        changes no key, so `updated_at` stays as it was.
+        """
+        column = getattr(ApiKeys, PROVIDER_KEY_COLUMNS[provider])
+        result = await self._execute(
+            sa.update(ApiKeys)
+            .where(ApiKeys.user_id == owner_id, column == old)
+            .values({column: new, ApiKeys.updated_at: ApiKeys.updated_at})
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def list_all_api_keys(self) -> list[ApiKeys]:
         """Every keys row of every user (for re-encrypting under a new master key)."""
         return list(await self._scalars(sa.select(ApiKeys).order_by(ApiKeys.id)))
