@@ -116,9 +116,18 @@ class RateLimited(PromptProError):
 
 
 class SignInFailed(PromptProError):
-    """An external sign-in (OpenID Connect) could not be completed; nothing was signed in."""
+    """An external sign-in (OpenID Connect) could not be completed; nothing was signed in.
+
+    `reason` says which way, in a word a page can name it by: `expired` (no sign-in under
+    way in this browser), `state` (not the sign-in it started), `refused` (the identity
+    provider said no) or `unverified` (its answer failed the checks).
+    """
 
     title = "Sign-in failed"
+
+    def __init__(self, detail: str, *, reason: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 class KeyUnavailable(PromptProError):

@@ -180,6 +180,33 @@ async def test_the_provider_saying_no_is_a_clear_400(client: httpx.AsyncClient) 
     assert "access_denied" in response.json()["detail"]
 
 
+async def test_a_browser_whose_sign_in_fails_is_shown_why_on_the_sign_in_page(
+    client: httpx.AsyncClient, issuer: str
+) -> None:
+    callback_url = await _authorize(await _begin(client), "mallory")
+    parts = urlsplit(_with_query(callback_url, state="forged"))
+    response = await client.get(
+        f"{parts.path}?{parts.query}", headers={"Accept": "text/html,application/xhtml+xml"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?sign_in_failed=state"
+    assert "promptpro_session" not in client.cookies  # the pending sign-in is over
+
+    page = await client.get(response.headers["location"])
+    assert page.status_code == 200
+    assert "not the one this browser started" in page.text
+    assert await _count(client, User) == 0
+
+
+async def test_the_sign_in_page_ignores_a_reason_it_does_not_know(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/login?sign_in_failed=<script>alert(1)</script>")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text
+    assert 'role="alert"' not in page.text
+
+
 async def test_the_providers_endpoint_offers_oidc(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/auth/providers")
     assert response.json() == {

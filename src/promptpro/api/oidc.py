@@ -59,6 +59,7 @@ async def oidc_login(
     responses={**problem_responses(400, 404), 302: {"description": "Signed in: off to /"}},
 )
 async def oidc_callback(
+    request: Request,
     storage: StorageDep,
     settings: SettingsDep,
     active: ActiveSessionDep,
@@ -74,8 +75,13 @@ async def oidc_callback(
             storage, settings, active, oidc.Callback(state=state, code=code, error=error)
         )
     except SignInFailed as exc:
-        # Returned, not raised, so that ending the pending sign-in is committed.
-        failure = domain_problem(exc)
+        # Returned, not raised, so that ending the pending sign-in is committed. A person
+        # (a browser asking for HTML) goes back to the sign-in page, which says why.
+        failure: Response = domain_problem(exc)
+        if "text/html" in request.headers.get("accept", ""):
+            failure = RedirectResponse(
+                f"/login?{oidc.FAILED_PARAM}={exc.reason}", status_code=status.HTTP_303_SEE_OTHER
+            )
         if active is not None and active.user_id is None:
             await sessions.end_session(storage, active)
             clear_session_cookie(failure, settings)

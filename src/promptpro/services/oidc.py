@@ -107,6 +107,10 @@ async def begin_sign_in(
     return new, str(request["url"])
 
 
+# The sign-in page's query parameter naming why a sign-in failed (SignInFailed.reason).
+FAILED_PARAM = "sign_in_failed"
+
+
 @dataclass(frozen=True)
 class Callback:
     """What the provider sent back to the callback URL."""
@@ -129,9 +133,11 @@ async def _claims(settings: Settings, pending: dict[str, Any], code: str) -> dic
     except (JoseError, OAuthError, authlib_http.HTTPError, ValueError, KeyError) as exc:
         # The reason goes to the log only: the message is what the person sees.
         log.warning("OIDC sign-in refused: %s: %s", type(exc).__name__, exc)
-        raise SignInFailed("The identity provider's answer could not be verified.") from None
+        raise SignInFailed(
+            "The identity provider's answer could not be verified.", reason="unverified"
+        ) from None
     if claims is None or not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise SignInFailed("The identity provider sent no ID token.")
+        raise SignInFailed("The identity provider sent no ID token.", reason="unverified")
     return dict(claims)
 
 
@@ -141,11 +147,15 @@ async def complete_sign_in(
     """Check the callback against the pending sign-in and return the (upserted) user."""
     pending = pending_session.data.get("oidc") if pending_session else None
     if not isinstance(pending, dict):
-        raise SignInFailed("No sign-in is under way in this browser (or it took too long).")
+        raise SignInFailed(
+            "No sign-in is under way in this browser (or it took too long).", reason="expired"
+        )
     if not callback.state or not same_secret(str(pending["state"]), callback.state):
-        raise SignInFailed("The sign-in state does not match; start again.")
+        raise SignInFailed("The sign-in state does not match; start again.", reason="state")
     if callback.error or not callback.code:
-        raise SignInFailed(f"The identity provider refused: {callback.error or 'no code'}.")
+        raise SignInFailed(
+            f"The identity provider refused: {callback.error or 'no code'}.", reason="refused"
+        )
     claims = await _claims(settings, pending, callback.code)
     return await upsert_oidc_user(storage, str(claims["iss"]), claims)
 

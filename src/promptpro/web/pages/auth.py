@@ -17,7 +17,7 @@ from promptpro.deps import (
 )
 from promptpro.errors import Conflict, Forbidden, RateLimited, Unauthenticated
 from promptpro.schemas.auth import LoginRequest, RegisterRequest
-from promptpro.services import accounts, sessions
+from promptpro.services import accounts, oidc, sessions
 from promptpro.services.sessions import ActiveSession, SessionPolicy
 from promptpro.storage import Storage
 from promptpro.web.forms import (
@@ -96,12 +96,24 @@ async def home(storage: StorageDep, settings: SettingsDep, active: ActiveSession
     )
 
 
+# Why signing in with the identity provider failed (`oidc.FAILED_PARAM`), in words.
+EXTERNAL_SIGN_IN_FAILED = {
+    "expired": "Signing in with your identity provider took too long, or began in another "
+    "browser. Please start again.",
+    "state": "That sign-in was not the one this browser started. Please start again.",
+    "refused": "Your identity provider did not sign you in.",
+    "unverified": "Your identity provider's answer could not be verified. Please start "
+    "again; if it keeps happening, tell whoever runs this server.",
+}
+
+
 @router.get("/login")
 async def login_form(request: Request, storage: StorageDep, active: ActiveSessionDep) -> Response:
     """The sign-in form (signed-in people go straight on)."""
     if await _signed_in(storage, active):
         return see_other(safe_next(request.query_params.get("next")))
-    return _auth_form(request, "auth/login.html")
+    failed = EXTERNAL_SIGN_IN_FAILED.get(request.query_params.get(oidc.FAILED_PARAM, ""))
+    return _auth_form(request, "auth/login.html", errors={FORM: failed} if failed else None)
 
 
 @router.post("/login")
