@@ -37,6 +37,9 @@ from promptpro.services.run_execution import RunExecutor
 from promptpro.storage.run_records import RunRecords
 from promptpro.web import install_web
 
+# How long stopping waits for a housekeeping round under way.
+HOUSEKEEPING_GRACE_S = 5.0
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A PromptPro app on the database the settings name."""
@@ -50,11 +53,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = create_session_factory(engine)
         app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
         app.state.runs = RunExecutor(RunRecords(engine), get_catalogue())
-        housekeeping = asyncio.create_task(tidy_periodically(app.state.session_factory, settings))
+        stop_housekeeping = asyncio.Event()
+        housekeeping = asyncio.create_task(
+            tidy_periodically(app.state.session_factory, settings, stop_housekeeping)
+        )
         yield
-        housekeeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+        # Housekeeping finishes the round it is in (a few short statements); a stuck one is
+        # cancelled.
+        stop_housekeeping.set()
+        if not (await asyncio.wait([housekeeping], timeout=HOUSEKEEPING_GRACE_S))[0]:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
         # Runs in progress get a moment to finish, then are stored as they stand.
         await app.state.runs.registry.shutdown()
         await app.state.providers.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -39,11 +40,19 @@ async def tidy(factory: SessionFactory, settings: Settings) -> None:
         )
 
 
-async def tidy_periodically(factory: SessionFactory, settings: Settings) -> None:
-    """`tidy` every `session_purge_minutes`, for as long as the server runs."""
-    while True:
+async def tidy_periodically(
+    factory: SessionFactory, settings: Settings, stop: asyncio.Event
+) -> None:
+    """`tidy` every `session_purge_minutes` until `stop` is set.
+
+    A round under way when the server stops finishes first: cancelled in the middle, it
+    would leave a statement (or a connection being opened) running with nobody to close it.
+    """
+    while not stop.is_set():
         try:
             await tidy(factory, settings)
         except Exception as exc:  # one failed round must not stop the next
             log.warning("housekeeping failed: %s", type(exc).__name__)
-        await asyncio.sleep(settings.session_purge_minutes * 60)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(settings.session_purge_minutes * 60):
+                await stop.wait()

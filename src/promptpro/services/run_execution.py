@@ -129,6 +129,9 @@ class _Execution:
             run.finishing = True
             watcher.cancel()
         await self._finish(recorder, status, error, usage)
+        # The watcher may have been cancelled in the middle of its query: the run ends once
+        # it has given its connection back, so that a shutdown's dispose can close it.
+        await asyncio.wait([watcher])
 
     async def _stream(self, request: CompletionRequest) -> Usage | None:
         usage = None
