@@ -130,6 +130,12 @@ class SignInFailed(PromptProError):
         self.reason = reason
 
 
+class RunNotStored(PromptProError):
+    """A run ended, but its record could not be written (the database failed meanwhile)."""
+
+    title = "The answer could not be stored"
+
+
 class KeyUnavailable(PromptProError):
     """A stored provider key can't be decrypted: the master key that sealed it is not configured."""
 

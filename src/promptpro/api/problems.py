@@ -28,6 +28,7 @@ from promptpro.errors import (
     ProviderError,
     ProviderErrorKind,
     RateLimited,
+    RunNotStored,
     SignInFailed,
     Unauthenticated,
 )
@@ -158,6 +159,8 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
         return details(503, exc.detail, slug=slug, title=exc.title, provider=exc.provider)
     if isinstance(exc, ConfigurationError):
         return details(503, exc.detail, slug="configuration", title=exc.title)
+    if isinstance(exc, RunNotStored):
+        return details(503, exc.detail, slug="not-stored", title=exc.title)
     return details(400, exc.detail, title=exc.title)
 
 

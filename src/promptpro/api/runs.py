@@ -56,7 +56,9 @@ def _failed(outcome: RunOutcome) -> Response:
     """The run's problem, naming the stored (failed) response with its partial text."""
     assert outcome.error is not None
     problem = domain_details(outcome.error)
-    body = {**problem.body, "responseId": outcome.response.id}
+    body = dict(problem.body)
+    if outcome.response is not None:
+        body["responseId"] = outcome.response.id
     return ProblemDetails(problem.status, body, problem.headers).response()
 
 
@@ -72,15 +74,19 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
         try:
             response_id = await asyncio.shield(item.run.response_id_ready)
             tag = {"responseId": response_id, "model": item.model}
-            await queue.put(_sse("start", tag))
+            if response_id is not None:  # None: it could not be stored, `error` says why
+                await queue.put(_sse("start", tag))
             async for event in item.run.channel.follow():
                 if event.event == "delta":
                     data = {**tag, "text": event.data["text"]}
                 else:
                     outcome: RunOutcome = event.data["outcome"]
+                    stored = outcome.response
                     data = {
                         **tag,
-                        "response": outcome.response.model_dump(mode="json", by_alias=True),
+                        "response": stored.model_dump(mode="json", by_alias=True)
+                        if stored
+                        else None,
                     }
                     if outcome.error is not None:
                         data["problem"] = domain_details(outcome.error).body
@@ -137,7 +143,7 @@ async def run_prompt(
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcome = await runs.executor.outcome(runs_started[0].run)
-    if outcome.error is not None:
+    if outcome.error is not None or outcome.response is None:
         return _failed(outcome)
     return JSONResponse(outcome.response.model_dump(mode="json", by_alias=True), status_code=201)
 
@@ -171,8 +177,15 @@ async def compare_prompt(
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcomes = await asyncio.gather(*(runs.executor.outcome(item.run) for item in runs_started))
+    unstored = [outcome for outcome in outcomes if outcome.response is None]
+    if unstored:  # the others are stored, and in the prompt's history
+        return _failed(unstored[0])
     return JSONResponse(
-        [outcome.response.model_dump(mode="json", by_alias=True) for outcome in outcomes],
+        [
+            outcome.response.model_dump(mode="json", by_alias=True)
+            for outcome in outcomes
+            if outcome.response
+        ],
         status_code=201,
     )
 

@@ -9,12 +9,13 @@ process) stops it within `cancel_poll` seconds; one made in this process stops i
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from promptpro.db.models import ResponseStatus
-from promptpro.errors import PromptProError, ProviderError
+from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
 from promptpro.providers.catalogue import Catalogue
 from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
 from promptpro.schemas.library import PromptParameters
@@ -22,6 +23,8 @@ from promptpro.schemas.responses import ResponseCreate, ResponseRead
 from promptpro.services.run_plans import RunPlan
 from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
 from promptpro.storage.run_records import RunRecords
+
+log = logging.getLogger(__name__)
 
 # A run that is not streamed to anyone records its `running` row only if it lasts longer
 # than this: most runs then cost one write instead of two (SQLite has one writer).
@@ -32,9 +35,13 @@ CANCEL_POLL_S = 1.0
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """How a run ended: the stored response, and the error when it failed."""
+    """How a run ended: the stored response, and the error when it failed.
 
-    response: ResponseRead
+    `response` is None only when the run's record could not be stored at all (`error` says
+    why): its followers are told, never left waiting.
+    """
+
+    response: ResponseRead | None
     error: PromptProError | None = None
 
 
@@ -152,6 +159,9 @@ class _Execution:
         return completion.usage
 
     async def _text(self, text: str) -> None:
+        # No database here can store NUL; a model that sends one gets the replacement
+        # character, in the stream and in the record alike.
+        text = text.replace("\x00", "\ufffd")
         if self.first_token is None:
             self.first_token = time.perf_counter() - self.plan.started
         self.parts.append(text)
@@ -163,7 +173,12 @@ class _Execution:
         async with self.lock:
             if self.finished:
                 return
-            response_id = await self._store(self._record(ResponseStatus.RUNNING, "", None, None))
+            record = self._record(ResponseStatus.RUNNING, "", None, None)
+            try:
+                response_id = await self._store(record)
+            except Exception as exc:  # the run goes on; its end tries to store it whole
+                log.warning("a run on %s could not record its start: %r", self.plan.model, exc)
+                return
             self.response_id = response_id
             self.executor.registry.register_response(self.run_, response_id)
             self.run_.response_id_ready.set_result(response_id)
@@ -175,7 +190,8 @@ class _Execution:
             await asyncio.shield(recorder)
         except asyncio.CancelledError:
             return  # the run ended before it was recorded: nothing to watch
-        assert self.response_id is not None
+        if self.response_id is None:
+            return  # its start could not be recorded: no row to be cancelled in
         while True:
             await asyncio.sleep(self.executor.cancel_poll)
             status = await self.executor.records.status(self.plan.owner_id, self.response_id)
@@ -227,12 +243,16 @@ class _Execution:
         async with self.lock:
             self.finished = True
             recorder.cancel()
-            if self.response_id is None:
-                self.response_id = await self._store(record)
-                if not self.run_.response_id_ready.done():
-                    self.run_.response_id_ready.set_result(self.response_id)
-            else:
-                status = await self._update(record)
+            try:
+                if self.response_id is None:
+                    self.response_id = await self._store(record)
+                else:
+                    status = await self._update(record)
+            except Exception as exc:
+                await self._end_unstored(exc)
+                return
+        if not self.run_.response_id_ready.done():
+            self.run_.response_id_ready.set_result(self.response_id)
         read = ResponseRead.model_validate(
             {
                 **record.model_dump(),
@@ -248,6 +268,20 @@ class _Execution:
         )
         await self.run_.channel.close()
 
+    async def _end_unstored(self, exc: Exception) -> None:
+        """The run's record could not be written: tell its followers why, and end."""
+        if isinstance(exc, NotFound):  # the prompt, and its responses, were deleted meanwhile
+            error: PromptProError = NotFound("The prompt was deleted while it ran.")
+        else:
+            log.error("a run on %s could not store its end", self.plan.model, exc_info=exc)
+            error = RunNotStored(
+                "The answer arrived, but the database could not store it: run it again."
+            )
+        if not self.run_.response_id_ready.done():
+            self.run_.response_id_ready.set_result(None)
+        await self.run_.channel.publish(RunEvent("error", {"outcome": RunOutcome(None, error)}))
+        await self.run_.channel.close()
+
     async def _update(self, record: ResponseCreate) -> ResponseStatus:
         """Store the end of a recorded run; a cancel made meanwhile wins over the result."""
         assert self.response_id is not None
@@ -257,7 +291,8 @@ class _Execution:
         records, owner_id = self.executor.records, self.plan.owner_id
         if await records.finish(owner_id, self.response_id, values):
             return record.status
-        await records.keep_cancelled_text(owner_id, self.response_id, values)
+        if not await records.keep_cancelled_text(owner_id, self.response_id, values):
+            raise NotFound("No such response.")  # its prompt was deleted meanwhile
         return ResponseStatus.CANCELLED
 
 

@@ -66,7 +66,8 @@ class RunChannel:
 class ActiveRun:
     """A run in progress in this process."""
 
-    response_id_ready: asyncio.Future[int]
+    # The stored response's id once the run has a row; None if it could not be stored.
+    response_id_ready: asyncio.Future[int | None]
     channel: RunChannel = field(default_factory=RunChannel)
     task: asyncio.Task[None] | None = None
     stop_reason: str | None = None
@@ -93,8 +94,10 @@ class RunRegistry:
 
     def _forget(self, run: ActiveRun) -> None:
         self._runs.discard(run)
-        if run.response_id_ready.done() and not run.response_id_ready.cancelled():
-            self._by_response.pop(run.response_id_ready.result(), None)
+        ready = run.response_id_ready
+        response_id = ready.result() if ready.done() and not ready.cancelled() else None
+        if response_id is not None:
+            self._by_response.pop(response_id, None)
 
     def stop(self, response_id: int, reason: str) -> bool:
         """Stop the run storing `response_id`, if this process runs it."""

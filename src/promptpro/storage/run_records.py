@@ -174,11 +174,11 @@ class RunRecords:
 
     async def keep_cancelled_text(
         self, owner_id: str, response_id: int, values: dict[str, Any]
-    ) -> None:
-        """Store the partial text and timing of a run that was cancelled."""
+    ) -> bool:
+        """Store the partial text and timing of a run that was cancelled (False: no such run)."""
         params = {f"end_{name}": values[name] for name in _PARTIAL_COLUMNS}
         params.update(response_id=response_id, owner=owner_id)
-        await domain_errors(_KEEP_PARTIAL.rowcount(self.engine, params))
+        return await domain_errors(_KEEP_PARTIAL.rowcount(self.engine, params)) > 0
 
     async def status(self, owner_id: str, response_id: int) -> str | None:
         """The status of the owner's response (a run checks it to see a cancel)."""

@@ -70,6 +70,11 @@ async function finish(column, payload, failed) {
   const state = payload.response?.status ?? (failed ? "failed" : "completed");
   column.node.dataset.status = state;
   column.status.textContent = { completed: "Done.", cancelled: "Stopped." }[state] ?? "Failed.";
+  if (payload.responseId === null) {
+    // Nothing was stored (the problem says why): the streamed text is all there is.
+    if (payload.problem) showProblem(column.error, payload.problem, data);
+    return;
+  }
   try {
     const doc = await fetchFragment(`${form.dataset.fragmentUrl}${payload.responseId}/fragment`);
     column.output.replaceChildren(document.importNode(doc.querySelector(".output-done"), true));

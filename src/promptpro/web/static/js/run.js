@@ -41,6 +41,11 @@ function say(text) {
 
 /** Replace the streamed text with the stored answer, rendered (and its error, if any). */
 async function showFinished(responseId, problem) {
+  if (responseId === null) {
+    // Nothing was stored (the problem says why): the streamed text is all there is.
+    if (problem) showProblem(errorBox, problem, data);
+    return;
+  }
   try {
     const doc = await fetchFragment(`${form.dataset.fragmentUrl}${responseId}/fragment`);
     const done = doc.querySelector(".output-done");
