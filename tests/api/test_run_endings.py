@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,25 +10,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
-from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
-from tests.providers.helpers import config_for
-from tests.support.runs import add_key, create_prompt, stream_run
+from tests.support.runs import create_prompt, stream_run
 
 RUN = {"variables": {"topic": "tea"}}
 WAIT_S = 10  # a run that hangs fails the test instead of the suite
-
-
-@pytest.fixture
-async def runner(
-    app: FastAPI, ada: httpx.AsyncClient, fake: FakeProviderServer
-) -> AsyncIterator[httpx.AsyncClient]:
-    """ada with an OpenAI key, on an app whose providers are the fake."""
-    await app.state.providers.aclose()
-    app.state.providers = ProviderRegistry(config_for(fake))
-    await add_key(ada, "openai")
-    yield ada
-    await app.state.providers.aclose()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -12,22 +10,9 @@ from promptpro.providers.catalogue import get_catalogue
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
 from tests.providers.helpers import SHORT_TIMEOUTS, config_for
-from tests.support.runs import PROVIDERS, add_key, create_prompt, stream_run
+from tests.support.runs import PROVIDERS, create_prompt, stream_run
 
 FAKE_TEXT = "Hello from the fake provider."
-
-
-@pytest.fixture
-async def runner(
-    app: FastAPI, ada: httpx.AsyncClient, fake: FakeProviderServer
-) -> AsyncIterator[httpx.AsyncClient]:
-    """ada, signed in, with keys for every provider, on an app whose providers are the fake."""
-    await app.state.providers.aclose()
-    app.state.providers = ProviderRegistry(config_for(fake))
-    for provider in PROVIDERS:
-        await add_key(ada, provider)
-    yield ada
-    await app.state.providers.aclose()
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
