@@ -18,7 +18,7 @@ from anthropic.types import Usage as AnthropicUsage
 
 from promptpro.errors import ProviderErrorKind
 from promptpro.providers.base import SdkProvider
-from promptpro.providers.clients import ClientCache, shared_ssl_context
+from promptpro.providers.clients import shared_ssl_context
 from promptpro.providers.failures import (
     Failure,
     StreamCut,
@@ -29,10 +29,8 @@ from promptpro.providers.failures import (
 from promptpro.providers.types import (
     Completion,
     CompletionRequest,
-    RetryPolicy,
     StreamEvent,
     TextDelta,
-    Timeouts,
     Usage,
 )
 
@@ -43,26 +41,10 @@ DEFAULT_MAX_TOKENS = 4096
 class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
     """Claude models; `max_tokens` defaults to `default_max_tokens` when the prompt sets none."""
 
-    def __init__(
-        self,
-        *,
-        provider_id: str = "anthropic",
-        display_name: str = "Anthropic",
-        base_url: str = "https://api.anthropic.com",
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        clients: ClientCache | None = None,
-        default_max_tokens: int = DEFAULT_MAX_TOKENS,
-    ) -> None:
-        super().__init__(
-            provider_id=provider_id,
-            display_name=display_name,
-            base_url=base_url,
-            timeouts=timeouts,
-            retry=retry,
-            clients=clients,
-        )
-        self.default_max_tokens = default_max_tokens
+    default_id = "anthropic"
+    default_display_name = "Anthropic"
+    default_base_url = "https://api.anthropic.com"
+    default_max_tokens = DEFAULT_MAX_TOKENS
 
     def _create_client(self, api_key: str) -> anthropic.AsyncAnthropic:
         timeouts = self.timeouts

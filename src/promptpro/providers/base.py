@@ -13,7 +13,7 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AbstractAsyncContextManager
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from promptpro.errors import Invalid, ProviderError, ProviderErrorKind
 from promptpro.providers.clients import ClientCache
@@ -80,21 +80,29 @@ class SdkProvider(ABC, Generic[ClientT]):
     text (retries included) and the total timeout the whole run. `complete()` uses the
     provider's non-streamed endpoint, which costs less per call when nobody watches the text
     arrive; as its first token is the whole answer, only the total timeout bounds it.
+
+    A subclass names its provider in `default_id`, `default_display_name` and
+    `default_base_url`; an instance may stand for another (xAI, a local server) by passing
+    its own.
     """
+
+    default_id: ClassVar[str]
+    default_display_name: ClassVar[str]
+    default_base_url: ClassVar[str]
 
     def __init__(
         self,
         *,
-        provider_id: str,
-        display_name: str,
-        base_url: str,
+        provider_id: str | None = None,
+        display_name: str | None = None,
+        base_url: str | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         clients: ClientCache | None = None,
     ) -> None:
-        self._id = provider_id
-        self._display_name = display_name
-        self.base_url = base_url
+        self._id = provider_id or self.default_id
+        self._display_name = display_name or self.default_display_name
+        self.base_url = base_url or self.default_base_url
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
         self.clients = clients if clients is not None else ClientCache()

@@ -13,15 +13,13 @@ from google.genai import types as genai_types
 
 from promptpro.errors import ProviderErrorKind
 from promptpro.providers.base import SdkProvider
-from promptpro.providers.clients import ClientCache, shared_ssl_context
+from promptpro.providers.clients import shared_ssl_context
 from promptpro.providers.failures import Failure, StreamCut, parse_retry_after, status_failure
 from promptpro.providers.types import (
     Completion,
     CompletionRequest,
-    RetryPolicy,
     StreamEvent,
     TextDelta,
-    Timeouts,
     Usage,
 )
 
@@ -35,24 +33,9 @@ class GeminiProvider(SdkProvider[genai.Client]):
     that never accepts the connection is caught by our first-token timeout instead.
     """
 
-    def __init__(
-        self,
-        *,
-        provider_id: str = "gemini",
-        display_name: str = "Google Gemini",
-        base_url: str = "https://generativelanguage.googleapis.com",
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        clients: ClientCache | None = None,
-    ) -> None:
-        super().__init__(
-            provider_id=provider_id,
-            display_name=display_name,
-            base_url=base_url,
-            timeouts=timeouts,
-            retry=retry,
-            clients=clients,
-        )
+    default_id = "gemini"
+    default_display_name = "Google Gemini"
+    default_base_url = "https://generativelanguage.googleapis.com"
 
     def _create_client(self, api_key: str) -> genai.Client:
         options = genai_types.HttpOptions(

@@ -9,7 +9,7 @@ import openai
 
 from promptpro.errors import ProviderErrorKind
 from promptpro.providers.base import SdkProvider
-from promptpro.providers.clients import ClientCache, shared_ssl_context
+from promptpro.providers.clients import shared_ssl_context
 from promptpro.providers.failures import (
     Failure,
     StreamCut,
@@ -20,10 +20,8 @@ from promptpro.providers.failures import (
 from promptpro.providers.types import (
     Completion,
     CompletionRequest,
-    RetryPolicy,
     StreamEvent,
     TextDelta,
-    Timeouts,
     Usage,
 )
 
@@ -36,26 +34,10 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
     `max_tokens_field`.
     """
 
-    def __init__(
-        self,
-        *,
-        provider_id: str = "openai",
-        display_name: str = "OpenAI",
-        base_url: str = "https://api.openai.com/v1",
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        clients: ClientCache | None = None,
-        max_tokens_field: str = "max_completion_tokens",
-    ) -> None:
-        super().__init__(
-            provider_id=provider_id,
-            display_name=display_name,
-            base_url=base_url,
-            timeouts=timeouts,
-            retry=retry,
-            clients=clients,
-        )
-        self.max_tokens_field = max_tokens_field
+    default_id = "openai"
+    default_display_name = "OpenAI"
+    default_base_url = "https://api.openai.com/v1"
+    max_tokens_field = "max_completion_tokens"
 
     def _create_client(self, api_key: str) -> openai.AsyncOpenAI:
         timeouts = self.timeouts
@@ -147,6 +129,20 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
             # An error event inside an otherwise successful stream.
             return Failure(ProviderErrorKind.UPSTREAM, f"{name} failed mid-answer: {_message(exc)}")
         return None
+
+
+class XAIProvider(OpenAIProvider):
+    """Grok models: xAI serves OpenAI's chat completions API."""
+
+    default_id = "xai"
+    default_display_name = "xAI"
+    default_base_url = "https://api.x.ai/v1"
+
+
+class OpenAICompatibleProvider(OpenAIProvider):
+    """A server that speaks OpenAI's chat completions (Ollama, vLLM, ...): `max_tokens`."""
+
+    max_tokens_field = "max_tokens"
 
 
 def _message(exc: openai.APIError) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promptpro.errors import ProviderError, ProviderErrorKind
 from promptpro.providers.anthropic import AnthropicProvider
-from promptpro.providers.base import Provider
+from promptpro.providers.base import Provider, SdkProvider
 from promptpro.providers.clients import ClientCache
 from promptpro.providers.gemini import GeminiProvider
-from promptpro.providers.openai import OpenAIProvider
+from promptpro.providers.openai import OpenAICompatibleProvider, OpenAIProvider, XAIProvider
 from promptpro.providers.types import (
     Completion,
     CompletionRequest,
@@ -67,26 +67,16 @@ class ProviderRegistry:
         self._providers: dict[str, Provider] = {}
         config, clients = self.config, self.clients
         timeouts, retry = config.timeouts, config.retry
-        for provider in (
-            OpenAIProvider(
-                base_url=config.openai_base_url, timeouts=timeouts, retry=retry, clients=clients
-            ),
-            AnthropicProvider(
-                base_url=config.anthropic_base_url, timeouts=timeouts, retry=retry, clients=clients
-            ),
-            GeminiProvider(
-                base_url=config.gemini_base_url, timeouts=timeouts, retry=retry, clients=clients
-            ),
-            OpenAIProvider(
-                provider_id="xai",
-                display_name="xAI",
-                base_url=config.xai_base_url,
-                timeouts=timeouts,
-                retry=retry,
-                clients=clients,
-            ),
-        ):
-            self.register(provider)
+        adapters: list[tuple[type[SdkProvider[Any]], str]] = [
+            (OpenAIProvider, config.openai_base_url),
+            (AnthropicProvider, config.anthropic_base_url),
+            (GeminiProvider, config.gemini_base_url),
+            (XAIProvider, config.xai_base_url),
+        ]
+        for adapter, base_url in adapters:
+            self.register(
+                adapter(base_url=base_url, timeouts=timeouts, retry=retry, clients=clients)
+            )
 
     def register(self, provider: Provider, *, replace: bool = False) -> None:
         """Add a provider under its id (replace=True to swap out an existing one)."""
@@ -103,15 +93,15 @@ class ProviderRegistry:
         max_tokens_field: str = "max_tokens",
     ) -> OpenAIProvider:
         """Register an OpenAI-compatible endpoint (Ollama, vLLM, ...) under its own id."""
-        provider = OpenAIProvider(
+        provider = OpenAICompatibleProvider(
             provider_id=provider_id,
             display_name=display_name,
             base_url=base_url,
             timeouts=self.config.timeouts,
             retry=self.config.retry,
             clients=self.clients,
-            max_tokens_field=max_tokens_field,
         )
+        provider.max_tokens_field = max_tokens_field
         self.register(provider)
         return provider
 
