@@ -59,8 +59,10 @@ def settings_on(fake: FakeProviderServer, settings: Settings) -> Settings:
 class Watch:
     """What went wrong in a page: console errors, page errors, failed requests, 5xx, dialogs.
 
-    Nothing is allow-listed. A dialog is dismissed (so the page goes on) and counted: no
-    page of ours ever opens one, so one means a script ran that shouldn't have.
+    Nothing of ours is allow-listed. The one exception is the browser's own: it fetches
+    the page's icon by itself, late, and drops the fetch when the page navigates first
+    (net::ERR_ABORTED) — no page's doing. A dialog is dismissed (so the page goes on) and
+    counted: no page of ours ever opens one, so one means a script ran that shouldn't have.
     """
 
     def __init__(self, page: Page) -> None:
@@ -78,6 +80,8 @@ class Watch:
             self.problems.append(f"console error: {message.text} ({where})")
 
     def _request_failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED" and "/img/favicon." in request.url:
+            return
         self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def _response(self, response: Response) -> None:
