@@ -1,6 +1,6 @@
 // The compare view: one prompt on 2-6 models, each column streaming on its own; a
 // failure in one column leaves the others running.
-import { api, fetchFragment, readProblem, SignedOut } from "./http.js";
+import { fetchFragment, SignedOut } from "./http.js";
 import { readEvents } from "./sse.js";
 import {
   cancelRun,
@@ -12,6 +12,7 @@ import {
   runOnShortcut,
   showFieldErrors,
   showProblem,
+  startStream,
   variablesOf,
 } from "./runner.js";
 
@@ -100,16 +101,10 @@ async function compare() {
   runButton.disabled = true;
 
   const body = { models, parameters: parametersOf(form), variables: variablesOf(form) };
-  const response = await api(form.dataset.compareUrl, { method: "POST", body, accept: "text/event-stream" });
-  if (!response.ok) {
-    const problem = await readProblem(response);
+  const { response, onFields } = await startStream(form, form.dataset.compareUrl, body, errorBox, data);
+  if (!response) {
     columnsBox.replaceChildren();
-    if (problem.status === 422 && problem.errors?.length && showFieldErrors(form, problem.errors)) {
-      status.textContent = "Check the fields marked above.";
-    } else {
-      showProblem(errorBox, problem, data);
-      status.textContent = "The comparison didn't start.";
-    }
+    status.textContent = onFields ? "Check the fields marked above." : "The comparison didn't start.";
     return;
   }
   for await (const { event, data: payload } of readEvents(response)) {

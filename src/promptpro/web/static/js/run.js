@@ -1,7 +1,7 @@
 // The prompt page's run panel: run (button or Ctrl/Cmd+Enter), stream the answer in as
 // plain text, then show it rendered by the server; stop; keep the history current.
 import { localTimes } from "./common.js";
-import { api, appendPage, fetchFragment, readProblem, SignedOut } from "./http.js";
+import { api, appendPage, fetchFragment, SignedOut } from "./http.js";
 import { readEvents } from "./sse.js";
 import {
   cancelRun,
@@ -11,8 +11,8 @@ import {
   pageData,
   parametersOf,
   runOnShortcut,
-  showFieldErrors,
   showProblem,
+  startStream,
   variablesOf,
 } from "./runner.js";
 
@@ -92,16 +92,10 @@ async function run() {
   output.hidden = false;
   output.dataset.status = "running";
 
-  const response = await api(form.dataset.runUrl, { method: "POST", body, accept: "text/event-stream" });
-  if (!response.ok) {
-    const problem = await readProblem(response);
+  const { response, onFields } = await startStream(form, form.dataset.runUrl, body, errorBox, data);
+  if (!response) {
     output.hidden = true;
-    if (problem.status === 422 && problem.errors?.length && showFieldErrors(form, problem.errors)) {
-      say("Check the fields marked above.");
-    } else {
-      showProblem(errorBox, problem, data);
-      say("The run didn't start.");
-    }
+    say(onFields ? "Check the fields marked above." : "The run didn't start.");
     return;
   }
   if (!response.headers.get("content-type")?.includes("text/event-stream")) {

@@ -1,6 +1,6 @@
 // What the run panel and the compare view share: reading the form, the preview,
 // field errors, advice for failed runs, and cancelling.
-import { api, problemSlug } from "./http.js";
+import { api, problemSlug, readProblem } from "./http.js";
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const NUMBERS = { temperature: Number, maxTokens: Number, topP: Number };
@@ -94,6 +94,20 @@ export function showProblem(box, problem, data) {
   box.replaceChildren(...nodes);
   box.dataset.problem = problemSlug(problem);
   box.hidden = false;
+}
+
+/**
+ * POST a run (or comparison) asking for its events: `{response}` when it started. When it
+ * was refused, `response` is null and the problem is shown, on the form's fields if it is
+ * a 422 naming them (`onFields`), in `errorBox` otherwise.
+ */
+export async function startStream(form, url, body, errorBox, data) {
+  const response = await api(url, { method: "POST", body, accept: "text/event-stream" });
+  if (response.ok) return { response, onFields: false };
+  const problem = await readProblem(response);
+  const onFields = Boolean(problem.status === 422 && problem.errors?.length && showFieldErrors(form, problem.errors));
+  if (!onFields) showProblem(errorBox, problem, data);
+  return { response: null, onFields };
 }
 
 /** Ask the server to stop a run (one that has already ended answers 409: fine). */
