@@ -27,6 +27,15 @@ def database_down(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app.state.runs.records, "record", fail)
 
 
+async def model_answering(fake: FakeProviderServer) -> None:
+    """Once the fake provider has the run's request (waiting up to 10 s)."""
+    for _ in range(1000):
+        if fake.requests:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the run never reached the provider")
+
+
 async def test_a_nul_from_the_model_is_kept_as_the_replacement_character(
     runner: httpx.AsyncClient, fake: FakeProviderServer
 ) -> None:
@@ -79,13 +88,14 @@ async def test_a_stream_whose_record_cannot_be_stored_ends_with_an_error_event(
 
 
 async def test_a_run_whose_prompt_is_deleted_while_it_runs_says_so(
-    runner: httpx.AsyncClient, fake: FakeProviderServer
+    app: FastAPI, runner: httpx.AsyncClient, fake: FakeProviderServer
 ) -> None:
-    fake.configure(first_delay=0.1)  # shorter than a quiet run waits to record its start
+    app.state.runs.record_after = WAIT_S  # no `running` row: the whole record comes at the end
+    fake.configure(first_delay=1.0)
     prompt = await create_prompt(runner)
 
     running = asyncio.create_task(runner.post(f"/api/v1/prompts/{prompt['id']}/run", json=RUN))
-    await asyncio.sleep(0.03)
+    await model_answering(fake)
     assert (await runner.delete(f"/api/v1/prompts/{prompt['id']}")).status_code == 204
     response = await asyncio.wait_for(running, WAIT_S)
 
