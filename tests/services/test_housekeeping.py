@@ -68,7 +68,10 @@ async def test_housekeeping_rounds_go_on_until_stopped(
     fast = settings.model_copy(update={"session_purge_minutes": 0.001})  # 60 ms
     stop = asyncio.Event()
     task = asyncio.create_task(tidy_periodically(session_factory, fast, stop))
-    await asyncio.sleep(0.3)
+    for _ in range(500):  # up to 5 s
+        if rounds >= 3:
+            break
+        await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, timeout=1)
     assert rounds >= 3
