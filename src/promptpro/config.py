@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     first_token_timeout: float = Field(default=60, gt=0)
     run_timeout: float = Field(default=600, gt=0)
 
+    # Bounds on work a client (or a model) can make the server do.
+    # The longest prompt a run may send once its variables are filled in, in characters.
+    max_rendered_input_chars: int = Field(default=1_000_000, ge=1)
+    # Past this many changed lines (on either side) the versions page doesn't diff.
+    diff_max_lines: int = Field(default=2_000, ge=1)
+    # Past this many characters an answer is shown as plain text, not rendered markdown.
+    markdown_max_chars: int = Field(default=100_000, ge=1)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

@@ -116,9 +116,39 @@ def _version(number: int, content: str, **fields: object) -> PromptVersionRead:
 def test_the_line_diff_marks_changes_with_context_and_gaps() -> None:
     old = "\n".join(f"line {n}" for n in range(1, 21))
     new = old.replace("line 10", "line ten")
-    kinds = [line.kind for line in line_diff(old, new)]
+    lines = line_diff(old, new)
+    assert lines is not None
+    kinds = [line.kind for line in lines]
     context = ["same"] * 3
     assert kinds == ["gap", *context, "removed", "added", *context, "gap"]
+
+
+def test_the_line_diff_of_a_long_text_changed_at_one_end_diffs_only_the_change() -> None:
+    # 16,000 equal lines took SequenceMatcher a minute: the shared ends are matched apart.
+    old = "a\n" * 16_000
+    lines = line_diff(old, "b\n" + old[2:], max_lines=5)
+    assert lines is not None
+    assert [line.kind for line in lines] == ["removed", "added", "same", "same", "same", "gap"]
+
+
+def test_the_line_diff_past_its_limit_says_so_instead_of_diffing() -> None:
+    old = "".join(f"line {n}\n" for n in range(10))
+    changed = old.replace("line 0", "first").replace("line 9", "last")
+    assert line_diff(old, changed, max_lines=9) is None  # ten lines between the changes
+    assert line_diff(old, changed, max_lines=10) is not None
+    assert line_diff(old, old + "more\n", max_lines=1) is not None
+
+
+def test_the_line_diff_matches_difflib_on_small_texts() -> None:
+    old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj"
+    new = "a\nB\nc\nd\ne\nf\ng\nh\nI\nj\nk"
+    lines = line_diff(old, new, context=1)
+    assert lines is not None
+    assert [(line.kind, line.text) for line in lines] == [
+        ("same", "a"), ("removed", "b"), ("added", "B"), ("same", "c"),
+        ("gap", "…"),
+        ("same", "h"), ("removed", "i"), ("added", "I"), ("same", "j"), ("added", "k"),
+    ]  # fmt: skip
 
 
 def test_field_changes_name_title_model_and_parameters() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from fastapi import FastAPI
+
 from tests.web.conftest import Browser, create_prompt, field_error, hidden, text_of
 
 
@@ -139,6 +141,18 @@ async def test_saving_keeps_a_new_version_and_the_diff_shows_it(ada_browser: Bro
     assert 'data-testid="no-changes"' in same.text
     missing = await ada_browser.get(f"/prompts/{prompt_id}/versions?from=1&to=9")
     assert missing.status_code == 404
+
+
+async def test_texts_too_large_to_diff_say_so(app: FastAPI, ada_browser: Browser) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"diff_max_lines": 3})
+    prompt_id = await create_prompt(ada_browser, content="one\ntwo\nthree\nfour")
+    edit = {"title": "Haiku", "content": "1\ntwo\nthree\n4", "model": "openai/gpt-4o-mini"}
+    await ada_browser.post(f"/prompts/{prompt_id}/edit", edit)
+    diff = await ada_browser.get(f"/prompts/{prompt_id}/versions?from=1&to=2")
+    assert diff.status_code == 200
+    assert 'data-testid="diff-too-large"' in diff.text
+    assert "too large to diff line by line" in text_of(diff.text)
+    assert 'data-testid="no-changes"' not in diff.text
 
 
 async def test_saving_without_changes_adds_no_version(ada_browser: Browser) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from promptpro.schemas.library import PromptVersionRead
 
 CONTEXT_LINES = 3
+MAX_DIFF_LINES = 2_000  # the default of PROMPTPRO_DIFF_MAX_LINES
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,72 @@ class FieldChange:
     new: str
 
 
-def line_diff(old: str, new: str, context: int = CONTEXT_LINES) -> list[DiffLine]:
-    """The changed lines of `old` -> `new`, with `context` unchanged lines around each."""
+Opcode = tuple[str, int, int, int, int]
+
+
+def _trimmed_opcodes(a: list[str], b: list[str], max_lines: int) -> list[Opcode] | None:
+    """Opcodes for `a` -> `b`, or None when the changed stretch is too long to diff.
+
+    The lines both texts start and end with are matched in linear time; only the stretch
+    between is given to SequenceMatcher, whose cost grows with the product of its two
+    sides (a 16,000-line text took a minute), so that stretch is bounded by `max_lines`.
+    """
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if max(len(middle_a), len(middle_b)) > max_lines:
+        return None
+    opcodes: list[Opcode] = [("equal", 0, start, 0, start)] if start else []
+    matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        opcodes.append((tag, i1 + start, i2 + start, j1 + start, j2 + start))
+    if end:
+        opcodes.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    return opcodes
+
+
+def _grouped(opcodes: list[Opcode], context: int) -> list[list[Opcode]]:
+    """The changes in hunks with `context` equal lines around each (as difflib groups them)."""
+    codes = list(opcodes)
+    if not codes:
+        return []
+    tag, i1, i2, j1, j2 = codes[0]
+    if tag == "equal":
+        codes[0] = (tag, max(i1, i2 - context), i2, max(j1, j2 - context), j2)
+    tag, i1, i2, j1, j2 = codes[-1]
+    if tag == "equal":
+        codes[-1] = (tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context))
+    groups: list[list[Opcode]] = []
+    group: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > 2 * context:
+            group.append((tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context)))
+            groups.append(group)
+            group = []
+            i1, j1 = max(i1, i2 - context), max(j1, j2 - context)
+        group.append((tag, i1, i2, j1, j2))
+    groups.append(group)
+    return [g for g in groups if any(code[0] != "equal" for code in g)]
+
+
+def line_diff(
+    old: str, new: str, context: int = CONTEXT_LINES, max_lines: int = MAX_DIFF_LINES
+) -> list[DiffLine] | None:
+    """The changed lines of `old` -> `new`, with `context` unchanged lines around each.
+
+    None when more than `max_lines` lines (on either side) lie between the first and the
+    last change: too large to diff line by line. CPU-bound: call it off the event loop.
+    """
     a, b = old.splitlines(), new.splitlines()
+    opcodes = _trimmed_opcodes(a, b, max_lines)
+    if opcodes is None:
+        return None
     lines: list[DiffLine] = []
-    groups = list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context))
+    groups = _grouped(opcodes, context)
     for index, group in enumerate(groups):
         if index or group[0][1] > 0:
             lines.append(DiffLine("gap", None, None, "…"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -109,6 +110,9 @@ async def versions_page(
     old, new = by_number.get(old_number), by_number.get(new_number)
     if old is None or new is None:
         raise NotFound("No such version of this prompt.")
+    # Diffing is CPU work (bounded, but up to a fraction of a second): off the event loop.
+    max_lines = request.app.state.settings.diff_max_lines
+    lines = await asyncio.to_thread(line_diff, old.content, new.content, max_lines=max_lines)
     return page(
         request,
         "prompts/versions.html",
@@ -118,5 +122,5 @@ async def versions_page(
         old=old,
         new=new,
         changes=field_changes(old, new),
-        lines=line_diff(old.content, new.content),
+        lines=lines,
     )
