@@ -246,7 +246,14 @@ async def get_run_service(request: Request, user: CurrentUser, storage: StorageD
     dependencies: on the run path every dependency FastAPI resolves is time someone waits.
     """
     state = request.app.state
-    return RunService(storage, state.vault, state.providers, state.runs, user.id)
+    return RunService(
+        storage,
+        state.vault,
+        state.providers,
+        state.runs,
+        user.id,
+        max_input_length=state.settings.max_rendered_input_chars,
+    )
 
 
 RunServiceDep = Annotated[RunService, Depends(get_run_service)]

@@ -105,6 +105,23 @@ async def test_bad_run_input_is_a_422_naming_the_field(
     assert listed.json()["items"] == []
 
 
+async def test_a_run_whose_filled_in_prompt_is_over_the_limit_is_a_422_before_any_call(
+    app: FastAPI, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"max_rendered_input_chars": 50})
+    prompt = await create_prompt(runner, content="{{topic}}" * 10)
+    path = f"/api/v1/prompts/{prompt['id']}/run"
+    response = await runner.post(path, json={"variables": {"topic": "x" * 6}})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["field"] == "variables"
+    assert "limit of 50" in body["detail"]
+    assert fake.requests == []
+    assert (await runner.get(f"/api/v1/prompts/{prompt['id']}/responses")).json()["items"] == []
+    ok = await runner.post(path, json={"variables": {"topic": "x" * 5}})
+    assert ok.status_code == 201, ok.text
+
+
 async def test_a_prompt_without_a_model_needs_one_in_the_request(
     runner: httpx.AsyncClient,
 ) -> None:

@@ -65,12 +65,13 @@ async def plan_runs(
     parameters: PromptParameters | None,
     variables: dict[str, str],
     started: float,
+    max_input_length: int | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model)."""
     context = await records.context(owner_id, prompt_id)
     if context is None:
         raise NotFound("No such prompt.")
-    rendered = render(context.content, variables)
+    rendered = render(context.content, variables, max_length=max_input_length)
     run_parameters = merged_parameters(context.parameters, parameters)
     started_at = utcnow()
     plans = []

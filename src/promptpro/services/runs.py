@@ -34,12 +34,14 @@ class RunService:
         providers: ProviderRegistry,
         executor: RunExecutor,
         owner_id: str,
+        max_input_length: int | None = None,
     ) -> None:
         self.storage = storage
         self.vault = vault
         self.providers = providers
         self.executor = executor
         self.owner_id = owner_id
+        self.max_input_length = max_input_length  # of the prompt once its variables are in
 
     async def start(
         self,
@@ -67,6 +69,7 @@ class RunService:
             parameters=parameters,
             variables=variables,
             started=started,
+            max_input_length=self.max_input_length,
         )
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans

@@ -14,14 +14,32 @@ def variables_in(content: str) -> list[str]:
     return list(dict.fromkeys(PLACEHOLDER.findall(content)))
 
 
-def render(content: str, variables: dict[str, str]) -> str:
-    """`content` with every placeholder replaced; a missing variable is Invalid, by name."""
+def rendered_length(content: str, variables: dict[str, str]) -> int:
+    """How long `content` is once rendered, counted without building it (every name given)."""
+    length = len(content)
+    for match in PLACEHOLDER.finditer(content):
+        length += len(variables[match.group(1)]) - (match.end() - match.start())
+    return length
+
+
+def render(content: str, variables: dict[str, str], *, max_length: int | None = None) -> str:
+    """`content` with every placeholder replaced; a missing variable is Invalid, by name.
+
+    Past `max_length` characters it is Invalid too, measured before the text is built: a
+    placeholder repeated thousands of times with a long value would fill gigabytes.
+    """
     missing = [name for name in variables_in(content) if name not in variables]
     if missing:
         names = ", ".join(missing)
         raise Invalid(
             f"Missing template variable{'s' if len(missing) > 1 else ''}: {names}.",
             field=f"variables.{missing[0]}",
+        )
+    if max_length is not None and (length := rendered_length(content, variables)) > max_length:
+        raise Invalid(
+            f"The prompt with its variables filled in would be {length:,} characters long, "
+            f"over the limit of {max_length:,}.",
+            field="variables",
         )
     # One pass, so a value that itself looks like {{other}} is left as the user typed it.
     return PLACEHOLDER.sub(lambda match: variables[match.group(1)], content)
