@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from markupsafe import Markup
 
-from promptpro.web.markdown import LINK_REL, clean_html, render_markdown
+from promptpro.web.markdown import LINK_REL, clean_html, prerender_markdown, render_markdown
 
 NASTY = [
     "<script>alert(1)</script>",
@@ -122,3 +123,71 @@ def test_made_up_classes_are_dropped() -> None:
 
 def test_the_result_is_markup_safe_for_jinja() -> None:
     assert hasattr(render_markdown("x"), "__html__")
+
+
+def test_single_line_breaks_are_kept() -> None:
+    haiku = "Steam over the cup\nleaves drift in the amber pool\nquiet afternoon"
+    assert str(render_markdown(haiku)).count("<br") == 2
+
+
+def test_text_past_the_limit_is_plain_paragraphs_not_parsed() -> None:
+    hostile = "![" * 50  # 100 characters of what costs the parser most
+    html = str(render_markdown(hostile, max_chars=99))
+    assert html == f"<p>{hostile}</p>\n"
+    long = "# not a title\n<b>x</b>\nline two\n\n[a](javascript:alert(1))"
+    html = str(render_markdown(long, max_chars=10))
+    assert "<h1>" not in html and "<a" not in html and "<b>" not in html
+    assert html.startswith("<p># not a title<br>\n&lt;b&gt;x&lt;/b&gt;<br>\nline two</p>")
+    assert str(render_markdown("# Title", max_chars=7)) == "<h1>Title</h1>\n"
+
+
+def test_a_rendering_is_kept_and_not_repeated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptpro.web import markdown
+
+    calls: list[str] = []
+    real = markdown._render
+
+    def counting(text: str, max_chars: int) -> Markup:
+        calls.append(text)
+        return real(text, max_chars)
+
+    monkeypatch.setattr(markdown, "_render", counting)
+    text = "kept **once**, a unique text 8d1f"
+    first = render_markdown(text)
+    assert render_markdown(text) == first
+    assert calls == [text]
+
+
+def test_the_cache_is_bounded_in_entries_and_in_size() -> None:
+    from promptpro.web.markdown import _RenderedCache
+
+    cache = _RenderedCache(max_entries=2, max_chars=10)
+    for n in range(3):
+        cache.put((bytes([n]), 1), Markup("abc"))
+    assert len(cache) == 2 and cache.get((b"\x00", 1)) is None
+    cache.put((b"big", 1), Markup("x" * 9))
+    assert len(cache) == 1  # 9 + 3 characters were over the size bound
+    cache.put((b"huge", 1), Markup("x" * 11))
+    assert cache.get((b"huge", 1)) is None
+
+
+async def test_prerendering_fills_the_cache_from_a_worker_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from promptpro.web import markdown
+
+    threads: list[str] = []
+    real = markdown._render
+
+    def recording(text: str, max_chars: int) -> Markup:
+        threads.append(threading.current_thread().name)
+        return real(text, max_chars)
+
+    monkeypatch.setattr(markdown, "_render", recording)
+    await prerender_markdown("rendered *off* the loop 51c2")
+    await prerender_markdown("rendered *off* the loop 51c2")
+    assert len(threads) == 1 and threads[0] != threading.main_thread().name
+    assert "<em>off</em>" in str(render_markdown("rendered *off* the loop 51c2"))
+    assert len(threads) == 1

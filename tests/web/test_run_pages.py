@@ -47,6 +47,20 @@ async def store_response(app: FastAPI, browser: Browser, prompt_id: int, **field
         return response.id
 
 
+async def test_an_answer_past_the_markdown_limit_is_shown_as_plain_text(
+    app: FastAPI, ada_browser: Browser
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"markdown_max_chars": 20})
+    prompt_id = await create_prompt(ada_browser)
+    short = await store_response(app, ada_browser, prompt_id, content="# Short\nline")
+    long = await store_response(app, ada_browser, prompt_id, content="# Long\n" + "![" * 20)
+    base = f"/prompts/{prompt_id}/responses"
+    for suffix in ("", "/fragment"):
+        assert "<h1>Short</h1>" in (await ada_browser.get(f"{base}/{short}{suffix}")).text
+        html = (await ada_browser.get(f"{base}/{long}{suffix}")).text
+        assert "<h1>Long" not in html and "<p># Long<br>\n" + "![" * 20 + "</p>" in html
+
+
 async def test_the_fragment_renders_the_answer_as_safe_markdown_with_its_figures(
     app: FastAPI, ada_browser: Browser
 ) -> None:

@@ -8,7 +8,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -101,6 +108,14 @@ def as_json(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e"))  # noqa: S704
 
 
+@pass_context
+def markdown(context: Context, text: str) -> Markup:
+    """Untrusted markdown as safe HTML within the app's size limit (from the cache when
+    the handler called `prerender_markdown`)."""
+    settings: Settings = context["request"].app.state.settings
+    return render_markdown(text, settings.markdown_max_chars)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -110,7 +125,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        markdown=render_markdown,
+        markdown=markdown,
         when=when,
         time_tag=time_tag,
         seconds=seconds,

@@ -12,6 +12,7 @@ from promptpro.services.prompts import PromptService
 from promptpro.services.responses import NO_SUCH_RESPONSE, ResponseService
 from promptpro.storage import Storage
 from promptpro.web.pages.common import PageAuth, page, see_other
+from promptpro.web.markdown import prerender_markdown
 from promptpro.web.pages.editor import encode_stop
 
 router = APIRouter()
@@ -41,6 +42,7 @@ async def response_page(
 ) -> Response:
     """Everything about one run: the input sent, parameters, variables, answer and cost."""
     response = await _response(storage, auth.user.id, prompt_id, response_id)
+    await prerender_markdown(response.content, request.app.state.settings.markdown_max_chars)
     prompt = await PromptService(storage, auth.user.id).get_prompt(prompt_id)
     given = response.parameters.model_dump(exclude_none=True) if response.parameters else {}
     if "stop" in given:
@@ -62,6 +64,7 @@ async def response_fragment(
 ) -> Response:
     """The answer as sanitised HTML with its figures, for the run panel to show when done."""
     response = await _response(storage, auth.user.id, prompt_id, response_id)
+    await prerender_markdown(response.content, request.app.state.settings.markdown_max_chars)
     return page(
         request,
         "prompts/_output.html",
