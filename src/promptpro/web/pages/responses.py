@@ -11,8 +11,8 @@ from promptpro.schemas.responses import ResponseRead
 from promptpro.services.prompts import PromptService
 from promptpro.services.responses import NO_SUCH_RESPONSE, ResponseService
 from promptpro.storage import Storage
-from promptpro.web.pages.common import PageAuth, page, see_other
 from promptpro.web.markdown import prerender_markdown
+from promptpro.web.pages.common import PageAuth, page, see_other
 from promptpro.web.pages.editor import encode_stop
 
 router = APIRouter()
