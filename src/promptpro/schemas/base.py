@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar
 
 from pydantic import (
@@ -14,10 +15,17 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+# A code point of a UTF-16 surrogate pair on its own: not a character, and no database
+# (nor UTF-8) can store it. Python reads one from a JSON escape such as "\ud800".
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def no_nul(value: str) -> str:
+    """Refuse what no database stores: the NUL character and lone surrogates."""
     if "\x00" in value:
         raise ValueError("must not contain the NUL character (\\u0000)")
+    if LONE_SURROGATE.search(value):
+        raise ValueError("must not contain a lone surrogate (\\ud800 to \\udfff): not a character")
     return value
 
 

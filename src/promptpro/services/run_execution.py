@@ -22,6 +22,7 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseCreate, ResponseRead
 from promptpro.services.run_plans import RunPlan
 from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
+from promptpro.services.text import storable
 from promptpro.storage.run_records import RunRecords
 
 log = logging.getLogger(__name__)
@@ -159,9 +160,9 @@ class _Execution:
         return completion.usage
 
     async def _text(self, text: str) -> None:
-        # No database here can store NUL; a model that sends one gets the replacement
-        # character, in the stream and in the record alike.
-        text = text.replace("\x00", "\ufffd")
+        # No database here can store NUL or a lone surrogate; a model that sends one gets
+        # the replacement character, in the stream and in the record alike.
+        text = storable(text)
         if self.first_token is None:
             self.first_token = time.perf_counter() - self.plan.started
         self.parts.append(text)
