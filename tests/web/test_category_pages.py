@@ -77,6 +77,8 @@ async def test_others_categories_can_not_be_touched(
 ) -> None:
     await add_category(ada_browser, "Ada's")
     assert (await bob_browser.post("/categories/1/rename", {"name": "x"})).status_code == 404
-    await bob_browser.post("/categories/1/delete", {})
+    deleted = await bob_browser.post("/categories/1/delete", {})
+    assert deleted.status_code == 404
+    assert "text/html" in deleted.headers["content-type"]
     listed = (await ada_browser.client.get("/api/v1/categories")).json()
     assert [c["name"] for c in listed] == ["Ada's"]

@@ -196,8 +196,19 @@ async def test_deleting_a_prompt(ada_browser: Browser) -> None:
     response = await ada_browser.post(f"/prompts/{prompt_id}/delete", {})
     assert response.headers["location"] == "/prompts?done=prompt-deleted"
     assert (await ada_browser.get(f"/prompts/{prompt_id}")).status_code == 404
-    again = await ada_browser.post(f"/prompts/{prompt_id}/delete", {})  # a second click
-    assert again.headers["location"] == "/prompts?done=prompt-deleted"
+    again = await ada_browser.post(f"/prompts/{prompt_id}/delete", {})  # nothing to delete
+    assert again.status_code == 404
+    assert "deleted" not in again.headers.get("location", "")
+
+
+async def test_deleting_another_users_prompt_is_a_404_and_deletes_nothing(
+    ada_browser: Browser, bob_browser: Browser
+) -> None:
+    prompt_id = await create_prompt(ada_browser, title="Ada's")
+    response = await bob_browser.post(f"/prompts/{prompt_id}/delete", {})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+    assert (await ada_browser.get(f"/prompts/{prompt_id}")).status_code == 200
 
 
 async def test_another_users_prompt_is_a_styled_404_everywhere(

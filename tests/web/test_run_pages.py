@@ -143,7 +143,7 @@ async def test_deleting_a_response(app: FastAPI, ada_browser: Browser) -> None:
         await ada_browser.get(f"/prompts/{prompt_id}/responses/{response_id}")
     ).status_code == 404
     again = await ada_browser.post(f"/prompts/{prompt_id}/responses/{response_id}/delete", {})
-    assert again.status_code == 303
+    assert again.status_code == 404
 
 
 async def test_responses_of_others_or_of_another_prompt_are_not_found(
@@ -160,6 +160,10 @@ async def test_responses_of_others_or_of_another_prompt_are_not_found(
     wrong = f"/prompts/{other_prompt}/responses/{response_id}"
     assert (await ada_browser.get(wrong)).status_code == 404
     deleted = await bob_browser.post(f"/prompts/{prompt_id}/responses/{response_id}/delete", {})
+    assert deleted.status_code == 404
+    bobs_prompt = await create_prompt(bob_browser)
+    # Through a prompt of his own: still not his response, still nothing deleted.
+    deleted = await bob_browser.post(f"/prompts/{bobs_prompt}/responses/{response_id}/delete", {})
     assert deleted.status_code == 404
     assert (
         await ada_browser.get(f"/prompts/{prompt_id}/responses/{response_id}")

@@ -82,7 +82,7 @@ async def test_removing_a_key(ada_browser: Browser) -> None:
 
 
 async def test_a_token_secret_is_shown_once_and_revoking_refuses_it(
-    ada_browser: Browser,
+    ada_browser: Browser, bob_browser: Browser
 ) -> None:
     page = await ada_browser.get("/settings/tokens")
     response = await ada_browser.post(
@@ -101,6 +101,9 @@ async def test_a_token_secret_is_shown_once_and_revoking_refuses_it(
     assert secret not in listing.text and "laptop" in listing.text
     token_id = re.search(r'data-token-id="(\d+)"', listing.text)
     assert token_id
+    revoke = f"/settings/tokens/{token_id.group(1)}/revoke"
+    assert (await bob_browser.post(revoke, {})).status_code == 404  # not his: not "revoked"
+    assert (await ada_browser.client.get("/api/v1/me", headers=bearer)).status_code == 200
     revoked = await ada_browser.post(f"/settings/tokens/{token_id.group(1)}/revoke", {})
     assert revoked.headers["location"] == "/settings/tokens?done=token-revoked"
     assert (await ada_browser.client.get("/api/v1/me", headers=bearer)).status_code == 401

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from promptpro.deps import StorageDep
-from promptpro.errors import Conflict, Invalid, NotFound
+from promptpro.errors import Conflict, Invalid
 from promptpro.schemas.library import CategoryCreate, CategoryRead, CategoryUpdate
 from promptpro.services.categories import CategoryService
 from promptpro.web.errors import RolledBack
@@ -131,8 +129,6 @@ async def rename_category(
 
 @router.post("/categories/{category_id:int}/delete")
 async def delete_category(category_id: int, storage: StorageDep, auth: PageAuth) -> Response:
-    """Delete a category; its prompts stay, uncategorised (already gone: same answer)."""
-    # A second click of the same button finds the category gone, as asked.
-    with contextlib.suppress(NotFound):
-        await CategoryService(storage, auth.user.id).delete_category(category_id)
+    """Delete a category; its prompts stay, uncategorised (another user's, or none: 404)."""
+    await CategoryService(storage, auth.user.id).delete_category(category_id)
     return see_other("/categories?done=category-deleted")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from promptpro.deps import StorageDep, VaultDep
-from promptpro.errors import Conflict, Invalid, NotFound
+from promptpro.errors import Conflict, Invalid
 from promptpro.schemas.library import PromptCreate, PromptRead, PromptUpdate
 from promptpro.services.prompts import PromptService
 from promptpro.services.templates import variables_in
@@ -232,10 +231,10 @@ async def save_prompt(
 
 @router.post("/prompts/{prompt_id:int}/delete")
 async def delete_prompt(prompt_id: int, storage: StorageDep, auth: PageAuth) -> Response:
-    """Delete the prompt with its versions and responses (already gone: same answer)."""
-    # A second click of the same button finds the prompt gone, as asked.
-    with contextlib.suppress(NotFound):
-        await PromptService(storage, auth.user.id).delete_prompt(prompt_id)
+    """Delete the prompt with its versions and responses (another user's, or none: 404)."""
+    # Not found is a 404 page, never "deleted": the prompt may be someone else's, and
+    # nothing was deleted. (A second click can't happen: the page disables the button.)
+    await PromptService(storage, auth.user.id).delete_prompt(prompt_id)
     return see_other("/prompts?done=prompt-deleted")
 
 

@@ -78,10 +78,7 @@ async def response_fragment(
 async def delete_response(
     prompt_id: int, response_id: int, storage: StorageDep, auth: PageAuth
 ) -> Response:
-    """Delete one response (already deleted: the same answer, for a second click)."""
-    try:
-        await _response(storage, auth.user.id, prompt_id, response_id)
-        await ResponseService(storage, auth.user.id).delete_response(response_id)
-    except NotFound:
-        await PromptService(storage, auth.user.id).get_prompt(prompt_id)  # 404 if not theirs
+    """Delete one response (another user's, or none: 404, never "deleted")."""
+    await _response(storage, auth.user.id, prompt_id, response_id)
+    await ResponseService(storage, auth.user.id).delete_response(response_id)
     return see_other(f"/prompts/{prompt_id}?done=response-deleted#history")
