@@ -68,6 +68,9 @@ class ProviderErrorKind(enum.StrEnum):
     TIMEOUT = "timeout"
     UPSTREAM = "upstream"
     UNKNOWN_MODEL = "unknown-model"
+    # The provider judged the request itself invalid (HTTP 400/413/422): the user's input,
+    # such as parameters it won't take or a prompt too long for the model.
+    INVALID_REQUEST = "invalid-request"
 
 
 class ProviderError(PromptProError):

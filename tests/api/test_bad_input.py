@@ -124,6 +124,7 @@ BAD_BODIES = [
     ("POST", PROMPTS, {"title": "t", "content": "c", "model": 4}, "model"),
     ("POST", PROMPTS, {"title": "t", "content": "c", "model": "gpt-4o"}, "model"),
     ("POST", PROMPTS, {"title": "t", "content": "c", "model": "nobody/gpt"}, "model"),
+    ("POST", PROMPTS, {"title": "t", "content": "c", "model": "gemini/a..b"}, "model"),
     ("POST", PROMPTS, {"title": "t", "content": "c", "model": "openai/" + "m" * 200}, "model"),
     ("PATCH", PROMPTS + "/{prompt}", {"title": None}, "title"),
     ("PATCH", PROMPTS + "/{prompt}", {"content": ""}, "content"),

@@ -90,6 +90,8 @@ async def test_a_streamed_run_sends_start_deltas_and_done(runner: httpx.AsyncCli
     [
         ({"variables": {}}, "variables.topic"),
         ({"variables": {"topic": "x"}, "model": "nope"}, "model"),
+        ({"variables": {"topic": "x"}, "model": "gemini/gemini..pro"}, "model"),
+        ({"variables": {"topic": "x"}, "model": "gemini/x/../../files"}, "model"),
         ({"variables": {"topic": "x"}, "parameters": {"temperature": 3}}, "parameters.temperature"),
         ({"variables": {"topic": "x"}, "parameters": {"seed": 1}}, "parameters.seed"),
     ],
@@ -163,6 +165,7 @@ async def test_running_without_a_key_says_where_to_add_one(
         ({"status": 429, "retry_after": 30}, 429, "/problems/rate-limited"),
         ({"status": 500}, 502, "/problems/upstream"),
         ({"status": 404}, 422, "/problems/unknown-model"),
+        ({"status": 400}, 422, "/problems/invalid-request"),
     ],
 )
 async def test_a_provider_failure_is_its_own_problem_and_the_run_is_kept_as_failed(

@@ -136,14 +136,14 @@ async def test_an_unknown_model_is_unknown_model_and_not_retried(
     assert len(fake.requests) == 1
 
 
-async def test_another_client_error_is_upstream_and_not_retried(
+async def test_a_request_the_provider_finds_invalid_is_the_users_and_not_retried(
     registry: ProviderRegistry, fake: FakeProviderServer, provider_id: str
 ) -> None:
     fake.configure(status=400, error_message="temperature is out of range")
 
     _, error = await failure(registry, request_for(provider_id), "stream")
 
-    assert error.kind is ProviderErrorKind.UPSTREAM
+    assert error.kind is ProviderErrorKind.INVALID_REQUEST
     assert "temperature is out of range" in error.detail
     assert len(fake.requests) == 1
 

@@ -43,6 +43,7 @@ _PROVIDER_STATUS = {
     ProviderErrorKind.TIMEOUT: 504,
     ProviderErrorKind.UPSTREAM: 502,
     ProviderErrorKind.UNKNOWN_MODEL: 422,
+    ProviderErrorKind.INVALID_REQUEST: 422,
 }
 
 

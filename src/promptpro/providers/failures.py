@@ -102,6 +102,11 @@ def status_failure(
             retryable=True,
             retry_after=retry_after,
         )
+    if status in (400, 413, 422):
+        return Failure(
+            ProviderErrorKind.INVALID_REQUEST,
+            f"{name} refused the request as invalid (HTTP {status}){said}",
+        )
     if status >= 500 or status == 408:
         return Failure(
             ProviderErrorKind.UPSTREAM,

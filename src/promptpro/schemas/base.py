@@ -79,7 +79,12 @@ ShortText = Annotated[str, StringConstraints(max_length=255), AfterValidator(no_
 LongText = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(no_nul)]
 ResponseText = Annotated[str, AfterValidator(no_nul)]
 # `provider/model`, e.g. openai/gpt-4o-mini; the provider part is checked by the services.
+# No `..` (each dot is followed by another character, or ends the id): the Gemini SDK
+# refuses it in a model id, and no provider's model is named so.
 ModelId = Annotated[
     str,
-    StringConstraints(max_length=200, pattern=r"^[a-z0-9][a-z0-9_-]*/[A-Za-z0-9][\w.:\-/@]*$"),
+    StringConstraints(
+        max_length=200,
+        pattern=r"^[a-z0-9][a-z0-9_-]*/[A-Za-z0-9](?:[\w:\-/@]|\.[\w:\-/@])*\.?$",
+    ),
 ]

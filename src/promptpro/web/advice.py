@@ -41,6 +41,11 @@ ADVICE: dict[str, dict[str, Any]] = {
         "text": "The provider doesn't offer this model. Pick another one from the list.",
         "keys": False,
     },
+    "invalid-request": {
+        "text": "The provider refused the request as invalid. Check the parameters and the "
+        "length of the prompt against what this model takes, then run again.",
+        "keys": False,
+    },
     "run-failed": {
         "text": "The run didn't finish. Run the prompt again.",
         "keys": False,
