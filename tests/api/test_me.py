@@ -70,8 +70,15 @@ async def test_profile_input_is_validated(client: httpx.AsyncClient) -> None:
         {"email": "not-an-email"},
         {"bio": "x" * 5001},
         {"id": "someone-else"},
+        {"profileImageUrl": "javascript:alert(1)"},
+        {"profileImageUrl": "data:image/png;base64,AAAA"},
+        {"profileImageUrl": "https://"},
+        {"profileImageUrl": "//evil.example/x.png"},
     ):
         assert (await client.patch(ME, json=body)).status_code == 422, body
+    for url in ("https://example.com/ada.png", "HTTP://example.com"):
+        response = await client.patch(ME, json={"profileImageUrl": url})
+        assert response.status_code == 200, url
 
 
 async def test_changing_the_password_ends_the_other_sessions(

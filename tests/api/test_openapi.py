@@ -109,6 +109,22 @@ async def test_the_problem_schema_and_page_envelopes_are_in_the_components(
     assert "categoryId" in schemas["PromptRead"]["properties"]
 
 
+async def test_the_document_says_what_the_server_refuses(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    for schema, field in (
+        ("CategoryUpdate", "name"),
+        ("PromptUpdate", "title"),
+        ("PromptUpdate", "content"),
+        ("UserUpdate", "username"),
+    ):
+        assert "null" not in str(schemas[schema]["properties"][field]), (schema, field)
+    assert "null" in str(schemas["PromptUpdate"]["properties"]["categoryId"])  # clears it
+    assert schemas["KeyUpdate"]["properties"]["key"]["pattern"] == "^[!-~]+$"
+    assert schemas["CompareCreate"]["properties"]["models"]["uniqueItems"] is True
+    image_url = str(schemas["UserUpdate"]["properties"]["profileImageUrl"])
+    assert "[Hh][Tt][Tt][Pp][Ss]?://" in image_url
+
+
 async def test_the_interactive_docs_are_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200

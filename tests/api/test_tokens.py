@@ -122,7 +122,13 @@ async def test_another_users_tokens_are_invisible_and_not_found(
 
 async def test_token_input_is_validated(client: httpx.AsyncClient) -> None:
     await register(client)
-    for body in ({}, {"name": ""}, {"name": "x", "expiresInDays": 0}, {"name": "x", "extra": 1}):
+    for body in (
+        {},
+        {"name": ""},
+        {"name": "x", "expiresInDays": 0},
+        {"name": "x", "expiresInDays": True},
+        {"name": "x", "extra": 1},
+    ):
         assert (await client.post(TOKENS, json=body)).status_code == 422, body
     for bad_id in ("abc", "0", "99999999999999"):
         assert (await client.delete(f"{TOKENS}/{bad_id}")).status_code in (404, 422), bad_id

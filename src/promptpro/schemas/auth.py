@@ -7,7 +7,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
-from promptpro.schemas.base import Name, ReadSchema, ShortText, WriteSchema, no_nul
+from promptpro.schemas.base import (
+    Name,
+    NotBoolean,
+    ReadSchema,
+    ShortText,
+    WriteSchema,
+    no_nul,
+)
 from promptpro.schemas.users import Username, UserRead
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=1024), AfterValidator(no_nul)]
@@ -75,7 +82,7 @@ class TokenCreate(WriteSchema):
     """A new personal access token; it expires after `expiresInDays` if given."""
 
     name: Name
-    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    expires_in_days: Annotated[int, Field(ge=1, le=3650), NotBoolean] | None = None
 
 
 class TokenRead(ReadSchema):

@@ -43,7 +43,13 @@ def plausible_key(value: SecretStr) -> SecretStr:
 ProviderKey = Annotated[
     SecretStr,
     AfterValidator(plausible_key),
-    Field(json_schema_extra={"minLength": MIN_KEY_LENGTH, "maxLength": MAX_KEY_LENGTH}),
+    Field(
+        json_schema_extra={
+            "minLength": MIN_KEY_LENGTH,
+            "maxLength": MAX_KEY_LENGTH,
+            "pattern": "^[!-~]+$",  # printable ASCII, as plausible_key checks
+        }
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ from promptpro.schemas.base import (
     LongText,
     ModelId,
     Name,
+    NotBoolean,
     PatchSchema,
     PromptContent,
     ReadSchema,
@@ -54,9 +55,9 @@ SystemText = Annotated[str, StringConstraints(max_length=100_000), AfterValidato
 class PromptParameters(WriteSchema):
     """Generation settings; each provider maps them to its own names."""
 
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    temperature: Annotated[float, Field(ge=0, le=2), NotBoolean] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=1_000_000), NotBoolean] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1), NotBoolean] | None = None
     system: SystemText | None = None
     stop: Annotated[list[ShortText], Field(max_length=8)] | None = None
 
@@ -79,7 +80,7 @@ class PromptCreate(WriteSchema):
 
     title: Title
     content: PromptContent
-    category_id: int | None = None
+    category_id: Annotated[int, NotBoolean] | None = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
 
@@ -91,7 +92,7 @@ class PromptUpdate(PatchSchema):
 
     title: Title | None = None
     content: PromptContent | None = None
-    category_id: int | None = None
+    category_id: Annotated[int, NotBoolean] | None = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
 

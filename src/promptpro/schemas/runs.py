@@ -26,7 +26,10 @@ class RunCreate(WriteSchema):
 class CompareCreate(WriteSchema):
     """Run a prompt on 2 to 6 models at once."""
 
-    models: Annotated[list[ModelId], Field(min_length=2, max_length=6)]
+    models: Annotated[
+        list[ModelId],
+        Field(min_length=2, max_length=6, json_schema_extra={"uniqueItems": True}),
+    ]
     parameters: PromptParameters | None = None
     variables: Variables = Field(default_factory=dict)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr, StringConstraints
 
 from promptpro.schemas.base import (
+    HttpUrl,
     LongText,
     PatchSchema,
     ReadSchema,
@@ -47,7 +48,7 @@ class UserCreate(WriteSchema):
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     bio: LongText | None = None
-    profile_image_url: ShortText | None = None
+    profile_image_url: HttpUrl | None = None
 
 
 class UserUpdate(PatchSchema):
@@ -60,4 +61,4 @@ class UserUpdate(PatchSchema):
     first_name: ShortText | None = None
     last_name: ShortText | None = None
     bio: LongText | None = None
-    profile_image_url: ShortText | None = None
+    profile_image_url: HttpUrl | None = None
