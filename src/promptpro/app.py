@@ -7,7 +7,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Match, Mount
 
 from promptpro import __version__
 from promptpro.api import (
@@ -39,6 +42,41 @@ from promptpro.web import install_web
 
 # How long stopping waits for a housekeeping round under way.
 HOUSEKEEPING_GRACE_S = 5.0
+
+
+# The methods a 405's Allow header may name (OPTIONS: no route answers it).
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route answers at the request's path, for a 405's Allow header."""
+    routes = [route for route in app.router.routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
+def allow_every_method(app: FastAPI) -> None:
+    """Make a 405's Allow name the methods of every route at the path.
+
+    Starlette names only the first route whose path matched (GET for /api/v1/prompts,
+    though POST is there too); run after every other handler is installed, it wraps them.
+    """
+    handler = app.exception_handlers[HTTPException]
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405 and (methods := allowed_methods(app, request)):
+            headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+            exc = HTTPException(405, exc.detail, headers=headers)
+        response = handler(request, exc)
+        return response if isinstance(response, Response) else await response
+
+    app.add_exception_handler(HTTPException, handle)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -95,4 +133,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
     install_web(app)  # pages, /static, HTML error pages, security headers
+    allow_every_method(app)
     return app

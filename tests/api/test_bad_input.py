@@ -69,8 +69,8 @@ def url(template: str, library: dict[str, int]) -> str:
         (b'{"name": ', 422),
         (b"{'name': 'single quotes'}", 422),
         (b'{"name": "x",}', 422),
-        (b"[" * 100_000, 400),  # nested deeper than any parser should follow
-        (b'{"name": "\xff\xfe"}', 400),  # not UTF-8
+        (b"[" * 100_000, 422),  # nested deeper than any parser should follow
+        (b'{"name": "\xff\xfe"}', 422),  # not UTF-8
         (b'["name"]', 422),
         (b'"name"', 422),
         (b"null", 422),
@@ -82,6 +82,34 @@ async def test_a_body_that_is_not_a_json_object_is_refused(
 ) -> None:
     headers = {"content-type": "application/json"}
     assert_problem(await ada.post(CATEGORIES, content=content, headers=headers), status)
+
+
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000, b'{"name": "\xff\xfe"}'], ids=["deep", "not-utf-8"]
+)
+async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_operation(
+    ada: httpx.AsyncClient, library: dict[str, int], content: bytes
+) -> None:
+    document = (await ada.get("/openapi.json")).json()
+    operations = [
+        (method, path, operation)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if "requestBody" in operation
+    ]
+    assert len(operations) >= 9
+    for method, path, operation in operations:
+        target = path.format(
+            prompt_id=library["prompt"], category_id=library["category"], provider="openai"
+        )
+        response = await ada.request(
+            method, target, content=content, headers={"content-type": "application/json"}
+        )
+        assert str(response.status_code) in operation["responses"], (method, path)
+        assert response.status_code == 422, (method, path, response.text)
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert response.json()["type"] == "/problems/validation"
+        assert "not valid JSON" in response.json()["detail"]
 
 
 @pytest.mark.usefixtures("unchanged")

@@ -108,6 +108,14 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(to_camel(part) if not part.isdigit() else part for part in parts)
 
 
+def unreadable_body_problem(cause: BaseException) -> JSONResponse:
+    """422 for a JSON body Python's parser gave up on: not UTF-8, or nested too deeply."""
+    why = "it is not UTF-8" if isinstance(cause, UnicodeError) else "it is nested too deeply"
+    message = f"The body is not valid JSON ({why})."
+    errors = [{"field": "", "message": message}]
+    return problem(422, f"body: {message}", slug="validation", title="Invalid input", errors=errors)
+
+
 def validation_problem(exc: RequestValidationError) -> JSONResponse:
     """422 with one message per field (never echoing the input back: it may hold secrets)."""
     errors = []
@@ -179,6 +187,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        # FastAPI answers a body json.loads raised anything but JSONDecodeError on (bad
+        # UTF-8, RecursionError) with a bare 400; it is invalid JSON like any other.
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeError | RecursionError):
+            return unreadable_body_problem(exc.__cause__)
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem(exc.status_code, detail, headers=exc.headers)
 

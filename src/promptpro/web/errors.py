@@ -128,7 +128,9 @@ def page_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         if exc.status_code == 404:
             return error_page(request, 404, NOT_FOUND, "Not found")
-        return error_page(request, exc.status_code, "This address doesn't work that way.")
+        response = error_page(request, exc.status_code, "This address doesn't work that way.")
+        response.headers.update(exc.headers or {})  # a 405's Allow
+        return response
     if isinstance(exc, RequestValidationError):
         return error_page(request, 400, "This link or form isn't one we understand.")
     log.error(
