@@ -20,7 +20,7 @@ from promptpro.db.models import Session, User
 from promptpro.db.types import utcnow
 from promptpro.security.csrf import new_csrf_token
 from promptpro.security.tokens import hash_secret, new_secret
-from promptpro.services.rate_limits import LoginLimiter
+from promptpro.services.rate_limits import purge_attempts
 from promptpro.storage import Storage
 
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -156,5 +156,5 @@ class Purged:
 async def purge_expired(storage: Storage, settings: Settings) -> Purged:
     """Delete expired sessions and sign-in failures too old to count."""
     ended = await storage.purge_expired_sessions(now=utcnow())
-    aged = await LoginLimiter.from_settings(settings).purge(storage)
+    aged = await purge_attempts(storage, settings)
     return Purged(sessions=ended, login_failures=aged)

@@ -1,4 +1,4 @@
-"""Failed sign-ins, one row each, counted per key ("user:<name>" or "addr:<address>")."""
+"""Throttled attempts, one row each, counted per key (see services/rate_limits.py)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,17 @@ class LoginAttemptStorage(StorageBase):
         self.session.add_all(LoginAttempt(key=key, attempted_at=at) for key in keys)
         await self._flush()
 
-    async def login_failures_since(self, key: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many failures the key has had since `since`, and when the oldest of them was."""
-        query = sa.select(sa.func.count(), sa.func.min(LoginAttempt.attempted_at)).where(
-            LoginAttempt.key == key, LoginAttempt.attempted_at > since
+    async def login_failures_since(
+        self, keys: list[str], since: datetime
+    ) -> dict[str, tuple[int, datetime | None]]:
+        """Per key with failures since `since`: how many, and when the oldest was (one query)."""
+        query = (
+            sa.select(LoginAttempt.key, sa.func.count(), sa.func.min(LoginAttempt.attempted_at))
+            .where(LoginAttempt.key.in_(keys), LoginAttempt.attempted_at > since)
+            .group_by(LoginAttempt.key)
         )
-        count, oldest = (await self.session.execute(query)).one()
-        return int(count), oldest
+        rows = (await self.session.execute(query)).all()
+        return {key: (int(count), oldest) for key, count, oldest in rows}
 
     async def clear_login_failures(self, key: str) -> None:
         """Forget the key's failures (after a successful sign-in)."""

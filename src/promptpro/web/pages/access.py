@@ -7,7 +7,7 @@ import contextlib
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from promptpro.deps import StorageDep, VaultDep
+from promptpro.deps import StorageDep, TokenCacheDep, VaultDep
 from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.auth import TokenCreate, TokenRead
 from promptpro.schemas.keys import KeyProvider, KeyRead, KeyUpdate
@@ -163,9 +163,11 @@ async def create_token(
 
 
 @router.post("/settings/tokens/{token_id:int}/revoke")
-async def revoke_token(token_id: int, storage: StorageDep, auth: PageAuth) -> Response:
+async def revoke_token(
+    token_id: int, storage: StorageDep, cache: TokenCacheDep, auth: PageAuth
+) -> Response:
     """Revoke a token (already revoked: the same answer, for a second click)."""
     # A second click of the same button finds the token gone, as asked.
     with contextlib.suppress(NotFound):
-        await tokens.revoke_token(storage, auth.user, token_id)
+        await tokens.revoke_token(storage, cache, auth.user, token_id)
     return see_other("/settings/tokens?done=token-revoked")

@@ -11,7 +11,9 @@ from promptpro.deps import (
     ActiveSessionDep,
     SettingsDep,
     StorageDep,
+    admit_registration,
     clear_session_cookie,
+    client_address,
     set_session_cookie,
     verify_csrf,
 )
@@ -136,9 +138,8 @@ async def login(
         data = validate(
             LoginRequest, {"username": text(form, "username"), "password": text(form, "password")}
         )
-        address = request.client.host if request.client else None
         user = await accounts.authenticate_password(
-            storage, settings, data.username, data.password, address=address
+            storage, settings, data.username, data.password, address=client_address(request)
         )
     except FormInvalid as exc:
         return again(exc.errors, 422)
@@ -194,9 +195,12 @@ async def register(
                 "password": text(form, "password"),
             },
         )
+        await admit_registration(request, settings)
         user = await accounts.register(storage, settings, data)
     except FormInvalid as exc:
         return again(exc.errors, 422)
+    except RateLimited as exc:
+        return again({FORM: exc.detail}, 429)
     except Conflict as exc:
         return again(domain_errors(exc), 409)
     except Forbidden as exc:
