@@ -89,4 +89,5 @@ class Listener:
             finally:
                 self.on_listening(False)
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(conn.close(timeout=2))
+                    await conn.close(timeout=2)
+            await asyncio.sleep(RECONNECT_DELAYS_S[0])  # a restarting server needs a moment
