@@ -29,7 +29,7 @@ from promptpro.security.vault import Vault
 from promptpro.services import sessions, tokens
 from promptpro.services.accounts import Caller
 from promptpro.services.keys import KeyService
-from promptpro.services.rate_limits import RegistrationLimiter
+from promptpro.services.rate_limits import AdmittedAttempt, LoginLimiter, RegistrationLimiter
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.runs import RunService
 from promptpro.services.sessions import ActiveSession, NewSession, SessionPolicy
@@ -135,6 +135,18 @@ async def get_token_cache(request: Request) -> TokenCache:
 
 
 TokenCacheDep = Annotated[TokenCache, Depends(get_token_cache)]
+
+
+async def admit_sign_in(request: Request, settings: Settings, username: str) -> AdmittedAttempt:
+    """Check the sign-in limits and count the attempt (a failure until it succeeds), or
+    raise RateLimited; in a unit of work of its own, committed before the password check,
+    so concurrent guesses see each other."""
+    factory: SessionFactory = request.app.state.session_factory
+    limiter = LoginLimiter.from_settings(settings)
+    async with unit_of_work(factory) as session:
+        return await limiter.admit(
+            Storage(session), limiter.keys(username, client_address(request))
+        )
 
 
 async def admit_registration(request: Request, settings: Settings) -> None:

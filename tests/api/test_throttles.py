@@ -148,3 +148,33 @@ async def test_password_hashing_is_bounded_and_off_the_event_loop(
             statuses = [(await task).status_code for task in registrations]
     assert statuses == [201] * 5
     assert hasher.most == 2
+
+
+async def test_concurrent_guesses_can_not_overshoot_the_limit(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = BlockingHasher()  # as a password check: each waits until released
+    monkeypatch.setattr(passwords, "verify_password", lambda _hash, password: not checks(password))
+    limits = {"login_failures_per_pair": 2, "password_hash_concurrency": 10}
+    app = create_app(settings.model_copy(update=limits))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            guesses = [
+                asyncio.create_task(
+                    client.post(LOGIN, json={"username": "ada", "password": f"guess {n}"})
+                )
+                for n in range(6)
+            ]
+            try:
+                for _ in range(1000):  # until two checks run (bounded, not timed)
+                    if checks.active == 2 or all(task.done() for task in guesses):
+                        break
+                    await asyncio.sleep(0.01)
+                for _ in range(50):  # room for more to get through, if nothing stopped them
+                    await asyncio.sleep(0.01)
+                assert checks.most == 2
+            finally:
+                checks.release.set()
+            statuses = sorted([(await task).status_code for task in guesses])
+    assert statuses == [401, 401, 429, 429, 429, 429]

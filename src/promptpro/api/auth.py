@@ -11,6 +11,7 @@ from promptpro.deps import (
     SettingsDep,
     StorageDep,
     admit_registration,
+    admit_sign_in,
     clear_session_cookie,
     client_address,
     set_session_cookie,
@@ -96,12 +97,17 @@ async def login(
     active: ActiveSessionDep,
 ) -> SessionRead | JSONResponse:
     """Check the credentials, start a new session and return the user with the CSRF token."""
+    admitted = await admit_sign_in(request, settings, body.username)
     try:
         user = await accounts.authenticate_password(
-            storage, settings, body.username, body.password, address=client_address(request)
+            storage,
+            settings,
+            body.username,
+            body.password,
+            address=client_address(request),
+            admitted=admitted,
         )
     except Unauthenticated as exc:
-        # Answer without raising, so the unit of work commits the recorded failure.
         return domain_problem(exc)
     csrf_token = await _sign_in(response, storage, settings, user.id, active)
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf_token)

@@ -16,7 +16,7 @@ from promptpro.schemas.auth import AccountDelete, PasswordChange, RegisterReques
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.security import passwords
 from promptpro.services.hashing import hash_password, verify_password
-from promptpro.services.rate_limits import LoginLimiter
+from promptpro.services.rate_limits import AdmittedAttempt, LoginLimiter
 from promptpro.services.sessions import ActiveSession
 from promptpro.services.tokens import TokenCache, tokens_changed
 from promptpro.storage import Storage
@@ -62,24 +62,35 @@ async def register(storage: Storage, settings: Settings, data: RegisterRequest) 
 
 
 async def authenticate_password(
-    storage: Storage, settings: Settings, username: str, password: str, *, address: str | None
+    storage: Storage,
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    address: str | None,
+    admitted: AdmittedAttempt | None = None,
 ) -> User:
     """The user these credentials belong to, or Unauthenticated (the same either way).
 
-    Failures are recorded for the rate limiter, so a caller must still commit the unit of
-    work when this raises Unauthenticated.
+    `admitted`: the attempt was checked and counted beforehand (`LoginLimiter.admit`), and
+    is taken back if it succeeds. Otherwise failures are recorded here, so a caller must
+    still commit the unit of work when this raises Unauthenticated.
     """
     limiter = LoginLimiter.from_settings(settings)
     keys = limiter.keys(username, address)
-    await limiter.check(storage, keys)
+    if admitted is None:
+        await limiter.check(storage, keys)
     user = await storage.get_user_by_username(username)
     password_hash = await storage.get_password_hash(user.id) if user else None
     # Unknown users and accounts without a password are checked against a dummy hash,
     # so the answer takes as long as for a wrong password.
     matches = await verify_password(settings, password_hash, password)
     if not matches or user is None or password_hash is None:
-        await limiter.record_failure(storage, keys)
+        if admitted is None:
+            await limiter.record_failure(storage, keys)
         raise Unauthenticated(WRONG_CREDENTIALS)
+    if admitted is not None:
+        await storage.delete_login_attempts(admitted.ids)
     await limiter.clear_pair(storage, keys)
     if passwords.needs_rehash(password_hash):
         await storage.set_password_hash(user.id, await hash_password(settings, password))

@@ -77,6 +77,14 @@ class AttemptKeys:
 
 
 @dataclass(frozen=True)
+class AdmittedAttempt:
+    """A sign-in attempt let through and already counted as a failure (`ids`: its rows)."""
+
+    keys: AttemptKeys
+    ids: list[int]
+
+
+@dataclass(frozen=True)
 class LoginLimiter:
     """Failed sign-ins allowed within a sliding window (see the module's docstring)."""
 
@@ -103,13 +111,17 @@ class LoginLimiter:
             address=address_key(address) if address else None,
         )
 
-    async def check(self, storage: Storage, keys: AttemptKeys) -> None:
-        """Raise RateLimited when this attempt is over a limit (one read for all keys)."""
+    async def check(self, storage: Storage, keys: AttemptKeys, *, counted: int = 0) -> None:
+        """Raise RateLimited when this attempt is over a limit (one read for all keys);
+        `counted`: how many of each key's rows are this attempt's own."""
         now = utcnow()
         counts = await storage.login_failures_since(keys.all, now - self.window)
         pair_count, pair_oldest = counts.get(keys.pair, (0, None))
         address_count, address_oldest = counts.get(keys.address or "", (0, None))
         user_count, _ = counts.get(keys.user, (0, None))
+        pair_count, address_count, user_count = (
+            max(0, count - counted) for count in (pair_count, address_count, user_count)
+        )
         if pair_count >= self.per_pair or (user_count >= self.per_username and pair_count):
             # Under attack, a pair that failed once waits for that failure to age out.
             raise RateLimited(
@@ -123,6 +135,20 @@ class LoginLimiter:
     async def record_failure(self, storage: Storage, keys: AttemptKeys) -> None:
         """Count one failure against each key."""
         await storage.record_login_failure(keys.all, at=utcnow())
+
+    async def admit(self, storage: Storage, keys: AttemptKeys) -> AdmittedAttempt:
+        """Check the limits, then count the attempt as a failure until it succeeds.
+
+        Meant for a unit of work of its own, committed before the password is checked:
+        concurrent guesses then see each other, instead of all passing the check before
+        any of them is recorded.
+        """
+        # Recorded first, then checked: with the keys locked (SQLite: by the write itself)
+        # two attempts can't both count the rows from before either was recorded.
+        await storage.lock_attempt_keys([keys.pair] + ([keys.address] if keys.address else []))
+        ids = await storage.record_login_failure(keys.all, at=utcnow())
+        await self.check(storage, keys, counted=1)
+        return AdmittedAttempt(keys, ids)
 
     async def clear_pair(self, storage: Storage, keys: AttemptKeys) -> None:
         """Forget the pair's failures after it signed in (the owner's own typos)."""
@@ -148,13 +174,15 @@ class RegistrationLimiter:
         """Count a registration attempt from `address`, or raise RateLimited past the limit."""
         now = utcnow()
         key = registration_key(address)
+        # Recorded first, then counted (see LoginLimiter.admit); refused, it is rolled back.
+        await storage.lock_attempt_keys([key])
+        await storage.record_login_failure([key], at=now)
         counts = await storage.login_failures_since([key], now - self.window)
         count, oldest = counts.get(key, (0, None))
-        if count >= self.per_address:
+        if count - 1 >= self.per_address:
             raise RateLimited(
                 TOO_MANY_REGISTRATIONS, retry_after=_retry_after(oldest, self.window, now)
             )
-        await storage.record_login_failure([key], at=now)
 
 
 async def purge_attempts(storage: Storage, settings: Settings) -> int:

@@ -13,10 +13,25 @@ from promptpro.storage.base import StorageBase
 class LoginAttemptStorage(StorageBase):
     """Record, count, clear and purge failed sign-ins."""
 
-    async def record_login_failure(self, keys: list[str], *, at: datetime) -> None:
-        """Count one failure against each key."""
-        self.session.add_all(LoginAttempt(key=key, attempted_at=at) for key in keys)
+    async def record_login_failure(self, keys: list[str], *, at: datetime) -> list[int]:
+        """Count one failure against each key; the ids of the rows that count it."""
+        rows = [LoginAttempt(key=key, attempted_at=at) for key in keys]
+        self.session.add_all(rows)
         await self._flush()
+        return [row.id for row in rows]
+
+    async def lock_attempt_keys(self, keys: list[str]) -> None:
+        """Serialise, until this transaction ends, the attempts on these keys (PostgreSQL:
+        advisory locks, taken in one order; SQLite serialises writers by itself)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            lock = sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))
+            await self._execute(sa.select(lock))
+
+    async def delete_login_attempts(self, ids: list[int]) -> None:
+        """Take back the failures counted by these rows (an attempt that succeeded)."""
+        await self._execute(sa.delete(LoginAttempt).where(LoginAttempt.id.in_(ids)))
 
     async def login_failures_since(
         self, keys: list[str], since: datetime

@@ -12,6 +12,7 @@ from promptpro.deps import (
     SettingsDep,
     StorageDep,
     admit_registration,
+    admit_sign_in,
     clear_session_cookie,
     client_address,
     set_session_cookie,
@@ -138,13 +139,18 @@ async def login(
         data = validate(
             LoginRequest, {"username": text(form, "username"), "password": text(form, "password")}
         )
+        admitted = await admit_sign_in(request, settings, data.username)
         user = await accounts.authenticate_password(
-            storage, settings, data.username, data.password, address=client_address(request)
+            storage,
+            settings,
+            data.username,
+            data.password,
+            address=client_address(request),
+            admitted=admitted,
         )
     except FormInvalid as exc:
         return again(exc.errors, 422)
     except Unauthenticated as exc:
-        # Returned, not raised: the unit of work must commit the failure it recorded.
         return again({FORM: exc.detail}, 401)
     except RateLimited as exc:
         return again({FORM: exc.detail}, 429)
