@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     oidc_scopes: str = "openid profile email"
     oidc_name: str = "OpenID Connect"
     # The server's own address, as people reach it (OIDC redirect URI, same-site checks);
-    # unset: http://HOST:PORT of `promptpro serve` (see public_url_for).
+    # unset: http://HOST:PORT of `promptpro serve` (see local_public_url).
     public_url: str = ""
     # Failed sign-ins allowed within the window: per (username, address) pair, per address,
     # and per username from anywhere (past that ceiling only addresses that have not failed

@@ -147,6 +147,7 @@ async def change_password(
         address=caller.address,
     )
     await storage.set_password_hash(user.id, await hash_password(settings, data.new_password))
+    # Whoever knew the old password may hold a session: every one but this request's ends.
     keep = caller.session.sid_hash if caller.session else None
     await storage.delete_user_sessions(user.id, keep_sid_hash=keep)
     revoked = 0

@@ -138,13 +138,6 @@ async def session_user(storage: Storage, session: ActiveSession | None) -> User 
     return await storage.get_user(session.user_id)
 
 
-async def end_other_sessions(storage: Storage, user: User, keep: ActiveSession | None) -> int:
-    """End every session of the user but `keep` (after a password change)."""
-    return await storage.delete_user_sessions(
-        user.id, keep_sid_hash=keep.sid_hash if keep else None
-    )
-
-
 @dataclass(frozen=True)
 class Purged:
     """How many expired rows a purge deleted."""

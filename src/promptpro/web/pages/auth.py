@@ -76,6 +76,12 @@ def _auth_form(
     return response
 
 
+def _retry_later(response: HTMLResponse, exc: RateLimited) -> HTMLResponse:
+    """The form again, saying (as the API does) when to try again."""
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 async def _start(
     response: Response, storage: Storage, request: Request, user_id: str, previous: Any
 ) -> None:
@@ -153,7 +159,7 @@ async def login(
     except Unauthenticated as exc:
         return again({FORM: exc.detail}, 401)
     except RateLimited as exc:
-        return again({FORM: exc.detail}, 429)
+        return _retry_later(again({FORM: exc.detail}, 429), exc)
     response = see_other(target)
     await _start(response, storage, request, user.id, active)
     return response
@@ -206,7 +212,7 @@ async def register(
     except FormInvalid as exc:
         return again(exc.errors, 422)
     except RateLimited as exc:
-        return again({FORM: exc.detail}, 429)
+        return _retry_later(again({FORM: exc.detail}, 429), exc)
     except Conflict as exc:
         return again(domain_errors(exc), 409)
     except Forbidden as exc:
