@@ -85,7 +85,12 @@ def storage(session: AsyncSession) -> Storage:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for an app on the test database, with its own data directory."""
-    return load_settings(database_url=database_url, data_dir=tmp_path / "data", secret_key="s" * 64)
+    return load_settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        secret_key="s" * 64,
+        public_url="http://testserver",  # where the test clients send their requests
+    )
 
 
 @pytest.fixture

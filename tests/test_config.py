@@ -80,3 +80,25 @@ def test_an_unusable_data_directory_is_a_configuration_error(tmp_path: Path) -> 
     blocker.write_text("not a directory")
     with pytest.raises(ConfigurationError, match="PROMPTPRO_DATA_DIR"):
         load_settings(data_dir=blocker / "data")
+
+
+def test_the_public_url_defaults_to_the_served_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROMPTPRO_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    assert load_settings(data_dir=tmp_path).public_url == "http://127.0.0.1:8000"
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "9000")
+    assert load_settings(data_dir=tmp_path).public_url == "http://127.0.0.1:9000"
+    monkeypatch.setenv("HOST", "::1")
+    assert load_settings(data_dir=tmp_path, https=True).public_url == "https://[::1]:9000"
+    monkeypatch.setenv("PROMPTPRO_PUBLIC_URL", "https://prompts.example.com/")
+    assert load_settings(data_dir=tmp_path).public_url == "https://prompts.example.com"
+
+
+@pytest.mark.parametrize("bad", ["prompts.example.com", "ftp://x.example", "https://x/?a=1"])
+def test_a_public_url_that_is_not_a_web_address_is_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ConfigurationError, match="PROMPTPRO_PUBLIC_URL"):
+        load_settings(data_dir=tmp_path, public_url=bad)

@@ -37,6 +37,7 @@ from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
 from promptpro.services.housekeeping import tidy_periodically
 from promptpro.services.run_execution import RunExecutor
+from promptpro.services.tokens import TokenCache, invalidation_listener
 from promptpro.storage.run_records import RunRecords
 from promptpro.web import install_web
 
@@ -91,6 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = create_session_factory(engine)
         app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
         app.state.runs = RunExecutor(RunRecords(engine), get_catalogue())
+        # Every worker hears at once of tokens revoked and accounts changed by any other.
+        tokens_heard = invalidation_listener(settings.database_url, app.state.token_cache)
+        await tokens_heard.__aenter__()
         stop_housekeeping = asyncio.Event()
         housekeeping = asyncio.create_task(
             tidy_periodically(app.state.session_factory, settings, stop_housekeeping)
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Runs in progress get a moment to finish, then are stored as they stand.
         await app.state.runs.registry.shutdown()
         await app.state.providers.aclose()
+        await tokens_heard.__aexit__(None, None, None)
         await engine.dispose()
 
     app = FastAPI(
@@ -115,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.token_cache = TokenCache()  # this app's (this process's) authenticated tokens
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, ValidationError, field_validator
@@ -61,10 +63,21 @@ class Settings(BaseSettings):
     oidc_client_secret: str = Field(default="", repr=False)
     oidc_scopes: str = "openid profile email"
     oidc_name: str = "OpenID Connect"
-    # Failed sign-ins allowed per username and per client address within the window.
-    login_failures_per_username: int = Field(default=5, ge=1)
+    # The server's own address, as people reach it (OIDC redirect URI, same-site checks);
+    # unset: http://HOST:PORT of `promptpro serve` (see local_public_url).
+    public_url: str = ""
+    # Failed sign-ins allowed within the window: per (username, address) pair, per address,
+    # and per username from anywhere (past that ceiling only addresses that have not failed
+    # for it may try, so a correct password from elsewhere still signs in).
+    login_failures_per_pair: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=20, ge=1)
+    login_failures_per_username: int = Field(default=100, ge=1)
     login_failure_window_minutes: float = Field(default=15, gt=0)
+    # Accounts one client address may create within the registration window.
+    registrations_per_address: int = Field(default=10, ge=1)
+    registration_window_minutes: float = Field(default=60, gt=0)
+    # Password hashes (argon2id, 64 MiB each) computed at once; more wait their turn.
+    password_hash_concurrency: int = Field(default=2, ge=1)
     # How often a running app deletes expired sessions and old sign-in failures.
     session_purge_minutes: float = Field(default=60, gt=0)
 
@@ -110,6 +123,18 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _site_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL, like https://prompts.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value.strip().rstrip("/")
+
     @property
     def sqlite_default_url(self) -> str:
         return f"sqlite+aiosqlite:///{self.data_dir / 'promptpro.db'}"
@@ -130,6 +155,19 @@ def _load_or_create_secret(data_dir: Path) -> str:
     return key
 
 
+def local_public_url(host: str, port: str | int, *, https: bool = False) -> str:
+    """The address of a server listening on host:port, as a browser on this machine reaches it.
+
+    The default when PROMPTPRO_PUBLIC_URL is unset: right for local use, wrong behind a proxy
+    or on another machine (set the variable there).
+    """
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  (listening everywhere: name one of them)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{'https' if https else 'http'}://{host}:{port}"
+
+
 def resolve(settings: Settings) -> Settings:
     """Fill what was left unset from the data directory, creating it on first run."""
     try:
@@ -143,6 +181,12 @@ def resolve(settings: Settings) -> Settings:
         updates["database_url"] = settings.sqlite_default_url
     if not settings.secret_key:
         updates["secret_key"] = _load_or_create_secret(settings.data_dir)
+    if not settings.public_url:
+        updates["public_url"] = local_public_url(
+            os.environ.get("HOST", "127.0.0.1"),
+            os.environ.get("PORT", "8000"),
+            https=settings.https,
+        )
     return settings.model_copy(update=updates) if updates else settings
 
 

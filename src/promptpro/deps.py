@@ -27,10 +27,13 @@ from promptpro.security.csrf import (
 )
 from promptpro.security.vault import Vault
 from promptpro.services import sessions, tokens
+from promptpro.services.accounts import Caller
 from promptpro.services.keys import KeyService
+from promptpro.services.rate_limits import AdmittedAttempt, LoginLimiter, RegistrationLimiter
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.runs import RunService
 from promptpro.services.sessions import ActiveSession, NewSession, SessionPolicy
+from promptpro.services.tokens import TokenCache
 from promptpro.storage import Storage
 
 
@@ -106,10 +109,59 @@ def clear_session_cookie(response: Response, settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class Auth:
-    """Who made the request and how: by session cookie (`session` set) or by bearer token."""
+    """Who made the request and how: by session cookie (`session` set) or by bearer token
+    (`token_id` set), and from which client address."""
 
     user: User
     session: ActiveSession | None
+    token_id: int | None = None
+    address: str | None = None
+
+    @property
+    def caller(self) -> Caller:
+        """The same, as the account services take it."""
+        return Caller(address=self.address, session=self.session, token_id=self.token_id)
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (the proxy's own, unless uvicorn trusts it to forward it)."""
+    return request.client.host if request.client else None
+
+
+async def get_token_cache(request: Request) -> TokenCache:
+    """The app's cache of recently authenticated access tokens."""
+    cache: TokenCache = request.app.state.token_cache
+    return cache
+
+
+TokenCacheDep = Annotated[TokenCache, Depends(get_token_cache)]
+
+
+async def admit_sign_in(request: Request, settings: Settings, username: str) -> AdmittedAttempt:
+    """Check the sign-in limits and count the attempt (a failure until it succeeds), or
+    raise RateLimited; in a unit of work of its own, committed before the password check,
+    so concurrent guesses see each other."""
+    factory: SessionFactory = request.app.state.session_factory
+    limiter = LoginLimiter.from_settings(settings)
+    async with unit_of_work(factory) as session:
+        return await limiter.admit(
+            Storage(session), limiter.keys(username, client_address(request))
+        )
+
+
+async def admit_registration(request: Request, settings: Settings) -> None:
+    """Count a registration attempt from the request's address, or raise RateLimited.
+
+    In a unit of work of its own, committed at once: concurrent attempts then see it,
+    whereas the registration's own transaction is committed only after the password hash.
+    """
+    if not settings.registration_enabled:
+        return  # refused anyway, at no cost
+    factory: SessionFactory = request.app.state.session_factory
+    async with unit_of_work(factory) as session:
+        await RegistrationLimiter.from_settings(settings).admit(
+            Storage(session), client_address(request)
+        )
 
 
 async def _csrf_token_sent(request: Request) -> str | None:
@@ -179,14 +231,16 @@ async def current_auth(request: Request, storage: StorageDep, settings: Settings
     idle timer moved) for a request it does not authenticate.
     """
     secret = _bearer_secret(request)
+    address = client_address(request)
     if secret is not None:
-        return Auth(await tokens.authenticate_token(storage, secret), None)
+        found = await tokens.authenticate_token(storage, secret, request.app.state.token_cache)
+        return Auth(found.user, None, token_id=found.token_id, address=address)
     active = await get_active_session(request, storage, settings)
     user = await sessions.session_user(storage, active)
     if active is None or user is None:
         raise Unauthenticated("Sign in, or send a personal access token.")
     await verify_csrf(request, active)
-    return Auth(user, active)
+    return Auth(user, active, address=address)
 
 
 CurrentAuth = Annotated[Auth, Depends(current_auth)]

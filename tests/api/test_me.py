@@ -94,7 +94,7 @@ async def test_changing_the_password_ends_the_other_sessions(
     assert response.status_code == 204
     assert (await client.get(ME)).status_code == 200  # this session goes on
     assert (await laptop.get(ME)).status_code == 401  # the other one is over
-    assert (await laptop.get(ME, headers=bearer(token))).status_code == 200  # tokens stay
+    assert (await laptop.get(ME, headers=bearer(token))).status_code == 401  # tokens too
     laptop.cookies.clear()
     wrong = await laptop.post(
         "/api/v1/auth/login", json={"username": "ada", "password": DEFAULT_PASSWORD}
@@ -176,7 +176,8 @@ async def test_deleting_the_account_deletes_all_its_data(
     response = await client.request("DELETE", ME, json={"password": DEFAULT_PASSWORD})
     assert response.status_code == 204
     assert 'promptpro_session=""' in response.headers["set-cookie"]
-    assert await _rows(app) == before  # only bob's rows are left
+    # Only bob's rows are left (registrations count per address, not per user).
+    assert await _rows(app) == {**before, "login_attempts": before["login_attempts"] + 1}
     assert (await bob.get(ME)).status_code == 200
     client.cookies.clear()
     gone = await client.post(
@@ -197,3 +198,37 @@ async def test_a_token_can_delete_the_account_only_with_the_password(
     )
     assert deleted.status_code == 204
     assert (await client.get(ME, headers=bearer(token))).status_code == 401
+
+
+async def test_a_password_change_may_keep_the_access_tokens(
+    client: httpx.AsyncClient, new_client: ClientFactory
+) -> None:
+    await register(client)
+    kept = await create_token(client, "kept")
+    response = await client.post(
+        PASSWORD,
+        json={
+            "currentPassword": DEFAULT_PASSWORD,
+            "newPassword": "a new passphrase",
+            "revokeTokens": False,
+        },
+    )
+    assert response.status_code == 204
+    assert (await client.get(ME, headers=bearer(kept))).status_code == 200
+
+
+async def test_a_password_change_by_token_revokes_the_others_but_that_one(
+    client: httpx.AsyncClient, new_client: ClientFactory
+) -> None:
+    await register(client)
+    script, other = await create_token(client, "script"), await create_token(client, "other")
+    anonymous = await new_client()
+    response = await anonymous.post(
+        PASSWORD,
+        json={"currentPassword": DEFAULT_PASSWORD, "newPassword": "a new passphrase"},
+        headers=bearer(script),
+    )
+    assert response.status_code == 204
+    assert (await anonymous.get(ME, headers=bearer(script))).status_code == 200
+    assert (await anonymous.get(ME, headers=bearer(other))).status_code == 401
+    assert (await client.get(ME)).status_code == 401  # every session: none made the request

@@ -228,3 +228,38 @@ async def test_an_unreachable_provider_is_a_503_not_a_crash(app_client: AppClien
     response = await client.get(LOGIN)
     assert response.status_code == 503
     assert "set-cookie" not in response.headers
+
+
+async def test_the_redirect_uri_is_the_public_url_whatever_the_host_header(
+    app_client: AppClientFactory, issuer: str
+) -> None:
+    client = await app_client(
+        oidc_issuer=issuer, oidc_client_id="promptpro", public_url="https://prompts.example.com"
+    )
+    response = await client.get(LOGIN, headers={"Host": "evil.example"})
+    assert response.status_code == 302
+    query = dict(parse_qsl(urlsplit(response.headers["location"]).query))
+    assert query["redirect_uri"] == "https://prompts.example.com/auth/oidc/callback"
+
+
+async def test_starting_a_sign_in_keeps_the_session_of_someone_signed_in(
+    client: httpx.AsyncClient, issuer: str
+) -> None:
+    await register(client, "grace")
+    cookie = client.cookies["promptpro_session"]
+    # A link from another site starts a sign-in: nobody is signed out by it.
+    authorization_url = await _begin(client)
+    assert client.cookies["promptpro_session"] == cookie
+    assert (await client.get("/api/v1/auth/session")).json()["user"]["username"] == "grace"
+    # A failed callback leaves them signed in as before...
+    callback_url = await _authorize(authorization_url, "sub-x")
+    refused = await _callback(client, _with_query(callback_url, state="forged"))
+    assert refused.status_code == 400
+    assert (await client.get("/api/v1/auth/session")).json()["user"]["username"] == "grace"
+    # ...and a successful one signs in with a new session id.
+    await _set_claims(issuer, "sub-x", {"preferred_username": "xavier"})
+    response = await _callback(client, await _authorize(await _begin(client), "sub-x"))
+    assert response.status_code == 302
+    assert client.cookies["promptpro_session"] != cookie
+    assert (await client.get("/api/v1/auth/session")).json()["user"]["username"] == "xavier"
+    assert await _user_sessions(client) == 1

@@ -139,6 +139,8 @@ def live_url(
         database_url=f"sqlite+aiosqlite:///{database}",
         data_dir=directory / "data",
         secret_key="s" * 64,
+        # Every test registers from 127.0.0.1 on this one server.
+        registrations_per_address=10_000,
     )
     with serve(settings_on(fake_server, settings)) as url:
         yield url

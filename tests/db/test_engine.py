@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -52,3 +56,21 @@ async def test_a_connection_cut_while_idle_is_replaced_before_use(database_url: 
             assert await conn.scalar(sa.text("SELECT pg_backend_pid()")) != pid
     finally:
         await engine.dispose()
+
+
+async def test_a_new_sqlite_database_and_its_wal_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "private.db"
+    previous = os.umask(0o022)  # the usual umask, which would make them world-readable
+    try:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+            await conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+        async with engine.connect() as conn:  # the WAL and shared-memory files exist now
+            assert (await conn.execute(sa.text("SELECT x FROM t"))).scalar() == 1
+            files = [path, path.with_name("private.db-wal"), path.with_name("private.db-shm")]
+            modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+        await engine.dispose()
+    finally:
+        os.umask(previous)
+    assert modes == {f.name: 0o600 for f in files}

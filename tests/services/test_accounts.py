@@ -20,7 +20,11 @@ ISSUER = "https://id.example.com"
 @pytest.fixture
 def strict(settings: Settings) -> Settings:
     return settings.model_copy(
-        update={"login_failures_per_username": 2, "login_failures_per_address": 3}
+        update={
+            "login_failures_per_pair": 2,
+            "login_failures_per_address": 4,
+            "login_failures_per_username": 3,
+        }
     )
 
 
@@ -31,43 +35,70 @@ async def fail(storage: Storage, settings: Settings, username: str, address: str
         )
 
 
-async def test_a_username_is_locked_after_its_failures_whatever_the_address(
+async def sign_in(storage: Storage, settings: Settings, address: str | None) -> str:
+    user = await accounts.authenticate_password(storage, settings, "ada", "p" * 8, address=address)
+    return user.username
+
+
+async def test_a_username_and_address_pair_is_refused_after_its_failures(
     storage: Storage, strict: Settings
 ) -> None:
     await accounts.register(storage, strict, RegisterRequest(username="ada", password="p" * 8))
-    await fail(storage, strict, "ada", "10.0.0.1")
-    await fail(storage, strict, "ADA", "10.0.0.2")
+    await fail(storage, strict, "ada", "10.0.0.66")
+    await fail(storage, strict, "ADA", "10.0.0.66")
     with pytest.raises(RateLimited) as raised:
-        await accounts.authenticate_password(storage, strict, "ada", "p" * 8, address="10.0.0.3")
+        await sign_in(storage, strict, "10.0.0.66")
     assert 0 < raised.value.retry_after <= 15 * 60
+    # The owner, elsewhere, is not locked out by someone else's guesses.
+    assert await sign_in(storage, strict, "10.0.0.1") == "ada"
 
 
-async def test_an_address_is_locked_after_its_failures_whatever_the_username(
+async def test_past_the_username_ceiling_only_a_fresh_address_may_try(
     storage: Storage, strict: Settings
 ) -> None:
-    for name in ("a1", "a2", "a3"):
+    await accounts.register(storage, strict, RegisterRequest(username="ada", password="p" * 8))
+    for address in ("10.0.0.2", "10.0.0.3", "10.0.0.4"):
+        await fail(storage, strict, "ada", address)
+    # Each of those addresses failed once for ada: under attack, that was their one try.
+    with pytest.raises(RateLimited):
+        await sign_in(storage, strict, "10.0.0.2")
+    # A fresh address gets its try: a wrong password counts, a right one signs in.
+    await fail(storage, strict, "ada", "10.0.0.5")
+    with pytest.raises(RateLimited):
+        await fail(storage, strict, "ada", "10.0.0.5")
+    assert await sign_in(storage, strict, "10.0.0.1") == "ada"
+    # Other usernames are not concerned.
+    await fail(storage, strict, "bob", "10.0.0.2")
+
+
+async def test_an_address_is_refused_after_its_failures_whatever_the_username(
+    storage: Storage, strict: Settings
+) -> None:
+    for name in ("a1", "a2", "a3", "a4"):
         await fail(storage, strict, name, "10.0.0.9")
     with pytest.raises(RateLimited):
-        await accounts.authenticate_password(storage, strict, "a4", "x", address="10.0.0.9")
-    await fail(storage, strict, "a4", "10.0.0.10")  # another address may still try
+        await accounts.authenticate_password(storage, strict, "a5", "x", address="10.0.0.9")
+    await fail(storage, strict, "a5", "10.0.0.10")  # another address may still try
 
 
-async def test_a_successful_sign_in_clears_the_username_count(
+async def test_a_successful_sign_in_clears_its_pairs_count(
     storage: Storage, strict: Settings
 ) -> None:
     await accounts.register(storage, strict, RegisterRequest(username="ada", password="p" * 8))
     await fail(storage, strict, "ada", "10.0.0.1")
-    await accounts.authenticate_password(storage, strict, "ada", "p" * 8, address="10.0.0.2")
-    await fail(storage, strict, "ada", "10.0.0.3")
+    assert await sign_in(storage, strict, "10.0.0.1") == "ada"
+    await fail(storage, strict, "ada", "10.0.0.1")
+    assert await sign_in(storage, strict, "10.0.0.1") == "ada"
     user = await accounts.authenticate_password(storage, strict, "Ada", "p" * 8, address=None)
     assert user.username == "ada"
 
 
 def test_the_limiter_reads_its_numbers_from_the_settings(settings: Settings) -> None:
     limiter = LoginLimiter.from_settings(settings)
-    assert (limiter.per_username, limiter.per_address) == (5, 20)
+    assert (limiter.per_pair, limiter.per_address, limiter.per_username) == (5, 20, 100)
     assert limiter.window == timedelta(minutes=15)
-    assert limiter.keys("Ada", "::1") == ["user:ada", "addr:::1"]
+    assert limiter.keys("Ada", "::1").all == ["pair:::1 ada", "user:ada", "addr:::1"]
+    assert limiter.keys("Ada", None).all == ["pair:- ada", "user:ada"]
 
 
 async def test_oidc_sign_in_creates_a_user_whose_id_is_the_subject(storage: Storage) -> None:

@@ -191,3 +191,28 @@ async def test_an_oidc_provider_gets_its_button(app_client: AppClientFactory) ->
     page = (await client.get("/login", headers=BROWSER_HEADERS)).text
     assert "Sign in with Example ID" in page
     assert 'href="/auth/oidc/login"' in page
+
+
+async def test_the_forms_say_when_to_try_again_past_a_limit(app_client: AppClientFactory) -> None:
+    strict = await app_client(registrations_per_address=1, login_failures_per_pair=1)
+    strict.headers.update(BROWSER_HEADERS)
+    browser = Browser(strict)
+    await browser.sign_up("ada")
+    await strict.post("/logout", data={"csrf_token": browser.csrf})
+    assert (await browser.sign_in("ada", "wrong password")).status_code == 401
+    refused = await browser.sign_in("ada")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "try again later" in text_of(refused.text)
+    form = await browser.get("/register")
+    another = await strict.post(
+        "/register",
+        data={
+            "csrf_token": hidden(form.text, "csrf_token"),
+            "username": "bob",
+            "password": "p" * 8,
+        },
+    )
+    assert another.status_code == 429
+    assert int(another.headers["retry-after"]) > 0
+    assert 'value="bob"' in another.text

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from promptpro.web.static import IMMUTABLE, REVALIDATE, static_url, static_version
+from tests.conftest import AppClientFactory
 from tests.web.conftest import Browser
 
 
@@ -89,3 +90,14 @@ async def test_static_files_can_not_be_read_from_outside_the_directory(browser: 
     response = await browser.get(f"/static/{static_version()}/../templating.py")
     assert response.status_code == 404
     assert "import" not in response.text
+
+
+async def test_over_https_every_response_asks_for_https_from_now_on(
+    app_client: AppClientFactory, client: httpx.AsyncClient
+) -> None:
+    secure = await app_client(base_url="https://testserver", https=True)
+    for path in ("/login", "/healthz", "/api/v1/me", "/no/such/page", "/docs"):
+        response = await secure.get(path)
+        assert response.headers["strict-transport-security"] == "max-age=63072000", path
+    # Over plain http it would mean nothing (and pin a site that may never have https).
+    assert "strict-transport-security" not in (await client.get("/login")).headers

@@ -149,3 +149,43 @@ async def test_settings_pages_have_labelled_fields_and_one_heading(ada_browser: 
         assert page.count("<h1") == 1, path
         for field_id in re.findall(r'<(?:input|textarea|select) id="([^"]+)"', page):
             assert f'for="{field_id}"' in page, (path, field_id)
+
+
+async def test_the_password_form_revokes_the_access_tokens_unless_unticked(
+    ada_browser: Browser,
+) -> None:
+    page = await ada_browser.get("/settings")
+    assert re.search(
+        r'<input type="checkbox" id="f-revokeTokens" name="revokeTokens"[^>]* checked', page.text
+    )
+    assert '<label for="f-revokeTokens">' in page.text
+
+    async def new_token() -> str:
+        made = await ada_browser.client.post(
+            "/api/v1/tokens", json={"name": "cli"}, headers={"X-CSRF-Token": ada_browser.csrf}
+        )
+        secret: str = made.json()["token"]
+        return secret
+
+    async def works(secret: str) -> bool:
+        me = await ada_browser.client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+        )
+        return me.status_code == 200
+
+    kept = await new_token()
+    unticked = await ada_browser.post(
+        "/settings/password", {"currentPassword": DEFAULT_PASSWORD, "newPassword": "new password 1"}
+    )
+    assert unticked.headers["location"] == "/settings?done=password"
+    assert await works(kept)
+    ticked = await ada_browser.post(
+        "/settings/password",
+        {
+            "currentPassword": "new password 1",
+            "newPassword": "new password 2",
+            "revokeTokens": "on",
+        },
+    )
+    assert ticked.headers["location"] == "/settings?done=password"
+    assert not await works(kept)

@@ -10,7 +10,10 @@ from promptpro.deps import (
     ActiveSessionDep,
     SettingsDep,
     StorageDep,
+    admit_registration,
+    admit_sign_in,
     clear_session_cookie,
+    client_address,
     set_session_cookie,
     verify_csrf,
 )
@@ -57,16 +60,20 @@ async def _sign_in(
     status_code=status.HTTP_201_CREATED,
     response_model=SessionRead,
     summary="Create a local account and sign in",
-    responses=problem_responses(403, 409, 413, 422),
+    description="Each client address may create `PROMPTPRO_REGISTRATIONS_PER_ADDRESS` "
+    "accounts per registration window; past that, 429 with `Retry-After`.",
+    responses=problem_responses(403, 409, 413, 422, 429),
 )
 async def register(
     body: RegisterRequest,
+    request: Request,
     response: Response,
     storage: StorageDep,
     settings: SettingsDep,
     active: ActiveSessionDep,
 ) -> SessionRead:
     """Create the account, start a session and return the user with the CSRF token."""
+    await admit_registration(request, settings)
     user = await accounts.register(storage, settings, body)
     csrf_token = await _sign_in(response, storage, settings, user.id, active)
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf_token)
@@ -90,13 +97,17 @@ async def login(
     active: ActiveSessionDep,
 ) -> SessionRead | JSONResponse:
     """Check the credentials, start a new session and return the user with the CSRF token."""
-    address = request.client.host if request.client else None
+    admitted = await admit_sign_in(request, settings, body.username)
     try:
         user = await accounts.authenticate_password(
-            storage, settings, body.username, body.password, address=address
+            storage,
+            settings,
+            body.username,
+            body.password,
+            address=client_address(request),
+            admitted=admitted,
         )
     except Unauthenticated as exc:
-        # Answer without raising, so the unit of work commits the recorded failure.
         return domain_problem(exc)
     csrf_token = await _sign_in(response, storage, settings, user.id, active)
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf_token)

@@ -23,12 +23,6 @@ router = APIRouter(tags=["auth"])
 NOT_CONFIGURED = "OpenID Connect sign-in is not configured on this server."
 
 
-def _callback_url(request: Request, https: bool) -> str:
-    """Where the provider sends people back (https when the site says it is served so)."""
-    url = request.url_for("oidc_callback")
-    return str(url.replace(scheme="https") if https else url)
-
-
 @router.get(
     OIDC_LOGIN_PATH,
     status_code=status.HTTP_302_FOUND,
@@ -37,16 +31,20 @@ def _callback_url(request: Request, https: bool) -> str:
     responses={**problem_responses(404, 503), 302: {"description": "Off to the provider"}},
 )
 async def oidc_login(
-    request: Request, storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
+    storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
 ) -> RedirectResponse:
-    """Start a sign-in: a fresh pre-sign-in session, then a redirect to the provider."""
+    """Start a sign-in and redirect to the provider; a signed-in session is kept (see
+    `oidc.begin_sign_in`), the callback replaces it."""
     if not oidc.is_configured(settings):
         raise NotFound(NOT_CONFIGURED)
-    if active is not None:
-        await sessions.end_session(storage, active)
-    new, url = await oidc.begin_sign_in(storage, settings, _callback_url(request, settings.https))
+    callback = oidc.callback_url(settings, OIDC_CALLBACK_PATH)
+    if active is not None and active.user_id is None:
+        await sessions.end_session(storage, active)  # an earlier attempt: start afresh
+        active = None
+    new, url = await oidc.begin_sign_in(storage, settings, callback, active)
     response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
-    set_session_cookie(response, settings, new)
+    if new is not None:
+        set_session_cookie(response, settings, new)
     return response
 
 
@@ -85,6 +83,8 @@ async def oidc_callback(
         if active is not None and active.user_id is None:
             await sessions.end_session(storage, active)
             clear_session_cookie(failure, settings)
+        elif active is not None:
+            await oidc.forget_sign_in(storage, active)  # still signed in as before
         return failure
     if active is not None:
         await sessions.end_session(storage, active)

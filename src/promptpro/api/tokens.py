@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from promptpro.api.problems import problem_responses
-from promptpro.deps import CurrentUser, StorageDep
+from promptpro.deps import CurrentUser, StorageDep, TokenCacheDep
 from promptpro.schemas.auth import TokenCreate, TokenCreated, TokenRead
 from promptpro.services import tokens
 
@@ -44,7 +44,9 @@ async def create_token(body: TokenCreate, user: CurrentUser, storage: StorageDep
     summary="Revoke a token",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def revoke_token(token_id: int, user: CurrentUser, storage: StorageDep) -> Response:
-    """Delete the token: requests bearing it are refused from now on."""
-    await tokens.revoke_token(storage, user, token_id)
+async def revoke_token(
+    token_id: int, user: CurrentUser, storage: StorageDep, cache: TokenCacheDep
+) -> Response:
+    """Delete the token: requests bearing it are refused from now on (by every worker)."""
+    await tokens.revoke_token(storage, cache, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

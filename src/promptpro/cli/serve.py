@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Annotated
 
 import typer
@@ -46,11 +47,19 @@ def serve(
     ] = False,
 ) -> None:
     """Serve PromptPro over HTTP."""
+    # The default public URL (PROMPTPRO_PUBLIC_URL unset) is this server's address; the
+    # worker processes inherit the environment.
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_level)
     asyncio.run(prepare_database(settings, apply_migrations=migrate_schema))
     log.info(
-        "PromptPro on http://%s:%d (database %s)", host, port, display_url(settings.database_url)
+        "PromptPro on http://%s:%d, public URL %s (database %s)",
+        host,
+        port,
+        settings.public_url,
+        display_url(settings.database_url),
     )
     uvicorn.run(
         "promptpro.app:create_app",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from typing import Any
 
@@ -33,6 +35,18 @@ def _sqlite_tuner(*, foreign_keys: bool) -> Any:
         cursor.close()
 
     return tune
+
+
+def _create_private_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (0600), as the key files are.
+
+    SQLite gives the -wal and -shm files it makes the database file's mode, so they are
+    private too. An existing file is left as it is; so is an in-memory database.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _ping_when_idle(engine: AsyncEngine, idle_after: float) -> None:
@@ -75,6 +89,7 @@ def create_engine(
     and with them on, dropping the old table would cascade into its children.
     """
     if url.startswith("sqlite"):
+        _create_private_file(make_url(url).database)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         tune = _sqlite_tuner(foreign_keys=not for_migrations)
         sa.event.listen(engine.sync_engine, "connect", tune)

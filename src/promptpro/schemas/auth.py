@@ -66,10 +66,11 @@ class ProvidersRead(ReadSchema):
 
 
 class PasswordChange(WriteSchema):
-    """The current password and the one to replace it."""
+    """The current password and the one to replace it; whether to revoke access tokens too."""
 
     current_password: GivenPassword
     new_password: Password
+    revoke_tokens: bool = True
 
 
 class AccountDelete(WriteSchema):

@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from promptpro.config import Settings
 from promptpro.db.models import User
+from promptpro.db.types import utcnow
 from promptpro.errors import ConfigurationError, SignInFailed
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.security.tokens import new_secret, same_secret
@@ -39,6 +40,7 @@ from promptpro.storage import Storage
 log = logging.getLogger(__name__)
 
 SIGN_IN_LIFETIME = timedelta(minutes=10)
+PENDING = "oidc"  # the session data's key for a sign-in under way
 HTTP_TIMEOUT_S = 10.0
 USERNAME_MAX = 40
 _NOT_USERNAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -77,10 +79,21 @@ def _client_for(settings: Settings) -> _OidcClient:
     )
 
 
+def callback_url(settings: Settings, path: str) -> str:
+    """Where the provider sends people back: the configured public URL, never the Host
+    header (which the client chooses)."""
+    return settings.public_url + path
+
+
 async def begin_sign_in(
-    storage: Storage, settings: Settings, redirect_uri: str
-) -> tuple[NewSession, str]:
-    """A pre-sign-in session holding state, nonce and verifier, and the provider's URL."""
+    storage: Storage, settings: Settings, redirect_uri: str, current: ActiveSession | None
+) -> tuple[NewSession | None, str]:
+    """Note state, nonce and verifier for the callback; the provider's URL.
+
+    Someone signed in keeps their session (a link from another site must not sign them
+    out): the pending sign-in rides along in it until the callback replaces it. Otherwise
+    a short-lived pre-sign-in session holds it (the new session is returned).
+    """
     client = _client_for(settings)
     try:
         request = await client.create_authorization_url(
@@ -96,12 +109,16 @@ async def begin_sign_in(
         "nonce": request["nonce"],
         "codeVerifier": request["code_verifier"],
         "redirectUri": redirect_uri,
+        "expiresAt": (utcnow() + SIGN_IN_LIFETIME).isoformat(),
     }
+    if current is not None and current.user_id is not None:
+        await storage.update_session_data(current.row, {**current.data, PENDING: pending})
+        return None, str(request["url"])
     new = await start_session(
         storage,
         SessionPolicy.from_settings(settings),
         user_id=None,
-        extra={"oidc": pending},
+        extra={PENDING: pending},
         lifetime=SIGN_IN_LIFETIME,
     )
     return new, str(request["url"])
@@ -141,12 +158,31 @@ async def _claims(settings: Settings, pending: dict[str, Any], code: str) -> dic
     return dict(claims)
 
 
+def _pending(session: ActiveSession | None) -> dict[str, Any] | None:
+    """The sign-in under way in this session, unless there is none or it is too old."""
+    pending = session.data.get(PENDING) if session else None
+    if not isinstance(pending, dict):
+        return None
+    try:
+        expires_at = datetime.fromisoformat(str(pending["expiresAt"]))
+    except (KeyError, ValueError):
+        return None
+    return pending if expires_at.tzinfo is not None and utcnow() < expires_at else None
+
+
+async def forget_sign_in(storage: Storage, session: ActiveSession) -> None:
+    """Drop a failed sign-in from a signed-in session (which goes on as it was)."""
+    if PENDING in session.data:
+        data = {key: value for key, value in session.data.items() if key != PENDING}
+        await storage.update_session_data(session.row, data)
+
+
 async def complete_sign_in(
     storage: Storage, settings: Settings, pending_session: ActiveSession | None, callback: Callback
 ) -> User:
     """Check the callback against the pending sign-in and return the (upserted) user."""
-    pending = pending_session.data.get("oidc") if pending_session else None
-    if not isinstance(pending, dict):
+    pending = _pending(pending_session)
+    if pending is None:
         raise SignInFailed(
             "No sign-in is under way in this browser (or it took too long).", reason="expired"
         )

@@ -20,7 +20,7 @@ from promptpro.db.models import Session, User
 from promptpro.db.types import utcnow
 from promptpro.security.csrf import new_csrf_token
 from promptpro.security.tokens import hash_secret, new_secret
-from promptpro.services.rate_limits import LoginLimiter
+from promptpro.services.rate_limits import purge_attempts
 from promptpro.storage import Storage
 
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -138,13 +138,6 @@ async def session_user(storage: Storage, session: ActiveSession | None) -> User 
     return await storage.get_user(session.user_id)
 
 
-async def end_other_sessions(storage: Storage, user: User, keep: ActiveSession | None) -> int:
-    """End every session of the user but `keep` (after a password change)."""
-    return await storage.delete_user_sessions(
-        user.id, keep_sid_hash=keep.sid_hash if keep else None
-    )
-
-
 @dataclass(frozen=True)
 class Purged:
     """How many expired rows a purge deleted."""
@@ -156,5 +149,5 @@ class Purged:
 async def purge_expired(storage: Storage, settings: Settings) -> Purged:
     """Delete expired sessions and sign-in failures too old to count."""
     ended = await storage.purge_expired_sessions(now=utcnow())
-    aged = await LoginLimiter.from_settings(settings).purge(storage)
+    aged = await purge_attempts(storage, settings)
     return Purged(sessions=ended, login_failures=aged)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from promptpro.db.models import AccessToken, User
+from promptpro.db.notify import TOKEN_CHANNEL, Listener
 from promptpro.db.types import utcnow
 from promptpro.errors import NotFound, Unauthenticated
 from promptpro.schemas.auth import TokenCreate
@@ -21,9 +23,9 @@ log = logging.getLogger(__name__)
 # Recording every use would make each API call a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 INVALID_TOKEN = "The access token is unknown, revoked or expired."  # noqa: S105
-# How long this process trusts what it read about a token. Revoking (or deleting the
-# account) in this process takes effect at once; made by another worker process, within
-# this many seconds: the price of not reading the token on every API call.
+# How long this process trusts what it read about a token. Every change to a user's
+# tokens or account is announced to every worker process at once (PostgreSQL NOTIFY, see
+# `invalidation_listener`); the TTL only bounds what a lost notification could cost.
 TOKEN_CACHE_TTL_S = 5.0
 
 
@@ -54,13 +56,15 @@ class TokenCache:
         self.clock = clock
         self._entries: dict[str, tuple[float, TokenUser]] = {}
         self._uncached_users: dict[str, float] = {}
+        # Off while other processes' changes can't be heard (the listener is down).
+        self.enabled = True
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, token_hash: str) -> TokenUser | None:
         """The token's entry, unless it is older than `ttl` or its user was forgotten."""
-        found = self._entries.get(token_hash)
+        found = self._entries.get(token_hash) if self.enabled else None
         if found is None:
             return None
         fresh_until, entry = found
@@ -71,7 +75,7 @@ class TokenCache:
 
     def put(self, token_hash: str, entry: TokenUser) -> None:
         """Remember what was just read about a token (unless its user was just forgotten)."""
-        if self.ttl <= 0 or self._uncached(entry.user.id):
+        if not self.enabled or self.ttl <= 0 or self._uncached(entry.user.id):
             return
         while len(self._entries) >= self.max_size:
             del self._entries[next(iter(self._entries))]  # the oldest
@@ -88,6 +92,11 @@ class TokenCache:
             if entry.user.id == user_id:
                 del self._entries[token_hash]
 
+    def listening(self, listening: bool) -> None:
+        """Cache only while changes made by other processes are heard of."""
+        self.enabled = listening
+        self._entries.clear()
+
     def clear(self) -> None:
         """Forget everything."""
         self._entries.clear()
@@ -98,9 +107,26 @@ class TokenCache:
         return until is not None and until > self.clock()
 
 
-# One per process, like the data it stands for: every service that revokes a token or
-# changes or deletes a user tells it here.
-token_cache = TokenCache()
+async def tokens_changed(storage: Storage, cache: TokenCache, user_id: str) -> None:
+    """The user's tokens or account changed: forget them in this process at once, and in
+    every other one when the transaction commits (on PostgreSQL; SQLite has one process)."""
+    cache.forget_user(user_id)
+    await storage.announce_token_change(user_id)
+
+
+@asynccontextmanager
+async def invalidation_listener(database_url: str, cache: TokenCache) -> AsyncIterator[None]:
+    """While open, changes announced by any process reach `cache` (PostgreSQL only)."""
+    if not database_url.startswith("postgresql"):
+        yield
+        return
+    cache.listening(False)  # until LISTEN is in place, every request reads the database
+    listener = Listener(database_url, TOKEN_CHANNEL, cache.forget_user, cache.listening)
+    await listener.start()
+    try:
+        yield
+    finally:
+        await listener.stop()
 
 
 async def create_token(storage: Storage, user: User, data: TokenCreate) -> CreatedToken:
@@ -119,23 +145,28 @@ async def list_tokens(storage: Storage, user: User) -> list[AccessToken]:
     return await storage.list_access_tokens(user.id)
 
 
-async def revoke_token(storage: Storage, user: User, token_id: int) -> None:
+async def revoke_token(storage: Storage, cache: TokenCache, user: User, token_id: int) -> None:
     """Delete one of the user's tokens (another user's is NotFound)."""
     if not await storage.delete_access_token(user.id, token_id):
         raise NotFound("No such access token.")
-    token_cache.forget_user(user.id)
+    await tokens_changed(storage, cache, user.id)
 
 
-async def authenticate_token(
-    storage: Storage, secret: str, cache: TokenCache | None = None
-) -> User:
+@dataclass(frozen=True)
+class TokenAuth:
+    """Who a bearer token authenticated, and which token it was."""
+
+    user: User
+    token_id: int
+
+
+async def authenticate_token(storage: Storage, secret: str, cache: TokenCache) -> TokenAuth:
     """The user a bearer token belongs to, or Unauthenticated; records when it was used.
 
-    `cache` (default: this process's) saves the database read on most API calls.
+    `cache` (the app's) saves the database read on most API calls.
     """
     if not is_access_token(secret):
         raise Unauthenticated(INVALID_TOKEN)
-    cache = token_cache if cache is None else cache
     token_hash = hash_secret(secret)
     entry = cache.get(token_hash)
     if entry is None:
@@ -153,4 +184,4 @@ async def authenticate_token(
         entry.last_used_at = now
         await storage.touch_access_token(entry.token_id, at=now)
     # A copy: the handler may not change what other requests will be handed.
-    return detached_user(entry.user)
+    return TokenAuth(detached_user(entry.user), entry.token_id)

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promptpro.db.models import AccessToken, User
+from promptpro.db.notify import TOKEN_CHANNEL
 from promptpro.storage.base import StorageBase, is_row_id
 
 _USER_COLUMNS = tuple(sa.inspect(User).column_attrs)
@@ -87,3 +88,18 @@ class AccessTokenStorage(StorageBase):
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delete_user_access_tokens(self, owner_id: str, *, keep_id: int | None = None) -> int:
+        """Revoke every token of the owner but `keep_id`; how many were revoked."""
+        query = sa.delete(AccessToken).where(AccessToken.user_id == owner_id)
+        if keep_id is not None:
+            query = query.where(AccessToken.id != keep_id)
+        result = await self._execute(query)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def announce_token_change(self, owner_id: str) -> None:
+        """Tell every worker process, once this transaction commits, that the owner's tokens
+        or account changed (PostgreSQL NOTIFY; SQLite has a single process, nothing to tell)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        await self._execute(sa.select(sa.func.pg_notify(TOKEN_CHANNEL, owner_id)))

@@ -33,6 +33,11 @@ class SessionStorage(StorageBase):
         row.expire = expire
         await self._flush()
 
+    async def update_session_data(self, row: Session, data: dict[str, Any]) -> None:
+        """Replace what the session holds (its `sess`)."""
+        row.sess = data
+        await self._flush()
+
     async def delete_session(self, sid_hash: str) -> bool:
         """Delete the session with this hashed id."""
         result = await self.session.execute(sa.delete(Session).where(Session.sid == sid_hash))

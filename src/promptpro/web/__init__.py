@@ -17,4 +17,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(router)
     app.mount(STATIC_PREFIX, HashedStaticFiles(), name="static")
     install_page_errors(app)  # after install_problem_handlers, whose handlers it wraps
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every response gets them
+    # Outermost: every response gets them.
+    app.add_middleware(SecurityHeadersMiddleware, https=app.state.settings.https)

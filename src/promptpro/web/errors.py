@@ -79,7 +79,9 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
         target += f"?{request.url.query}"
     if request.method != "GET":
         referer = urlsplit(request.headers.get("referer", ""))
-        same_site = referer.netloc == request.url.netloc
+        # Our own address is the configured one: the Host header is the client's to choose.
+        own = urlsplit(request.app.state.settings.public_url)
+        same_site = (referer.scheme, referer.netloc) == (own.scheme, own.netloc)
         target = referer.path + (f"?{referer.query}" if referer.query else "") if same_site else "/"
     next_path = safe_next(target, "/prompts")
     return RedirectResponse(f"/login?next={quote(next_path, safe='/')}", status_code=303)

@@ -36,27 +36,33 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 DOCS_PATHS = ("/docs", "/redoc")
+# Served over https (PROMPTPRO_HTTPS): browsers must never come back over plain http, for
+# two years. No includeSubDomains: other sites of the domain are not ours to bind.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000"
 
 
-def security_headers(path: str) -> dict[str, str]:
+def security_headers(path: str, *, https: bool = False) -> dict[str, str]:
     """The headers a response to `path` carries."""
     headers = dict(SECURITY_HEADERS)
     if not path.startswith(DOCS_PATHS):
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    if https:
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return headers
 
 
 class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response (pure ASGI: streams pass untouched)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.https = https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(scope["path"])
+        extra = security_headers(scope["path"], https=self.https)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from promptpro.deps import StorageDep, VaultDep
+from promptpro.deps import StorageDep, TokenCacheDep, VaultDep
 from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.auth import TokenCreate, TokenRead
 from promptpro.schemas.keys import KeyProvider, KeyRead, KeyUpdate
@@ -161,7 +161,9 @@ async def create_token(
 
 
 @router.post("/settings/tokens/{token_id:int}/revoke")
-async def revoke_token(token_id: int, storage: StorageDep, auth: PageAuth) -> Response:
+async def revoke_token(
+    token_id: int, storage: StorageDep, cache: TokenCacheDep, auth: PageAuth
+) -> Response:
     """Revoke a token (another user's, or none: 404, never "revoked")."""
-    await tokens.revoke_token(storage, auth.user, token_id)
+    await tokens.revoke_token(storage, cache, auth.user, token_id)
     return see_other("/settings/tokens?done=token-revoked")

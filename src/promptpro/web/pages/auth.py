@@ -11,7 +11,10 @@ from promptpro.deps import (
     ActiveSessionDep,
     SettingsDep,
     StorageDep,
+    admit_registration,
+    admit_sign_in,
     clear_session_cookie,
+    client_address,
     set_session_cookie,
     verify_csrf,
 )
@@ -70,6 +73,12 @@ def _auth_form(
         **context,
     )
     keep_sign_in_token(response, settings, token)
+    return response
+
+
+def _retry_later(response: HTMLResponse, exc: RateLimited) -> HTMLResponse:
+    """The form again, saying (as the API does) when to try again."""
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -136,17 +145,21 @@ async def login(
         data = validate(
             LoginRequest, {"username": text(form, "username"), "password": text(form, "password")}
         )
-        address = request.client.host if request.client else None
+        admitted = await admit_sign_in(request, settings, data.username)
         user = await accounts.authenticate_password(
-            storage, settings, data.username, data.password, address=address
+            storage,
+            settings,
+            data.username,
+            data.password,
+            address=client_address(request),
+            admitted=admitted,
         )
     except FormInvalid as exc:
         return again(exc.errors, 422)
     except Unauthenticated as exc:
-        # Returned, not raised: the unit of work must commit the failure it recorded.
         return again({FORM: exc.detail}, 401)
     except RateLimited as exc:
-        return again({FORM: exc.detail}, 429)
+        return _retry_later(again({FORM: exc.detail}, 429), exc)
     response = see_other(target)
     await _start(response, storage, request, user.id, active)
     return response
@@ -194,9 +207,12 @@ async def register(
                 "password": text(form, "password"),
             },
         )
+        await admit_registration(request, settings)
         user = await accounts.register(storage, settings, data)
     except FormInvalid as exc:
         return again(exc.errors, 422)
+    except RateLimited as exc:
+        return _retry_later(again({FORM: exc.detail}, 429), exc)
     except Conflict as exc:
         return again(domain_errors(exc), 409)
     except Forbidden as exc:

@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from promptpro.deps import SettingsDep, StorageDep, clear_session_cookie
+from promptpro.deps import SettingsDep, StorageDep, TokenCacheDep, clear_session_cookie
 from promptpro.errors import Conflict, Invalid, RateLimited
 from promptpro.schemas.auth import AccountDelete, PasswordChange
 from promptpro.schemas.users import UserUpdate
-from promptpro.services import accounts, sessions
+from promptpro.services import accounts
 from promptpro.web.errors import RolledBack
 from promptpro.web.forms import (
     FORM,
@@ -71,7 +71,9 @@ async def profile_page(request: Request, auth: PageAuth) -> Response:
 
 
 @router.post("/settings/profile")
-async def save_profile(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
+async def save_profile(
+    request: Request, storage: StorageDep, cache: TokenCacheDep, auth: PageAuth
+) -> Response:
     """Save the profile (emptied optional fields are cleared)."""
     form = await read_form(request)
     kept = values(form, *PROFILE_FIELDS)
@@ -79,7 +81,7 @@ async def save_profile(request: Request, storage: StorageDep, auth: PageAuth) ->
     data["username"] = kept["username"]
     try:
         changes = validate(UserUpdate, data)
-        await accounts.update_profile(storage, auth.user, changes)
+        await accounts.update_profile(storage, auth.user, changes, cache=cache)
     except (FormInvalid, Invalid, Conflict) as exc:
         errors = exc.errors if isinstance(exc, FormInvalid) else domain_errors(exc)
         status_code = 409 if isinstance(exc, Conflict) else 422
@@ -92,9 +94,14 @@ async def save_profile(request: Request, storage: StorageDep, auth: PageAuth) ->
 
 @router.post("/settings/password")
 async def change_password(
-    request: Request, storage: StorageDep, settings: SettingsDep, auth: PageAuth
+    request: Request,
+    storage: StorageDep,
+    settings: SettingsDep,
+    cache: TokenCacheDep,
+    auth: PageAuth,
 ) -> Response:
-    """Change the password after checking the current one; other sessions are signed out."""
+    """Change the password after checking the current one; other sessions are signed out,
+    and the access tokens revoked when the box is ticked (it is, at first)."""
     form = await read_form(request)
     try:
         data = validate(
@@ -102,9 +109,12 @@ async def change_password(
             {
                 "currentPassword": text(form, "currentPassword"),
                 "newPassword": text(form, "newPassword"),
+                "revokeTokens": text(form, "revokeTokens") == "on",
             },
         )
-        await accounts.change_password(storage, settings, auth.user, data)
+        await accounts.change_password(
+            storage, settings, auth.user, data, caller=auth.auth.caller, cache=cache
+        )
     except FormInvalid as exc:
         return _profile_page(request, auth, status_code=422, password_errors=exc.errors)
     except Invalid as exc:
@@ -112,7 +122,6 @@ async def change_password(
         return _profile_page(request, auth, status_code=422, password_errors=domain_errors(exc))
     except RateLimited as exc:
         return _profile_page(request, auth, status_code=429, password_errors={FORM: exc.detail})
-    await sessions.end_other_sessions(storage, auth.user, keep=auth.session)
     return see_other("/settings?done=password")
 
 
@@ -132,7 +141,11 @@ async def account_page(request: Request, auth: PageAuth) -> Response:
 
 @router.post("/settings/account/delete")
 async def delete_account(
-    request: Request, storage: StorageDep, settings: SettingsDep, auth: PageAuth
+    request: Request,
+    storage: StorageDep,
+    settings: SettingsDep,
+    cache: TokenCacheDep,
+    auth: PageAuth,
 ) -> Response:
     """Delete the account and everything in it, once the user has typed their username."""
     form = await read_form(request)
@@ -140,7 +153,9 @@ async def delete_account(
         return _account_page(request, auth, status_code=422, errors={"confirm": CONFIRM_MISMATCH})
     try:
         data = validate(AccountDelete, {"password": optional(text(form, "password"))})
-        await accounts.delete_account(storage, settings, auth.user, data)
+        await accounts.delete_account(
+            storage, settings, auth.user, data, caller=auth.auth.caller, cache=cache
+        )
     except FormInvalid as exc:
         return _account_page(request, auth, status_code=422, errors=exc.errors)
     except Invalid as exc:
