@@ -17,6 +17,7 @@ from promptpro.errors import ConfigurationError
 log = logging.getLogger(__name__)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
@@ -50,6 +51,14 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default="", repr=False)
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"  # json: one JSON object per line, for log collectors
+
+    # Operations
+    # Copies of the SQLite database kept in <data dir>/backups, made before `serve` migrates.
+    backups_kept: int = Field(default=5, ge=1)
+    # /metrics: open to anyone, or only with this token as `Authorization: Bearer`.
+    metrics_public: bool = False
+    metrics_token: str = Field(default="", repr=False)
 
     # Accounts and sessions
     registration_enabled: bool = True
@@ -84,6 +93,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
