@@ -7,6 +7,7 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from promptpro import metrics
@@ -47,10 +48,24 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 def _route_template(scope: Scope) -> str:
-    """The matched route's template (`/api/v1/prompts/{prompt_id}`), never the raw path."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) and path else UNMATCHED
+    """The matched route's template (`/api/v1/prompts/{prompt_id}`), never the raw path.
+
+    FastAPI leaves the matched route, with its router's prefix, in the request's scope
+    (`scope["fastapi"]["effective_route_context"]`; `scope["route"]` lacks the prefix); a
+    mounted app (/static) is known by the endpoint it handed the request to.
+    """
+    context = scope.get("fastapi", {}).get("effective_route_context")
+    path = getattr(context, "path_format", None)
+    if isinstance(path, str) and path:
+        return path
+    endpoint = scope.get("endpoint")
+    app = scope.get("app")
+    for route in getattr(app, "routes", ()):
+        if isinstance(route, Mount) and route.app is endpoint:
+            return f"{route.path}/{{path}}"
+        if isinstance(route, Route) and route.endpoint is endpoint:
+            return route.path_format
+    return UNMATCHED
 
 
 class MetricsMiddleware:
