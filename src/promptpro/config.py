@@ -162,12 +162,20 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "Invalid settings:\n  " + "\n  ".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read and resolve the settings, or raise ConfigurationError with a readable message."""
+def load_settings(*, create: bool = True, **overrides: object) -> Settings:
+    """Read and resolve the settings, or raise ConfigurationError with a readable message.
+
+    With `create=False` nothing is made on disk: the database URL defaults to the data
+    directory's SQLite file and the secret key stays unset (for admin commands, which must
+    not set up a new data directory beside the one the server uses).
+    """
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigurationError(describe_validation_error(exc)) from None
+    if not create:
+        url = settings.database_url or settings.sqlite_default_url
+        return settings.model_copy(update={"database_url": url})
     return resolve(settings)
 
 

@@ -61,21 +61,23 @@ async def test_a_run_stream_is_not_compressed_and_its_events_arrive_as_they_happ
     prompt = await create_prompt(runner)
     token = await create_token(runner)
     with serve(settings_on(fake, settings)) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, headers=bearer(token)) as client:
-            async with client.stream(
+        async with (
+            httpx.AsyncClient(base_url=base_url, headers=bearer(token)) as client,
+            client.stream(
                 "POST",
                 f"/api/v1/prompts/{prompt['id']}/run",
                 json={"variables": {"topic": "x"}},
                 headers={"Accept": "text/event-stream", **GZIP},
-            ) as stream:
-                assert stream.headers["content-type"].startswith("text/event-stream")
-                assert "content-encoding" not in stream.headers
-                lines = stream.aiter_lines()
-                async for line in lines:
-                    if line.startswith("event: delta"):
-                        break
-                # The first text came while the run still goes on: nothing held it back.
-                items = (await client.get(f"/api/v1/prompts/{prompt['id']}/responses")).json()
-                assert items["items"][0]["status"] == "running"
-                rest = [line async for line in lines]
+            ) as stream,
+        ):
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            assert "content-encoding" not in stream.headers
+            lines = stream.aiter_lines()
+            async for line in lines:
+                if line.startswith("event: delta"):
+                    break
+            # The first text came while the run still goes on: nothing held it back.
+            items = (await client.get(f"/api/v1/prompts/{prompt['id']}/responses")).json()
+            assert items["items"][0]["status"] == "running"
+            rest = [line async for line in lines]
     assert "event: done" in rest

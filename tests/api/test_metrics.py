@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from promptpro.testing import FakeProviderServer
 from tests.support.runs import create_prompt
 
-TOKEN = "metrics-token-0123456789abcdef"  # noqa: S105
+TOKEN = "metrics-token-0123456789abcdef"
 
 
 def sample(name: str, **labels: str) -> float:
@@ -108,4 +108,3 @@ async def test_the_pool_gauge_goes_up_and_back_down(app: FastAPI) -> None:
     async with app.state.engine.connect():
         assert sample("promptpro_db_connections_in_use") == idle + 1
     assert sample("promptpro_db_connections_in_use") == idle
-

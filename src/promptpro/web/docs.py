@@ -31,7 +31,7 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 def docs_policy(html: str) -> str:
     """The Content-Security-Policy for a docs page: its inline scripts allowed by hash only."""
     hashes = " ".join(
-        "'sha256-{}'".format(base64.b64encode(hashlib.sha256(script.encode()).digest()).decode())
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
         for script in _INLINE_SCRIPT.findall(html)
     )
     return "; ".join(
