@@ -4,7 +4,8 @@ time to its first byte, on a real `promptpro serve` over loopback.
 A cold load is a browser with an empty cache: the page, then every stylesheet, script
 (module imports included) and icon it names, each asked for with `Accept-Encoding: gzip`
 as a browser does. "Bytes" are what crosses the wire: the response headers and the body
-as sent (compressed or not). The prompt page is measured with 20 responses in its history.
+as sent (compressed or not). The library holds 20 prompts; the prompt page has 20 responses
+in its history, each an answer of about 600 characters.
 
     .venv/bin/python bench/page_weight.py [--loads 20]
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import secrets
 import statistics
@@ -92,7 +94,27 @@ def _resolve(base: str, relative: str) -> str:
     return "/".join(parts)
 
 
-async def seed(client: httpx.AsyncClient, history: int = HISTORY) -> int:
+WORDS = " ".join(
+    [
+        "steam curls from the cup green leaves unfold in silence autumn light rain kettle",
+        "sings first sip tastes of amber morning quiet garden stone path wind bamboo moon",
+        "river slow warm hands old friend letter waiting evening smoke roasted bitter sweet",
+        "mountain mist porcelain bowl crack gold mended tea house shadow paper lantern moss",
+    ]
+).split(" ")
+
+
+def answer(n: int, length: int = 600) -> str:
+    """A model's answer of about `length` characters, different for every `n` (real answers
+    differ from run to run, and identical ones would compress unrealistically well)."""
+    pick = random.Random(n).choice  # text for a page, not a secret
+    words: list[str] = []
+    while sum(len(word) + 1 for word in words) < length:
+        words.append(pick(WORDS))
+    return f"**Haiku {n}**\n\n" + " ".join(words)
+
+
+async def seed(client: httpx.AsyncClient, fake: FakeProviderServer, history: int = HISTORY) -> int:
     """Sign `client` up with an OpenAI key and a prompt run `history` times; its id."""
     account = {"username": f"weigh-{secrets.token_hex(4)}", "password": secrets.token_urlsafe(16)}
     session = (await client.post("/api/v1/auth/register", json=account)).json()
@@ -108,6 +130,7 @@ async def seed(client: httpx.AsyncClient, history: int = HISTORY) -> int:
         await client.post("/api/v1/prompts", json=other)
     prompt = (await client.post("/api/v1/prompts", json=body)).json()
     for n in range(history):
+        fake.configure(text=answer(n))
         variables = {"topic": f"tea number {n}", "voice": "a patient gardener"}
         run = await client.post(
             f"/api/v1/prompts/{prompt['id']}/run", json={"variables": variables}
@@ -150,7 +173,7 @@ async def bench(loads: int, identity: bool) -> None:
             await wait_for_port(port, server, "promptpro serve")
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-                prompt_id = await seed(client)
+                prompt_id = await seed(client, fake)
                 rows = []
                 for name, path in pages(prompt_id).items():
                     transfers = await cold_load(client, path)
