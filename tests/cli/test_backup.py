@@ -105,6 +105,21 @@ def test_backup_then_restore_brings_the_data_back(env: Path, tmp_path: Path) -> 
     assert usernames(before) == ["ada", "bob"]
 
 
+def test_restore_brings_back_a_lost_or_damaged_database(env: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "saved.db"
+    runner.invoke(app, ["backup", str(copy)])
+    env.write_bytes(b"garbage where the database was")
+    assert runner.invoke(app, ["restore", str(copy), "--yes"]).exit_code == 0
+    assert usernames(env) == ["ada"]
+    (damaged,) = backup.automatic_backups(env)
+    assert damaged.read_bytes() == b"garbage where the database was"
+    for path in env.parent.glob("promptpro.db*"):
+        path.unlink()
+    result = runner.invoke(app, ["restore", str(copy), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert usernames(env) == ["ada"]
+
+
 def test_backup_never_overwrites_a_file(env: Path, tmp_path: Path) -> None:
     existing = tmp_path / "keep.txt"
     existing.write_text("mine")

@@ -19,9 +19,9 @@ POSTGRES_HINT = (
 )
 
 
-def _database() -> tuple[Path, int]:
+def _database(*, missing_ok: bool = False) -> tuple[Path, int]:
     """The SQLite file the server uses, and how many automatic backups to keep."""
-    settings = admin_settings()
+    settings = admin_settings(missing_ok=missing_ok)
     path = backups.sqlite_file(settings.database_url)
     if path is None:
         raise ConfigurationError(
@@ -47,7 +47,7 @@ def restore(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask for confirmation.")] = False,
 ) -> None:
     """Replace the SQLite database's contents by FILE's (the server must be stopped)."""
-    database, keep = _database()
+    database, keep = _database(missing_ok=True)  # a lost database can be restored too
     revision = backups.promptpro_revision(file)  # refuses anything but a PromptPro database
     if backups.is_served(database):
         raise ConfigurationError(
@@ -59,9 +59,12 @@ def restore(
             "Make sure no PromptPro server is running",
             abort=True,
         )
-    saved = backups.backup_before(database, backups.promptpro_revision(database), keep=keep)
+    before = ""
+    if database.exists():
+        saved = backups.set_aside(database, keep=keep)
+        before = f"; what it held before is in {saved}"
     backups.restore(file, database)
     typer.echo(
-        f"Restored {file} into {database}; what it held before is in {saved}. "
+        f"Restored {file} into {database}{before}. "
         "`promptpro serve` migrates it if it is from an older version."
     )

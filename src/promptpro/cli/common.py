@@ -21,15 +21,16 @@ def where_from(settings: Settings) -> str:
     )
 
 
-def admin_settings() -> Settings:
-    """The settings of an admin command, once its SQLite database is known to exist.
+def admin_settings(*, missing_ok: bool = False) -> Settings:
+    """The settings of an admin command, once its SQLite database is known to exist (or,
+    with `missing_ok`, at least its directory).
 
     An admin command never sets up a new data directory, secret or master key: a missing
     database means it looks in another place than the server, which it says.
     """
     settings = load_settings(create=False)
     path = sqlite_file(settings.database_url)
-    if path is not None and not path.is_file():
+    if path is not None and not (path.parent.is_dir() if missing_ok else path.is_file()):
         raise ConfigurationError(
             f"No PromptPro database at {path}: looked there because {where_from(settings)}.\n"
             "Run this command with the PROMPTPRO_DATA_DIR or DATABASE_URL the server was "

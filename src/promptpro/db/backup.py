@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -46,7 +47,7 @@ def _connect(path: Path, *, read_only: bool = False) -> Iterator[sqlite3.Connect
 
 
 def copy_database(source: Path, destination: Path) -> None:
-    """Write a consistent copy of `source` to `destination` (a new file)."""
+    """Write a consistent copy of `source` over `destination` (a new file, or a database)."""
     with _connect(source, read_only=True) as src, _connect(destination) as dst:
         src.backup(dst)
 
@@ -101,6 +102,19 @@ def backup_before(database: Path, revision: str | None, *, keep: int) -> Path:
     return destination
 
 
+def set_aside(database: Path, *, keep: int) -> Path:
+    """Keep what `database` holds among its backups before it is overwritten; a damaged
+    file (which the backup API can't read) is copied byte for byte."""
+    try:
+        return backup_before(database, promptpro_revision(database), keep=keep)
+    except (ConfigurationError, sqlite3.DatabaseError):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        destination = backup_dir(database) / f"{BACKUP_PREFIX}damaged-{stamp}.db"
+        destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copyfile(database, destination)
+        return destination
+
+
 def _lock_file(database: Path) -> Path:
     return database.with_name(f"{database.name}.serving")
 
@@ -149,5 +163,10 @@ def is_served(database: Path) -> bool:
 def restore(source: Path, database: Path) -> None:
     """Replace the contents of `database` by those of the backup `source` (checked first)."""
     promptpro_revision(source)
-    with _connect(source, read_only=True) as src, _connect(database) as dst:
-        src.backup(dst)
+    try:
+        copy_database(source, database)
+    except sqlite3.DatabaseError:
+        # What is there is no database (callers set it aside first): write a new file.
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        copy_database(source, database)
