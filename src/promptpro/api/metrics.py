@@ -6,7 +6,7 @@ import hmac
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,13 +37,12 @@ async def metrics_endpoint(request: Request) -> Response:
         if not settings.metrics_token:
             # Closed: as if there were nothing here.
             return problem(404, "Not found.", slug="not-found")
-        denied: JSONResponse = problem(
+        return problem(
             401,
             "The metrics need `Authorization: Bearer` with PROMPTPRO_METRICS_TOKEN.",
             slug="unauthenticated",
             headers={"WWW-Authenticate": "Bearer"},
         )
-        return denied
     return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
 
