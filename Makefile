@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: serve test install dev lint typecheck layers format bench clean
+.PHONY: serve test install dev lint typecheck layers format bench bench-pages clean
 
 # uv installs the locked dependencies; it lives in its own small venv so that
 # syncing .venv never uninstalls the tool doing the syncing.
@@ -57,3 +57,8 @@ clean:
 # provider called directly. Loopback only, bounded, stops by itself.
 bench: install
 	$(VENV)/bin/python bench/run_overhead.py
+
+# What a cold load of the library and of a prompt page transfers, and the time to first
+# byte (docs/PERFORMANCE.md, "Page weight"): SQLite and the fake provider, loopback only.
+bench-pages: install
+	$(VENV)/bin/python bench/page_weight.py

@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.routing import Match, Mount
 
-from promptpro import __version__
+from promptpro import __version__, metrics
 from promptpro.api import (
     auth,
     categories,
@@ -27,6 +28,8 @@ from promptpro.api import (
     tokens,
 )
 from promptpro.api.limits import BodySizeLimitMiddleware
+from promptpro.api.metrics import MetricsMiddleware
+from promptpro.api.metrics import router as metrics_router
 from promptpro.api.problems import document_problems, install_problem_handlers
 from promptpro.config import Settings, get_settings
 from promptpro.db.engine import create_engine
@@ -40,9 +43,14 @@ from promptpro.services.run_execution import RunExecutor
 from promptpro.services.tokens import TokenCache, invalidation_listener
 from promptpro.storage.run_records import RunRecords
 from promptpro.web import install_web
+from promptpro.web.docs import install_docs
 
 # How long stopping waits for a housekeeping round under way.
 HOUSEKEEPING_GRACE_S = 5.0
+# Smaller bodies go out as they are: gzip's header and a round of CPU would gain nothing.
+GZIP_MINIMUM_BYTES = 1024
+# zlib's default level: nearly the size of level 9 for a third of the CPU.
+GZIP_LEVEL = 6
 
 
 # The methods a 405's Allow header may name (OPTIONS: no route answers it).
@@ -83,11 +91,12 @@ def allow_every_method(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A PromptPro app on the database the settings name."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        metrics.track_pool(engine)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
@@ -112,12 +121,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.providers.aclose()
         await tokens_heard.__aexit__(None, None, None)
         await engine.dispose()
+        metrics.process_stopped()
 
     app = FastAPI(
         title="PromptPro",
         version=__version__,
         summary="Write, organise, run and keep AI prompts.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.token_cache = TokenCache()  # this app's (this process's) authenticated tokens
@@ -126,6 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and
+    # flushes each chunk of other streamed bodies as it comes.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     # Routes are matched in order, one by one: the run routes, which someone waits on, first.
     app.include_router(runs.router, prefix="/api/v1")
     app.include_router(health.router)
@@ -137,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(models.router)
     for library_router in (categories.router, prompts.router, responses.router):
         app.include_router(library_router, prefix="/api/v1")
+    app.include_router(metrics_router)
+    install_docs(app)
     document_problems(app)
     install_web(app)  # pages, /static, HTML error pages, security headers
     allow_every_method(app)

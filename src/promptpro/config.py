@@ -19,6 +19,7 @@ from promptpro.errors import ConfigurationError
 log = logging.getLogger(__name__)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
@@ -52,6 +53,14 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default="", repr=False)
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"  # json: one JSON object per line, for log collectors
+
+    # Operations
+    # Copies of the SQLite database kept in <data dir>/backups, made before `serve` migrates.
+    backups_kept: int = Field(default=5, ge=1)
+    # /metrics: open to anyone, or only with this token as `Authorization: Bearer`.
+    metrics_public: bool = False
+    metrics_token: str = Field(default="", repr=False)
 
     # Accounts and sessions
     registration_enabled: bool = True
@@ -105,6 +114,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
@@ -200,12 +214,20 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "Invalid settings:\n  " + "\n  ".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read and resolve the settings, or raise ConfigurationError with a readable message."""
+def load_settings(*, create: bool = True, **overrides: object) -> Settings:
+    """Read and resolve the settings, or raise ConfigurationError with a readable message.
+
+    With `create=False` nothing is made on disk: the database URL defaults to the data
+    directory's SQLite file and the secret key stays unset (for admin commands, which must
+    not set up a new data directory beside the one the server uses).
+    """
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigurationError(describe_validation_error(exc)) from None
+    if not create:
+        url = settings.database_url or settings.sqlite_default_url
+        return settings.model_copy(update={"database_url": url})
     return resolve(settings)
 
 

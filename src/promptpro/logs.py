@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from datetime import UTC, datetime
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,11 +13,34 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 access_log = logging.getLogger("promptpro.access")
 
 
-def configure_logging(level: str) -> None:
-    """Plain, timestamped lines on stderr."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback if any).
+
+    Only the formatted message goes out, never the record's arguments or extras, so a line
+    says no more than its text line would (and our messages never name a secret).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Timestamped lines on stderr: plain text, or JSON objects (PROMPTPRO_LOG_FORMAT=json)."""
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    if log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # At DEBUG these print SQL parameters and HTTP exchanges: password hashes, CSRF tokens,
     # request bodies. Our own loggers say what matters without them.
     for noisy in (

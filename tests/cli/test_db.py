@@ -1,6 +1,7 @@
 """`promptpro db` and the schema checks `promptpro serve` makes before it starts."""
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,7 +33,8 @@ def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     get_settings.cache_clear()
 
 
-def test_db_upgrade_current_and_downgrade(sqlite_env: str) -> None:
+def test_db_upgrade_current_and_downgrade(sqlite_env: str, tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "cli.db").close()  # an empty database, as a new one is
     result = runner.invoke(app, ["db", "current"])
     assert "needs `promptpro db upgrade`" in result.output
     result = runner.invoke(app, ["db", "upgrade"])

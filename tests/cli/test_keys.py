@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -149,6 +150,8 @@ def test_status_counts_stored_keys_per_master_key_and_flags_missing_ones(
 def test_rotate_refuses_a_database_without_the_current_schema(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sqlite3.connect(tmp_path / "empty.db").close()
+    monkeypatch.setenv("PROMPTPRO_ENCRYPTION_KEYS", text(KEY_A))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setenv("PROMPTPRO_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
@@ -161,6 +164,7 @@ def test_rotate_refuses_a_database_without_the_current_schema(
 
 
 def test_a_malformed_master_key_is_one_readable_message(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "promptpro.db").close()
     result = subprocess.run(
         [sys.executable, "-m", "promptpro", "keys", "rotate"],
         capture_output=True,

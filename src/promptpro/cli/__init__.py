@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
-from promptpro.cli import db, keys, serve, sessions
+from promptpro import __version__
+from promptpro.cli import backup, db, keys, serve, sessions
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -15,7 +17,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"promptpro {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """PromptPro: write, organise, run and keep AI prompts."""
+
+
 app.command()(serve.serve)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.add_typer(db.app, name="db")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(keys.app, name="keys")

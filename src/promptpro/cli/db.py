@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from promptpro.config import get_settings
+from promptpro.cli.common import admin_settings
 from promptpro.db import migrate
 
 app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 @app.command()
 def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
-    url = get_settings().database_url
+    url = admin_settings().database_url
     asyncio.run(migrate.upgrade(url, revision))
     typer.echo(f"Database at {asyncio.run(migrate.current_revision(url))}.")
 
@@ -24,7 +24,7 @@ def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @app.command()
 def downgrade(revision: Annotated[str, typer.Argument(help="a revision, or 'base'")]) -> None:
     """Migrate the database down to REVISION ('base' removes every table)."""
-    url = get_settings().database_url
+    url = admin_settings().database_url
     asyncio.run(migrate.downgrade(url, revision))
     typer.echo(f"Database at {asyncio.run(migrate.current_revision(url)) or 'base'}.")
 
@@ -32,7 +32,7 @@ def downgrade(revision: Annotated[str, typer.Argument(help="a revision, or 'base
 @app.command()
 def current() -> None:
     """Print the database's revision and the newest one the code knows."""
-    url = get_settings().database_url
+    url = admin_settings().database_url
     revision = asyncio.run(migrate.current_revision(url))
     head = migrate.head_revision()
     state = "up to date" if revision == head else "needs `promptpro db upgrade`"
@@ -42,4 +42,4 @@ def current() -> None:
 @app.command()
 def revision(message: Annotated[str, typer.Option("--message", "-m")]) -> None:
     """Write a new migration from the models (for developers)."""
-    asyncio.run(migrate.autogenerate(get_settings().database_url, message))
+    asyncio.run(migrate.autogenerate(admin_settings().database_url, message))

@@ -9,12 +9,20 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from promptpro.config import Settings, get_settings
+from promptpro.cli.common import admin_settings
+from promptpro.config import Settings
 from promptpro.db import migrate
 from promptpro.db.engine import create_engine, display_url
 from promptpro.db.session import create_session_factory, unit_of_work
 from promptpro.errors import ConfigurationError, KeyUnavailable
-from promptpro.security.vault import KEYS_VARIABLE, Vault, generate_key, key_id, parse_key
+from promptpro.security.vault import (
+    KEY_FILE,
+    KEYS_VARIABLE,
+    Vault,
+    generate_key,
+    key_id,
+    parse_key,
+)
 from promptpro.services.keys import UNREADABLE, RotationProgress, rotate_all, stored_key_ids
 from promptpro.storage import Storage
 
@@ -39,8 +47,8 @@ def generate() -> None:
 @app.command()
 def rotate() -> None:
     """Re-encrypt every stored provider key under the first master key."""
-    settings = get_settings()
-    vault = Vault.from_settings(settings)
+    settings = admin_settings()
+    vault = _vault(settings)
     columns = (
         TextColumn("Re-encrypting"),
         BarColumn(),
@@ -72,8 +80,8 @@ def rotate() -> None:
 @app.command()
 def status() -> None:
     """List the master keys, and how many stored keys each one encrypted."""
-    settings = get_settings()
-    vault = Vault.from_settings(settings)
+    settings = admin_settings()
+    vault = _vault(settings)
     counts = asyncio.run(_stored_key_ids(settings))
     typer.echo(f"Master keys ({KEYS_VARIABLE}, or the generated one), the first encrypts:")
     for kid in vault.key_ids:
@@ -95,6 +103,17 @@ def status() -> None:
             "Run `promptpro keys rotate`, then remove an older master key once it "
             "encrypts 0 stored keys."
         )
+
+
+def _vault(settings: Settings) -> Vault:
+    """The server's master keys; never a new one (it would decrypt nothing)."""
+    path = settings.data_dir / KEY_FILE
+    if not settings.encryption_keys.strip() and not path.is_file():
+        raise ConfigurationError(
+            f"No master key: {KEYS_VARIABLE} is not set and {path} does not exist. Run this "
+            f"command with the {KEYS_VARIABLE} or PROMPTPRO_DATA_DIR the server was started with."
+        )
+    return Vault.from_settings(settings)
 
 
 def _stored(count: int) -> str:

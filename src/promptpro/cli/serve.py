@@ -1,32 +1,51 @@
-"""`promptpro serve`: check the schema, then run the web server."""
+"""`promptpro serve`: check the schema (backing SQLite up before migrating it), then serve."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from typing import Annotated
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from promptpro.config import Settings, get_settings
-from promptpro.db import migrate
+from promptpro.db import backup, migrate
 from promptpro.db.engine import display_url
 from promptpro.errors import ConfigurationError
 from promptpro.logs import configure_logging
 
 log = logging.getLogger(__name__)
+APP = "promptpro.app:create_app"
+# How long the announcement waits for worker processes to listen.
+LISTEN_WAIT_S = 120.0
 
 
 async def prepare_database(settings: Settings, *, apply_migrations: bool) -> None:
-    """Bring the schema to head (SQLite, or when asked), or refuse an outdated one."""
+    """Bring the schema to head (SQLite, or when asked), or refuse an outdated one.
+
+    A SQLite database with data is first copied into its `backups/` directory: a migration
+    that goes wrong (or a version that turns out worse) then loses nothing.
+    """
     url = settings.database_url
     head = migrate.head_revision()
     current = await migrate.current_revision(url)
     if current == head:
         return
     if settings.is_sqlite or apply_migrations:
+        path = backup.sqlite_file(url)
+        if path is not None and current is not None:
+            copy = await asyncio.to_thread(
+                backup.backup_before, path, current, keep=settings.backups_kept
+            )
+            log.info("Copied %s to %s before migrating it", path, copy)
         log.info("Migrating %s from %s to %s", display_url(url), current or "base", head)
         await migrate.upgrade(url)
         return
@@ -35,6 +54,48 @@ async def prepare_database(settings: Settings, *, apply_migrations: bool) -> Non
         f"but this version of PromptPro needs {head}. "
         "Run `promptpro db upgrade` (or start with `promptpro serve --migrate`)."
     )
+
+
+class AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that says where it is once it listens, not before."""
+
+    def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start listening, then announce (unless starting failed)."""
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self.announce()
+
+
+def _probe_host(host: str) -> str:
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+
+
+def _port_taken(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _announce_when_listening(host: str, port: int, announce: Callable[[], None]) -> None:
+    """Announce once a worker process accepts connections (several workers, or --reload)."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + LISTEN_WAIT_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
+                announce()
+                return
+            time.sleep(0.05)
+
+    threading.Thread(target=wait, daemon=True, name="announce").start()
 
 
 def serve(
@@ -52,23 +113,38 @@ def serve(
     os.environ["HOST"], os.environ["PORT"] = host, str(port)
     get_settings.cache_clear()
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     asyncio.run(prepare_database(settings, apply_migrations=migrate_schema))
-    log.info(
-        "PromptPro on http://%s:%d, public URL %s (database %s)",
-        host,
-        port,
-        settings.public_url,
-        display_url(settings.database_url),
-    )
-    uvicorn.run(
-        "promptpro.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers if not reload else None,
-        reload=reload,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-    )
+    shown = f"[{host}]" if ":" in host else host
+
+    def announce() -> None:
+        log.info(
+            "PromptPro on http://%s:%d, public URL %s (database %s)",
+            shown,
+            port,
+            settings.public_url,
+            display_url(settings.database_url),
+        )
+
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers if not reload else None,
+        "reload": reload,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+    }
+    database = backup.sqlite_file(settings.database_url)
+    with backup.serving(database) if database else contextlib.nullcontext():
+        if reload or workers > 1:
+            if _port_taken(host, port):
+                raise ConfigurationError(f"Port {port} on {host} is in use already.")
+            _announce_when_listening(_probe_host(host), port, announce)
+            uvicorn.run(APP, **options)
+            return
+        server = AnnouncingServer(uvicorn.Config(APP, **options), announce)
+        server.run()
+        if not server.started:
+            sys.exit(3)

@@ -6,7 +6,8 @@ import asyncio
 
 import typer
 
-from promptpro.config import Settings, get_settings
+from promptpro.cli.common import admin_settings
+from promptpro.config import Settings
 from promptpro.db.engine import create_engine
 from promptpro.db.session import create_session_factory, unit_of_work
 from promptpro.services.sessions import Purged, purge_expired
@@ -27,7 +28,7 @@ async def _purge(settings: Settings) -> Purged:
 @app.command()
 def purge() -> None:
     """Delete expired sessions (and sign-in failures too old to count)."""
-    purged = asyncio.run(_purge(get_settings()))
+    purged = asyncio.run(_purge(admin_settings()))
     typer.echo(
         f"Deleted {purged.sessions} expired session{'s' if purged.sessions != 1 else ''} "
         f"and {purged.login_failures} old sign-in failure"

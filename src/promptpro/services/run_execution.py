@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from promptpro import metrics
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
 from promptpro.providers.catalogue import Catalogue
@@ -83,6 +84,7 @@ class RunExecutor:
         """
         loop = asyncio.get_running_loop()
         run = ActiveRun(response_id_ready=loop.create_future())
+        metrics.run_started(plan.model)
         self.registry.start(run, _Execution(self, plan, run, streamed).run())
         return run
 
@@ -136,6 +138,7 @@ class _Execution:
         finally:
             run.finishing = True
             watcher.cancel()
+        metrics.run_ended(plan.model, status, error, plan.started, self.first_token)
         await self._finish(recorder, status, error, usage)
         # The watcher may have been cancelled in the middle of its query: the run ends once
         # it has given its connection back, so that a shutdown's dispose can close it.

@@ -2,9 +2,8 @@
 
 The pages load scripts and styles only from /static (no inline script, no `eval`, no
 inline style attributes), so the policy can be strict: even if hostile HTML slipped past
-the sanitiser, the browser would run none of it. The interactive API docs (/docs) load
-Swagger UI from a CDN with an inline script, so they get the other headers but not the
-page policy.
+the sanitiser, the browser would run none of it. A response that brings a policy of its
+own keeps it: the API docs (`web/docs.py`) allow their one inline script by its hash.
 """
 
 from __future__ import annotations
@@ -35,17 +34,14 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-DOCS_PATHS = ("/docs", "/redoc")
 # Served over https (PROMPTPRO_HTTPS): browsers must never come back over plain http, for
 # two years. No includeSubDomains: other sites of the domain are not ours to bind.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000"
 
 
 def security_headers(path: str, *, https: bool = False) -> dict[str, str]:
-    """The headers a response to `path` carries."""
-    headers = dict(SECURITY_HEADERS)
-    if not path.startswith(DOCS_PATHS):
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    """The headers a response to `path` carries (unless it set them itself)."""
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
     if https:
         headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return headers
