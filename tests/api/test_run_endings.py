@@ -19,7 +19,9 @@ WAIT_S = 10  # a run that hangs fails the test instead of the suite
 
 @pytest.fixture
 def database_down(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every write of a run's record fails, as when the database goes away mid-run."""
+    """Every write of a run's record fails, as when the database goes away mid-run (and
+    stays away longer than a run keeps trying: 0.2 s here)."""
+    app.state.runs.store_retry = 0.2
 
     async def fail(*_: Any, **__: Any) -> int:
         raise OperationalError("INSERT INTO responses", None, ConnectionError("gone"))

@@ -36,6 +36,21 @@ async def prepare_database(settings: Settings, *, apply_migrations: bool) -> Non
     )
 
 
+SQLITE_ONE_WORKER = (
+    "SQLite serves one worker process: it has a single writer, and writers in several "
+    'processes queue on a file lock that gives up after a timeout under load ("database '
+    'is locked"), failing requests, and runs that had already been paid for. One worker '
+    "handles hundreds of concurrent runs; for more processes, use PostgreSQL "
+    "(DATABASE_URL=postgresql://…)."
+)
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Refuse a setup that would fail under load: several worker processes on SQLite."""
+    if workers > 1 and settings.is_sqlite:
+        raise ConfigurationError(f"--workers {workers}: {SQLITE_ONE_WORKER}")
+
+
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
@@ -48,6 +63,7 @@ def serve(
     """Serve PromptPro over HTTP."""
     settings = get_settings()
     configure_logging(settings.log_level)
+    check_workers(settings, workers)
     asyncio.run(prepare_database(settings, apply_migrations=migrate_schema))
     log.info(
         "PromptPro on http://%s:%d (database %s)", host, port, display_url(settings.database_url)
@@ -62,4 +78,7 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # A worker answers the health check only once it has imported the app (the SDKs
+        # take seconds on a loaded machine); uvicorn's 5 s default killed workers mid-import.
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
     )
