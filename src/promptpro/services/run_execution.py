@@ -82,7 +82,7 @@ class RunExecutor:
     ) -> None:
         self.records = records
         self.catalogue = catalogue
-        self.registry = registry or RunRegistry()
+        self.registry = registry if registry is not None else RunRegistry()  # empty is falsy
         self.record_after = record_after
         self.cancel_poll = cancel_poll
         self.progress_every = progress_every
