@@ -41,8 +41,8 @@ SLOW: dict[str, Any] = {"text": SLOW_TEXT, "chunks": SLOW_CHUNKS, "chunk_delay":
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Streaming runs write their text so far every 0.1 s."""
-    return settings.model_copy(update={"run_progress_seconds": 0.1})
+    """Streaming runs write their text so far every 0.2 s."""
+    return settings.model_copy(update={"run_progress_seconds": 0.2})
 
 
 @pytest.fixture
