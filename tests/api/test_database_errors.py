@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from promptpro.api.problems import PROBLEM_MEDIA_TYPE
+from promptpro.config import Settings
 from promptpro.storage import Storage
+from tests.support.auth import register
+from tests.support.live import serve
 from tests.web.conftest import BROWSER_HEADERS
 
 LOST: list[Exception] = [
@@ -77,3 +80,34 @@ async def test_a_page_on_a_lost_database_is_a_styled_503_page(
     assert 'data-testid="error-page"' in response.text
     assert "try again" in response.text
     assert int(response.headers["retry-after"]) > 0
+
+
+async def test_a_keep_alive_connection_survives_a_lost_database(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a real server: the 503 leaves the connection open for the client's next request."""
+    lost = [LOST[0]]
+
+    async def once_lost(self: Storage, *args: Any, **kwargs: Any) -> Any:
+        if lost:
+            raise lost.pop()
+        return await list_prompts(self, *args, **kwargs)
+
+    list_prompts = Storage.list_prompts
+    monkeypatch.setattr(Storage, "list_prompts", once_lost)
+    with serve(settings) as base_url:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
+            await register(client, "ada")
+            first = await client.get("/api/v1/prompts")
+            # A connection the server dropped would be replaced by a new one (from another
+            # port): a client that reused it at once would have met a reset.
+            second = await client.get("/api/v1/prompts")
+            assert first.status_code == 503
+            assert second.status_code == 200
+            assert address(first) == address(second)  # one connection, kept open
+
+
+def address(response: httpx.Response) -> object:
+    """The client end of the connection that carried the response."""
+    return response.extensions["network_stream"].get_extra_info("client_addr")
