@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,12 +40,21 @@ from promptpro.logs import RequestLogMiddleware, configure_logging
 from promptpro.providers.catalogue import get_catalogue
 from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
-from promptpro.services.housekeeping import tidy_periodically
+from promptpro.services.housekeeping import (
+    beat,
+    beat_periodically,
+    forget_worker,
+    new_worker_id,
+    tidy_periodically,
+)
 from promptpro.services.run_execution import RunExecutor
+from promptpro.services.run_registry import RunRegistry
 from promptpro.services.tokens import TokenCache, invalidation_listener
 from promptpro.storage.run_records import RunRecords
 from promptpro.web import install_web
 from promptpro.web.docs import install_docs
+
+log = logging.getLogger(__name__)
 
 # How long stopping waits for a housekeeping round under way.
 HOUSEKEEPING_GRACE_S = 5.0
@@ -88,6 +99,44 @@ def allow_every_method(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, handle)
 
 
+# Open files a process needs besides its runs: the database pool, listening sockets,
+# idle keep-alive clients, log files, imported modules' odds and ends.
+RESERVED_FILES = 256
+# Open files one run may hold: its provider connection and its follower's socket.
+FILES_PER_RUN = 2
+
+
+def raise_open_files_limit() -> int:
+    """Raise the soft limit on open files to the hard limit; the soft limit now in force.
+
+    Every run holds a provider connection, and every client a socket: at the usual soft
+    limit of 1024 a burst of runs would leave the server unable to accept connections.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:  # not allowed here: keep the soft limit
+            log.warning("could not raise the open files limit from %d: %s", soft, exc)
+    return soft
+
+
+def runs_per_process(settings: Settings, open_files: int) -> int:
+    """The per-process run cap: the setting, lowered to stay well within the open files."""
+    fits = max(1, (open_files - RESERVED_FILES) // FILES_PER_RUN)
+    if settings.max_runs_per_process > fits:
+        log.warning(
+            "PROMPTPRO_MAX_RUNS_PER_PROCESS=%d lowered to %d: the open files limit is %d",
+            settings.max_runs_per_process,
+            fits,
+            open_files,
+        )
+        return fits
+    return settings.max_runs_per_process
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A PromptPro app on the database the settings name."""
     settings = settings or get_settings()
@@ -100,24 +149,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.providers = ProviderRegistry(ProviderConfig.from_settings(settings))
-        app.state.runs = RunExecutor(RunRecords(engine), get_catalogue())
+        factory = app.state.session_factory
+        worker_id = new_worker_id()
+        registry = RunRegistry(
+            per_user=settings.max_runs_per_user,
+            per_process=runs_per_process(settings, raise_open_files_limit()),
+        )
+        app.state.runs = RunExecutor(
+            RunRecords(engine),
+            get_catalogue(),
+            registry,
+            progress_every=settings.run_progress_seconds,
+            store_retry=settings.run_store_retry_seconds,
+            worker_id=worker_id,
+        )
         # Every worker hears at once of tokens revoked and accounts changed by any other.
         tokens_heard = invalidation_listener(settings.database_url, app.state.token_cache)
         await tokens_heard.__aenter__()
+        # The first heartbeat before the first run: no other worker may take its runs for
+        # a dead process's. (If the database is away, the loop keeps trying.)
+        with contextlib.suppress(Exception):
+            await beat(factory, settings, worker_id)
         stop_housekeeping = asyncio.Event()
-        housekeeping = asyncio.create_task(
-            tidy_periodically(app.state.session_factory, settings, stop_housekeeping)
-        )
+        housekeeping = [
+            asyncio.create_task(tidy_periodically(factory, settings, stop_housekeeping)),
+            asyncio.create_task(beat_periodically(factory, settings, worker_id, stop_housekeeping)),
+        ]
         yield
         # Housekeeping finishes the round it is in (a few short statements); a stuck one is
         # cancelled.
         stop_housekeeping.set()
-        if not (await asyncio.wait([housekeeping], timeout=HOUSEKEEPING_GRACE_S))[0]:
-            housekeeping.cancel()
+        _, stuck = await asyncio.wait(housekeeping, timeout=HOUSEKEEPING_GRACE_S)
+        for task in stuck:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+                await task
         # Runs in progress get a moment to finish, then are stored as they stand.
         await app.state.runs.registry.shutdown()
+        with contextlib.suppress(Exception):  # else its runs are failed once it is silent
+            await forget_worker(factory, worker_id)
         await app.state.providers.aclose()
         await tokens_heard.__aexit__(None, None, None)
         await engine.dispose()

@@ -109,6 +109,22 @@ class Settings(BaseSettings):
     diff_max_lines: int = Field(default=2_000, ge=1)
     # Past this many characters an answer is shown as plain text, not rendered markdown.
     markdown_max_chars: int = Field(default=100_000, ge=1)
+    # Runs: how many may be in progress at once, for one user and for one worker process
+    # (each holds a task and a provider connection; the process cap also stays well under
+    # the open-files limit), and how a run keeps its record when the database falters.
+    max_runs_per_user: int = Field(default=20, ge=1)
+    max_runs_per_process: int = Field(default=400, ge=1)
+    # How long a run keeps retrying to store its answer while the database is unreachable.
+    run_store_retry_seconds: float = Field(default=120, ge=0)
+    # How often a streaming run writes the text it has so far to its record.
+    run_progress_seconds: float = Field(default=3, gt=0)
+    # Each worker process says it is alive this often; one silent for
+    # `worker_dead_after_seconds` is dead, and its running runs are marked failed.
+    worker_heartbeat_seconds: float = Field(default=10, gt=0)
+    worker_dead_after_seconds: float = Field(default=40, gt=0)
+    # How long `serve --workers N` lets a worker process take to answer uvicorn's health
+    # check: a worker busy importing on a loaded machine must not be killed as hung.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod

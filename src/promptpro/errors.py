@@ -156,3 +156,15 @@ class KeyCorrupt(KeyUnavailable):
     """A stored provider key fails authentication: damaged, or copied from another user or row."""
 
     title = "Stored API key is damaged"
+
+
+class TooManyRuns(PromptProError):
+    """Too many runs in progress at once: `running` of `limit` (for `scope`: user or server)."""
+
+    title = "Too many runs in progress"
+
+    def __init__(self, detail: str, *, running: int, limit: int, scope: str) -> None:
+        super().__init__(detail)
+        self.running = running
+        self.limit = limit
+        self.scope = scope

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 import httpx
@@ -19,7 +20,9 @@ WAIT_S = 10  # a run that hangs fails the test instead of the suite
 
 @pytest.fixture
 def database_down(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every write of a run's record fails, as when the database goes away mid-run."""
+    """Every write of a run's record fails, as when the database goes away mid-run (and
+    stays away longer than a run keeps trying: 0.2 s here)."""
+    app.state.runs.store_retry = 0.2
 
     async def fail(*_: Any, **__: Any) -> int:
         raise OperationalError("INSERT INTO responses", None, ConnectionError("gone"))
@@ -115,3 +118,42 @@ async def test_compare_says_when_a_models_record_cannot_be_stored(
 
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/not-stored"
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["json", "sse"])
+async def test_a_record_write_on_a_locked_or_lost_database_is_retried_until_stored(
+    app: FastAPI, runner: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    records = app.state.runs.records
+    failures = [
+        OperationalError(
+            "INSERT INTO responses", None, sqlite3.OperationalError("database is locked")
+        ),
+        OperationalError("UPDATE responses", None, ConnectionResetError("gone")),
+    ]
+
+    def flaky(write: Any) -> Any:
+        async def attempt(*args: Any, **kwargs: Any) -> Any:
+            if failures:
+                raise failures.pop(0)
+            return await write(*args, **kwargs)
+
+        return attempt
+
+    monkeypatch.setattr(records, "record", flaky(records.record))
+    monkeypatch.setattr(records, "finish", flaky(records.finish))
+    prompt = await create_prompt(runner)
+    path = f"/api/v1/prompts/{prompt['id']}/run"
+
+    if streamed:
+        events = await asyncio.wait_for(stream_run(runner, path, RUN), WAIT_S)
+        assert events[-1].name == "done", events[-1]
+        stored = events[-1].data["response"]
+    else:
+        response = await asyncio.wait_for(runner.post(path, json=RUN), WAIT_S)
+        assert response.status_code == 201, response.text
+        stored = response.json()
+
+    assert not failures  # both failures were met, and waited out
+    assert stored["status"] == "completed"
+    assert (await runner.get(f"/api/v1/responses/{stored['id']}")).json()["status"] == "completed"

@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from promptpro.config import Settings
+from promptpro.db.models import Response
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
 from tests.conftest import AppClientFactory
@@ -35,6 +37,12 @@ def settings_on(fake: FakeProviderServer, settings: Settings) -> Settings:
 SLOW_TEXT = " ".join(f"w{i}" for i in range(20))
 SLOW_CHUNKS = 20
 SLOW: dict[str, Any] = {"text": SLOW_TEXT, "chunks": SLOW_CHUNKS, "chunk_delay": 0.1}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Streaming runs write their text so far every 0.2 s."""
+    return settings.model_copy(update={"run_progress_seconds": 0.2})
 
 
 @pytest.fixture
@@ -158,3 +166,30 @@ async def test_another_users_run_cannot_be_cancelled(
     assert (await bob.post(f"/api/v1/responses/{response_id}/cancel")).status_code == 404
     events = await streaming
     assert events[-1].data["response"]["status"] == "completed"
+
+
+async def test_a_streaming_run_keeps_its_text_so_far_in_its_record(
+    app: FastAPI, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    fake.configure(**SLOW)
+    prompt = await create_prompt(runner)
+    streaming = asyncio.create_task(
+        stream_run(runner, f"/api/v1/prompts/{prompt['id']}/run", {"variables": {"topic": "x"}})
+    )
+    response_id = await running_response_id(runner, prompt["id"])
+    partial = ""
+    for _ in range(300):
+        stored = (await runner.get(f"/api/v1/responses/{response_id}")).json()
+        if stored["status"] == "running" and stored["content"]:
+            partial = stored["content"]
+            break
+        await asyncio.sleep(0.02)
+    events = await asyncio.wait_for(streaming, timeout=10)
+
+    assert partial and partial != SLOW_TEXT and SLOW_TEXT.startswith(partial)
+    assert events[-1].data["response"]["content"] == SLOW_TEXT
+    async with app.state.engine.connect() as connection:
+        owner = await connection.scalar(
+            sa.select(Response.worker_id).where(Response.id == response_id)
+        )
+    assert owner == app.state.runs.worker_id  # the worker whose heartbeat vouches for it

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from promptpro.config import Settings
 from promptpro.db.types import utcnow
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.services import tokens
@@ -20,6 +21,13 @@ from tests.support.auth import DEFAULT_PASSWORD, bearer, create_token, register
 from tests.support.runs import add_key, create_prompt
 
 ME = "/api/v1/me"
+RUNS_AT_ONCE = 25  # more than the pool's 20 connections
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """One user may have every run of the burst below in progress at once."""
+    return settings.model_copy(update={"max_runs_per_user": RUNS_AT_ONCE})
 
 
 @pytest.fixture
@@ -104,6 +112,6 @@ async def test_runs_waiting_for_their_answer_hold_no_database_connection(
     run = f"/api/v1/prompts/{prompt['id']}/run"
     async with asyncio.timeout(20):  # the pool would time out after 30 s
         answers = await asyncio.gather(
-            *(client.post(run, json={"variables": {"topic": str(i)}}) for i in range(25))
+            *(client.post(run, json={"variables": {"topic": str(i)}}) for i in range(RUNS_AT_ONCE))
         )
-    assert [answer.status_code for answer in answers] == [201] * 25
+    assert [answer.status_code for answer in answers] == [201] * RUNS_AT_ONCE

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException
 
+from promptpro.db.errors import DATABASE_ERRORS, is_database_lost
 from promptpro.errors import (
     ConfigurationError,
     Conflict,
@@ -30,12 +31,17 @@ from promptpro.errors import (
     RateLimited,
     RunNotStored,
     SignInFailed,
+    TooManyRuns,
     Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# When to try again after the database was unreachable, or a run limit was reached.
+DATABASE_RETRY_AFTER_S = 5
+RUNS_RETRY_AFTER_S = 5
+DATABASE_UNAVAILABLE = "The database is unavailable for a moment: try again shortly."
 
 _PROVIDER_STATUS = {
     ProviderErrorKind.BAD_KEY: 502,
@@ -170,6 +176,18 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
         return details(503, exc.detail, slug="configuration", title=exc.title)
     if isinstance(exc, RunNotStored):
         return details(503, exc.detail, slug="not-stored", title=exc.title)
+    if isinstance(exc, TooManyRuns):
+        headers = {"Retry-After": str(RUNS_RETRY_AFTER_S)}
+        return details(
+            429,
+            exc.detail,
+            slug="too-many-runs",
+            title=exc.title,
+            headers=headers,
+            running=exc.running,
+            limit=exc.limit,
+            scope=exc.scope,
+        )
     return details(400, exc.detail, title=exc.title)
 
 
@@ -200,14 +218,51 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error(
-            "unhandled %s on %s %s",
-            type(exc).__name__,
+        log_unexpected(request, exc)
+        return problem(500, "Something went wrong on our side; it has been logged.")
+
+    # Registered by class, so Starlette counts them handled: its catch-all (`Exception`)
+    # handler re-raises after answering, and the server then drops the connection, so a
+    # client's next keep-alive request would meet a reset.
+    for exc_class in DATABASE_ERRORS:
+        app.add_exception_handler(exc_class, database_error)
+
+
+def log_unexpected(request: Request, exc: Exception) -> None:
+    """Log an exception nobody handled, with its traceback (never sent to the client)."""
+    log.error(
+        "unhandled %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+
+
+def database_unavailable() -> ProblemDetails:
+    """503 with Retry-After: the database could not be reached (or was busy) just now."""
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+    return details(
+        503,
+        DATABASE_UNAVAILABLE,
+        slug="database-unavailable",
+        title="Database unavailable",
+        headers=headers,
+    )
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A lost database is a 503 to retry; any other database error a 500, logged."""
+    if is_database_lost(exc):
+        log.warning(
+            "database unavailable on %s %s: %s",
             request.method,
             request.url.path,
-            exc_info=exc,
+            type(exc).__name__,
         )
-        return problem(500, "Something went wrong on our side; it has been logged.")
+        return database_unavailable().response()
+    log_unexpected(request, exc)
+    return problem(500, "Something went wrong on our side; it has been logged.")
 
 
 # --- OpenAPI documentation of problem responses -------------------------------------
@@ -245,7 +300,9 @@ PROBLEM_DESCRIPTIONS = {
     409: "It would break a uniqueness rule; `errors` names the field.",
     413: "The request body is larger than 1 MB.",
     422: "Invalid input; `errors` names each field at fault.",
-    429: "Too many attempts; Retry-After says when to try again.",
+    429: "Too many attempts (or runs in progress); Retry-After says when to try again.",
+    503: "Unavailable for now (the database, or something the server is not set up for); "
+    "with Retry-After when it is worth trying again soon.",
 }
 
 

@@ -98,6 +98,21 @@ def _announce_when_listening(host: str, port: int, announce: Callable[[], None])
     threading.Thread(target=wait, daemon=True, name="announce").start()
 
 
+SQLITE_ONE_WORKER = (
+    "SQLite serves one worker process: it has a single writer, and writers in several "
+    'processes queue on a file lock that gives up after a timeout under load ("database '
+    'is locked"), failing requests, and runs that had already been paid for. One worker '
+    "handles hundreds of concurrent runs; for more processes, use PostgreSQL "
+    "(DATABASE_URL=postgresql://…)."
+)
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Refuse a setup that would fail under load: several worker processes on SQLite."""
+    if workers > 1 and settings.is_sqlite:
+        raise ConfigurationError(f"--workers {workers}: {SQLITE_ONE_WORKER}")
+
+
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
@@ -114,6 +129,7 @@ def serve(
     get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    check_workers(settings, workers)
     asyncio.run(prepare_database(settings, apply_migrations=migrate_schema))
     shown = f"[{host}]" if ":" in host else host
 
@@ -135,6 +151,9 @@ def serve(
         "log_config": None,
         "access_log": False,
         "proxy_headers": True,
+        # A worker answers the health check only once it has imported the app (the SDKs
+        # take seconds on a loaded machine); uvicorn's 5 s default killed workers mid-import.
+        "timeout_worker_healthcheck": settings.worker_healthcheck_seconds,
     }
     database = backup.sqlite_file(settings.database_url)
     with backup.serving(database) if database else contextlib.nullcontext():

@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from promptpro.db.errors import is_database_lost
+
 Row = tuple[Any, ...]
 Statement = sa.Select[Any] | sa.Insert | sa.Update | sa.Delete
 _Processor = Callable[[Any], Any] | None
@@ -114,7 +116,8 @@ class HotStatement:
             if self._compiled is None:
                 self._compiled = _compile(self.statement, connection.dialect)
             compiled = self._compiled
-            driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+            raw = await connection.get_raw_connection()
+            driver: asyncpg.Connection = raw.driver_connection
             run = driver.fetch if fetch else driver.execute
             arguments = compiled.arguments(params)
             try:
@@ -124,8 +127,16 @@ class HotStatement:
             except Exception as exc:
                 # A failed connection (or one asyncpg lost track of, as when the server ends
                 # the session while it idles) must not be handed out by the pool again.
-                lost = driver.is_closed() or not isinstance(exc, asyncpg.PostgresError)
+                lost = (
+                    driver.is_closed()
+                    or not isinstance(exc, asyncpg.PostgresError)
+                    or is_database_lost(exc)  # e.g. 57P01, the server shutting down
+                )
                 if lost:
+                    # As SQLAlchemy does on a disconnect: every connection opened before
+                    # this one is presumed dead too (the server restarted), and is replaced
+                    # at its next checkout instead of failing the next statement as well.
+                    engine.sync_engine.pool._invalidate(raw, exc, _checkin=False)
                     await connection.invalidate()
                 raise DBAPIError(compiled.sql, None, exc, connection_invalidated=lost) from exc
             except asyncio.CancelledError:

@@ -1,10 +1,18 @@
-"""Housekeeping a running server does now and then: a background job, its own entry point."""
+"""Housekeeping a running server does now and then: background jobs, entry points of their own.
+
+Two loops: `tidy_periodically` (hourly: expired sessions, old sign-in failures, runs older
+than any run can last) and `beat_periodically` (every few seconds: this worker process's
+heartbeat, and failing the runs of workers whose heartbeat stopped: a killed process).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from datetime import timedelta
 
 from promptpro.config import Settings
@@ -56,3 +64,44 @@ async def tidy_periodically(
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(settings.session_purge_minutes * 60):
                 await stop.wait()
+
+
+def new_worker_id() -> str:
+    """A name for this worker process, unique across hosts and restarts (at most 64 chars)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+async def beat(factory: SessionFactory, settings: Settings, worker_id: str) -> int:
+    """Say this worker is alive; fail the runs of workers silent for too long (how many)."""
+    now = utcnow()
+    async with unit_of_work(factory) as session:
+        await Storage(session).beat(worker_id, now)
+    async with unit_of_work(factory) as session:
+        dead_before = now - timedelta(seconds=settings.worker_dead_after_seconds)
+        failed = await Storage(session).fail_orphaned_runs(dead_before)
+    if failed:
+        log.warning("%d run(s) of a worker process that stopped marked failed", failed)
+    return failed
+
+
+async def beat_periodically(
+    factory: SessionFactory, settings: Settings, worker_id: str, stop: asyncio.Event
+) -> None:
+    """`beat` every `worker_heartbeat_seconds` until `stop` is set; then forget this worker.
+
+    Like `tidy_periodically`, it is asked to stop rather than cancelled.
+    """
+    while not stop.is_set():
+        try:
+            await beat(factory, settings, worker_id)
+        except Exception as exc:  # e.g. the database is away: the next beat tries again
+            log.warning("heartbeat failed: %s", type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(settings.worker_heartbeat_seconds):
+                await stop.wait()
+
+
+async def forget_worker(factory: SessionFactory, worker_id: str) -> None:
+    """Remove this worker's heartbeat at a clean stop (its runs are stored by then)."""
+    async with unit_of_work(factory) as session:
+        await Storage(session).forget_worker(worker_id)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from promptpro import metrics
+from promptpro.db.errors import is_database_lost
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
 from promptpro.providers.catalogue import Catalogue
@@ -33,6 +35,15 @@ log = logging.getLogger(__name__)
 RECORD_AFTER_S = 0.25
 # How often a run looks in the database for a cancel made by another worker process.
 CANCEL_POLL_S = 1.0
+# How often a streaming run writes the text it has so far into its record.
+PROGRESS_EVERY_S = 3.0
+# How long a run keeps trying to store its answer while the database is lost, and the
+# waits between tries (doubling from the first to the longest).
+STORE_RETRY_S = 120.0
+RETRY_FIRST_WAIT_S = 0.05
+RETRY_LONGEST_WAIT_S = 2.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,19 @@ class RunExecutor:
         *,
         record_after: float = RECORD_AFTER_S,
         cancel_poll: float = CANCEL_POLL_S,
+        progress_every: float = PROGRESS_EVERY_S,
+        store_retry: float = STORE_RETRY_S,
+        worker_id: str | None = None,
     ) -> None:
         self.records = records
         self.catalogue = catalogue
-        self.registry = registry or RunRegistry()
+        self.registry = registry if registry is not None else RunRegistry()  # empty is falsy
         self.record_after = record_after
         self.cancel_poll = cancel_poll
+        self.progress_every = progress_every
+        self.store_retry = store_retry
+        # The worker process whose heartbeat vouches for this process's runs.
+        self.worker_id = worker_id
 
     def launch(self, plan: RunPlan, *, streamed: bool) -> ActiveRun:
         """Start the run; a `streamed` one writes its `running` row at once, for its followers.
@@ -83,7 +101,7 @@ class RunExecutor:
         parsing a stream chunk by chunk.
         """
         loop = asyncio.get_running_loop()
-        run = ActiveRun(response_id_ready=loop.create_future())
+        run = ActiveRun(response_id_ready=loop.create_future(), owner_id=plan.owner_id)
         metrics.run_started(plan.model)
         self.registry.start(run, _Execution(self, plan, run, streamed).run())
         return run
@@ -111,6 +129,7 @@ class _Execution:
         self.response_id: int | None = None
         self.finished = False
         self.lock = asyncio.Lock()
+        self.saved_parts = 0  # how many of `parts` the record's content already holds
 
     async def run(self) -> None:
         """Execute the run to its end, whatever happens to whoever started it."""
@@ -196,13 +215,33 @@ class _Execution:
             return  # the run ended before it was recorded: nothing to watch
         if self.response_id is None:
             return  # its start could not be recorded: no row to be cancelled in
+        executor = self.executor
+        saved_at = time.monotonic()
         while True:
-            await asyncio.sleep(self.executor.cancel_poll)
-            status = await self.executor.records.status(self.plan.owner_id, self.response_id)
-            if status == ResponseStatus.CANCELLED and self.run_.task is not None:
-                self.run_.stop_reason = "cancelled"
-                self.run_.task.cancel()
-                return
+            await asyncio.sleep(executor.cancel_poll)
+            try:
+                status = await executor.records.status(self.plan.owner_id, self.response_id)
+                if status == ResponseStatus.CANCELLED and self.run_.task is not None:
+                    self.run_.stop_reason = "cancelled"
+                    self.run_.task.cancel()
+                    return
+                if time.monotonic() - saved_at >= executor.progress_every:
+                    saved_at = time.monotonic()
+                    await self._save_progress()
+            except Exception as exc:
+                if not is_database_lost(exc):
+                    raise
+                # The database is away for now: the run goes on, and its end retries.
+                log.info("a run on %s can't reach the database: %r", self.plan.model, exc)
+
+    async def _save_progress(self) -> None:
+        """Write the text so far into the record: kept if this process dies, seen by others."""
+        count = len(self.parts)
+        if count == self.saved_parts or self.response_id is None:
+            return
+        content = "".join(self.parts[:count])
+        await self.executor.records.save_progress(self.plan.owner_id, self.response_id, content)
+        self.saved_parts = count
 
     def _record(
         self,
@@ -233,8 +272,35 @@ class _Execution:
 
     async def _store(self, record: ResponseCreate) -> int:
         return await self.executor.records.record(
-            self.plan.owner_id, self.plan.prompt_id, record, created_at=self.plan.started_at
+            self.plan.owner_id,
+            self.plan.prompt_id,
+            record,
+            created_at=self.plan.started_at,
+            worker_id=self.executor.worker_id,
         )
+
+    async def _retrying(self, write: Callable[[], Awaitable[T]]) -> T:
+        """`write` the run's record, again while the database is lost (up to `store_retry` s).
+
+        The answer is paid for and held here: a database that restarts, or (SQLite) stays
+        locked by another writer, must cost a wait, not the answer. Each try takes a
+        connection from the pool, which replaces the dead ones (`db.hot`).
+        """
+        deadline = time.monotonic() + self.executor.store_retry
+        wait = RETRY_FIRST_WAIT_S
+        while True:
+            try:
+                return await write()
+            except Exception as exc:
+                if not is_database_lost(exc) or time.monotonic() + wait > deadline:
+                    raise
+                log.warning(
+                    "a run on %s could not store its record, trying again: %s",
+                    self.plan.model,
+                    type(exc).__name__,
+                )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, RETRY_LONGEST_WAIT_S)
 
     async def _finish(
         self,
@@ -249,9 +315,9 @@ class _Execution:
             recorder.cancel()
             try:
                 if self.response_id is None:
-                    self.response_id = await self._store(record)
+                    self.response_id = await self._retrying(lambda: self._store(record))
                 else:
-                    status = await self._update(record)
+                    status = await self._retrying(lambda: self._update(record))
             except Exception as exc:
                 await self._end_unstored(exc)
                 return
@@ -295,9 +361,14 @@ class _Execution:
         records, owner_id = self.executor.records, self.plan.owner_id
         if await records.finish(owner_id, self.response_id, values):
             return record.status
-        if not await records.keep_cancelled_text(owner_id, self.response_id, values):
-            raise NotFound("No such response.")  # its prompt was deleted meanwhile
-        return ResponseStatus.CANCELLED
+        if await records.keep_cancelled_text(owner_id, self.response_id, values):
+            return ResponseStatus.CANCELLED
+        # Neither running nor cancelled: an earlier try stored it, its reply lost with the
+        # connection (or housekeeping failed it); or its prompt was deleted meanwhile.
+        status = await records.status(owner_id, self.response_id)
+        if status is None:
+            raise NotFound("No such response.")
+        return ResponseStatus(status)
 
 
 def _parameters(plan: RunPlan) -> RunParameters:

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from promptpro.errors import TooManyRuns
+
 log = logging.getLogger(__name__)
 
 EventName = Literal["start", "delta", "done", "error"]
@@ -68,6 +70,7 @@ class ActiveRun:
 
     # The stored response's id once the run has a row; None if it could not be stored.
     response_id_ready: asyncio.Future[int | None]
+    owner_id: str = ""
     channel: RunChannel = field(default_factory=RunChannel)
     task: asyncio.Task[None] | None = None
     stop_reason: str | None = None
@@ -78,14 +81,48 @@ class ActiveRun:
 class RunRegistry:
     """Owns the tasks of the runs in progress, so no request's end can stop them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, per_user: int = 20, per_process: int = 400) -> None:
         self._runs: set[ActiveRun] = set()
         self._by_response: dict[int, ActiveRun] = {}
+        self._by_owner: dict[str, int] = {}
+        self.per_user = per_user
+        self.per_process = per_process
+
+    def running(self, owner_id: str) -> int:
+        """How many of the owner's runs this process is executing."""
+        return self._by_owner.get(owner_id, 0)
+
+    def admit(self, owner_id: str, count: int) -> None:
+        """Refuse `count` more runs for the owner if a limit would be passed (TooManyRuns).
+
+        Each run holds a task and a provider connection (a file descriptor) for as long as
+        the model takes: without a limit, a burst of runs on a hanging model would exhaust
+        the process's open files and stop it accepting connections.
+        """
+        mine = self.running(owner_id)
+        if mine + count > self.per_user:
+            raise TooManyRuns(
+                f"You have {mine} runs in progress (at most {self.per_user} at once): "
+                "wait for one to end, or cancel one.",
+                running=mine,
+                limit=self.per_user,
+                scope="user",
+            )
+        total = len(self._runs)
+        if total + count > self.per_process:
+            raise TooManyRuns(
+                f"The server has {total} runs in progress (at most {self.per_process} at "
+                "once): try again shortly.",
+                running=total,
+                limit=self.per_process,
+                scope="server",
+            )
 
     def start(self, run: ActiveRun, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` as a task held here until it ends."""
         run.task = asyncio.create_task(work)
         self._runs.add(run)
+        self._by_owner[run.owner_id] = self._by_owner.get(run.owner_id, 0) + 1
         run.task.add_done_callback(lambda _: self._forget(run))
 
     def register_response(self, run: ActiveRun, response_id: int) -> None:
@@ -94,6 +131,11 @@ class RunRegistry:
 
     def _forget(self, run: ActiveRun) -> None:
         self._runs.discard(run)
+        left = self._by_owner.get(run.owner_id, 1) - 1
+        if left > 0:
+            self._by_owner[run.owner_id] = left
+        else:
+            self._by_owner.pop(run.owner_id, None)
         ready = run.response_id_ready
         response_id = ready.result() if ready.done() and not ready.cancelled() else None
         if response_id is not None:

@@ -59,6 +59,8 @@ class RunService:
         a `streamed` run records its `running` row at once, for its `start` event, and
         streams from the provider; the others make one non-streamed call.
         """
+        registry = self.executor.registry
+        registry.admit(self.owner_id, len(models))  # before spending a query on a refusal
         plans = await plan_runs(
             self.executor.records,
             self.vault,
@@ -71,6 +73,9 @@ class RunService:
             started=started,
             max_input_length=self.max_input_length,
         )
+        # Again now, with nothing awaited until the runs are launched: runs started by other
+        # requests while this one was planning count too.
+        registry.admit(self.owner_id, len(plans))
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
         ]

@@ -54,7 +54,7 @@ _CONTEXT = HotStatement(
 )
 
 # What a run record holds: every field of ResponseCreate, plus its prompt and start.
-_RECORD_COLUMNS = (*ResponseCreate.model_fields, "prompt_id", "created_at")
+_RECORD_COLUMNS = (*ResponseCreate.model_fields, "prompt_id", "created_at", "worker_id")
 # INSERT ... SELECT, so that the prompt's ownership is checked by the insert itself.
 _RECORD = HotStatement(
     sa.insert(_RESPONSES)
@@ -107,6 +107,12 @@ _KEEP_PARTIAL = HotStatement(
     .where(_owned(_RESPONSES.c.status == ResponseStatus.CANCELLED.value))
     .values({name: sa.bindparam(f"end_{name}") for name in _PARTIAL_COLUMNS})
 )
+# The text a streaming run has so far (only while it runs: never over its end).
+_PROGRESS = HotStatement(
+    sa.update(_RESPONSES)
+    .where(_owned(_RESPONSES.c.status == ResponseStatus.RUNNING.value))
+    .values(content=sa.bindparam("progress_content"))
+)
 _STATUS = HotStatement(sa.select(_RESPONSES.c.status).where(_owned()))
 
 
@@ -146,9 +152,17 @@ class RunRecords:
         )
 
     async def record(
-        self, owner_id: str, prompt_id: int, data: ResponseCreate, *, created_at: datetime
+        self,
+        owner_id: str,
+        prompt_id: int,
+        data: ResponseCreate,
+        *,
+        created_at: datetime,
+        worker_id: str | None = None,
     ) -> int:
         """Store a run's record (its `running` start, or the whole run); its id.
+
+        `worker_id` names the worker process running it, whose heartbeat vouches for it.
 
         The run was planned from the owner's prompt moments ago, so only that the prompt is
         still theirs is checked, inside the INSERT itself (NotFound if it was deleted).
@@ -157,7 +171,9 @@ class RunRecords:
         values["parameters"] = (
             data.parameters.model_dump(exclude_none=True) if data.parameters else None
         )
-        values.update(prompt_id=prompt_id, created_at=created_at, owner=owner_id)
+        values.update(
+            prompt_id=prompt_id, created_at=created_at, owner=owner_id, worker_id=worker_id
+        )
         rows = await domain_errors(_RECORD.rows(self.engine, values))
         if not rows:
             raise NotFound("No such prompt.")
@@ -179,6 +195,11 @@ class RunRecords:
         params = {f"end_{name}": values[name] for name in _PARTIAL_COLUMNS}
         params.update(response_id=response_id, owner=owner_id)
         return await domain_errors(_KEEP_PARTIAL.rowcount(self.engine, params)) > 0
+
+    async def save_progress(self, owner_id: str, response_id: int, content: str) -> bool:
+        """Store the text a running run has so far (False: it is no longer running)."""
+        params = {"progress_content": content, "response_id": response_id, "owner": owner_id}
+        return await domain_errors(_PROGRESS.rowcount(self.engine, params)) > 0
 
     async def status(self, owner_id: str, response_id: int) -> str | None:
         """The status of the owner's response (a run checks it to see a cancel)."""

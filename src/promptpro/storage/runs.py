@@ -9,8 +9,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from promptpro.db.models import Prompt, Response, ResponseStatus
+from promptpro.db.models import Prompt, Response, ResponseStatus, WorkerHeartbeat
 from promptpro.storage.base import StorageBase, is_row_id
+
+INTERRUPTED = {
+    "type": "/problems/interrupted",
+    "title": "Run interrupted",
+    "detail": "The server running it stopped before it finished.",
+}
 
 
 def _owned(owner_id: str) -> sa.ColumnElement[bool]:
@@ -48,14 +54,47 @@ class RunStorage(StorageBase):
                 Response.status == ResponseStatus.RUNNING,
                 Response.created_at < started_before,
             )
-            .values(
-                status=ResponseStatus.FAILED,
-                error={
-                    "type": "/problems/interrupted",
-                    "title": "Run interrupted",
-                    "detail": "The server running it stopped before it finished.",
-                },
+            .values(status=ResponseStatus.FAILED, error=INTERRUPTED)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def beat(self, worker_id: str, at: datetime) -> None:
+        """Record that the worker process `worker_id` is alive at `at`."""
+        result = await self._execute(
+            sa.update(WorkerHeartbeat)
+            .where(WorkerHeartbeat.id == worker_id)
+            .values(beat_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            # Only this process writes its own row: no other insert can race this one.
+            await self._execute(sa.insert(WorkerHeartbeat).values(id=worker_id, beat_at=at))
+
+    async def forget_worker(self, worker_id: str) -> None:
+        """Remove the heartbeat of a worker process that stopped cleanly."""
+        await self._execute(sa.delete(WorkerHeartbeat).where(WorkerHeartbeat.id == worker_id))
+
+    async def fail_orphaned_runs(self, alive_since: datetime) -> int:
+        """Fail the running runs of workers with no heartbeat since `alive_since`.
+
+        Their partial text (written as they streamed) is kept. The dead workers' heartbeat
+        rows go too: their runs are settled.
+        """
+        alive = sa.select(WorkerHeartbeat.id).where(WorkerHeartbeat.beat_at >= alive_since)
+        result = await self._execute(
+            sa.update(Response)
+            .where(
+                Response.status == ResponseStatus.RUNNING,
+                Response.worker_id.is_not(None),
+                Response.worker_id.not_in(alive),
             )
+            .values(status=ResponseStatus.FAILED, error=INTERRUPTED)
+            .execution_options(synchronize_session=False)
+        )
+        await self._execute(
+            sa.delete(WorkerHeartbeat)
+            .where(WorkerHeartbeat.beat_at < alive_since)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from promptpro.db.errors import DATABASE_ERRORS, is_database_lost
 from promptpro.errors import (
     ConfigurationError,
     Conflict,
@@ -47,6 +48,11 @@ FORM_EXPIRED = (
     "and try again: what you typed may still be there."
 )
 BROKEN = "Something went wrong on our side; it has been logged. Please try again."
+DATABASE_AWAY = (
+    "The database is unavailable for a moment. Nothing you sent was lost on our side: "
+    "try again in a few seconds."
+)
+DATABASE_RETRY_AFTER_S = 5
 
 
 class RolledBack(Exception):
@@ -135,6 +141,16 @@ def page_error(request: Request, exc: Exception) -> Response:
         return response
     if isinstance(exc, RequestValidationError):
         return error_page(request, 400, "This link or form isn't one we understand.")
+    if is_database_lost(exc):
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        page = error_page(request, 503, DATABASE_AWAY, "Please try again shortly")
+        page.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+        return page
     log.error(
         "unhandled %s on %s %s",
         type(exc).__name__,
@@ -163,6 +179,7 @@ async def _rolled_back(_: Request, exc: Exception) -> Response:
 def install_page_errors(app: FastAPI) -> None:
     """Answer page requests' errors with pages; keep the API's problem handlers for the rest."""
     app.add_exception_handler(RolledBack, _rolled_back)
-    for exc_class in (RequestValidationError, HTTPException, PromptProError, Exception):
+    handled = (RequestValidationError, HTTPException, PromptProError, *DATABASE_ERRORS, Exception)
+    for exc_class in handled:
         api_handler = app.exception_handlers[exc_class]
         app.add_exception_handler(exc_class, _either(api_handler))

@@ -10,7 +10,7 @@ from promptpro.db.models.accounts import (
 )
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
 from promptpro.db.models.library import Category, Prompt, PromptVersion
-from promptpro.db.models.responses import Response, ResponseStatus
+from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
 
 __all__ = [
     "PROVIDER_KEY_COLUMNS",
@@ -26,4 +26,5 @@ __all__ = [
     "ResponseStatus",
     "Session",
     "User",
+    "WorkerHeartbeat",
 ]

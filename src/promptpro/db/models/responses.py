@@ -50,11 +50,26 @@ class Response(Base):
     output_tokens: Mapped[int | None]
     cost_usd: Mapped[float | None]
     time_to_first_token: Mapped[float | None]
+    # The worker process running it while `running` (see WorkerHeartbeat): a run whose
+    # worker stopped beating is failed by housekeeping. Not a foreign key: the heartbeat
+    # row of a dead worker is deleted once its runs are failed.
+    worker_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).
         sa.Index("ix_responses_prompt_id_created_at_id", "prompt_id", "created_at", "id"),
+        # Housekeeping looks up the running runs (few) every few seconds.
+        sa.Index("ix_responses_status_worker_id", "status", "worker_id"),
         sa.CheckConstraint(
             "status IN ('running', 'completed', 'failed', 'cancelled')", name="status"
         ),
     )
+
+
+class WorkerHeartbeat(Base):
+    """A worker process that runs prompts, and when it last said it is alive."""
+
+    __tablename__ = "worker_heartbeats"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
