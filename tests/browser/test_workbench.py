@@ -140,3 +140,42 @@ def test_compare_at_375px_scrolls_to_the_columns(
     expect(page.get_by_test_id("compare-status")).to_have_text("All models have answered.")
     shot(page, "compare-375-after")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page is too wide"
+
+
+# The words of the version diff's headers that a line break cuts in two.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("[data-testid=version-diff] th, h1")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def test_the_version_diff_headers_keep_their_words_whole_at_375px(
+    page: Page, username: str
+) -> None:
+    register(page, username)
+    prompt_id = create_prompt(page, "Diffed", "First wording.", variables=[])
+    page.get_by_test_id("edit-prompt").click()
+    page.get_by_label("Title", exact=True).fill("Diffed, with a much longer title than before")
+    page.get_by_label("Prompt", exact=True).fill("Second wording, longer.")
+    page.get_by_label("Model", exact=True).select_option("anthropic/claude-sonnet-4-5")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Saved.")
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"/prompts/{prompt_id}/versions?from=1&to=2")
+    expect(page.get_by_test_id("field-change").first).to_be_visible()
+    shot(page, "diff-375")
+    assert page.evaluate(BROKEN_WORDS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page is too wide"
