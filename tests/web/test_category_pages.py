@@ -96,7 +96,8 @@ async def test_categories_show_how_many_prompts_they_hold(ada_browser: Browser) 
     page = await ada_browser.get("/categories")
     counts = dict(
         re.findall(
-            r'>([^<]+)</a>\s*<span class="badge muted" data-testid="category-count" data-count="(\d+)"',
+            r'>([^<]+)</a>\s*<span class="badge muted" data-testid="category-count" '
+            r'data-count="(\d+)"',
             page.text,
         )
     )

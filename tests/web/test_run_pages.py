@@ -190,7 +190,10 @@ async def test_a_missing_key_is_explained_in_page_words_with_a_link(
     app: FastAPI, ada_browser: Browser
 ) -> None:
     prompt_id = await create_prompt(ada_browser)
-    api_detail = "No gemini key is stored for your account: add one in Settings, or with PUT /api/v1/keys/gemini."
+    api_detail = (
+        "No gemini key is stored for your account: add one in Settings, "
+        "or with PUT /api/v1/keys/gemini."
+    )
     response_id = await store_response(
         app,
         ada_browser,
@@ -208,7 +211,7 @@ async def test_a_missing_key_is_explained_in_page_words_with_a_link(
     words = text_of(html)
     assert "There is no Google Gemini API key in your account yet." in words
     assert "PUT /api" not in html
-    assert 'href="/settings/keys">Go to Settings › Keys</a>' in html
+    assert 'href="/settings/keys">Go to Settings \u203a Keys</a>' in html
     # The page's script says the same from its advice table.
     page = (await ada_browser.get(f"/prompts/{prompt_id}")).text
     assert '"detail": "There is no {provider} API key in your account yet."' in page
