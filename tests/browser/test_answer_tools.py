@@ -17,6 +17,7 @@ from tests.browser.steps import (
     run_output,
     wait_for_run_end,
 )
+from tests.browser.test_workbench import shot
 
 pytestmark = pytest.mark.browser
 
@@ -111,6 +112,8 @@ def test_raw_text_switches_between_the_rendered_and_the_raw_answer(
     expect(opened.get_by_test_id("run-markdown").locator("h1")).to_have_text("Title")
     opened.get_by_test_id("raw-toggle").click()
     expect(opened.get_by_test_id("answer-raw")).to_be_visible()
+    item.scroll_into_view_if_needed()
+    shot(page, "history-answer-open")
 
 
 def test_deleting_a_response_asks_first_in_the_page(
@@ -122,6 +125,7 @@ def test_deleting_a_response_asks_first_in_the_page(
     expect(confirm).to_be_hidden()
     item.get_by_test_id("delete-response-start").click()
     expect(item).to_contain_text("Delete this response for good?")
+    shot(page, "history-delete-confirm")
     expect(page.get_by_test_id("history-item")).to_have_count(1)  # nothing deleted yet
     confirm.click()
     expect(page.get_by_test_id("notice")).to_have_text("The response is deleted.")

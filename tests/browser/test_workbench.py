@@ -179,3 +179,20 @@ def test_the_version_diff_headers_keep_their_words_whole_at_375px(
     shot(page, "diff-375")
     assert page.evaluate(BROKEN_WORDS) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page is too wide"
+
+
+def test_a_long_answer_streams_in_sight_at_1280x800(
+    page: Page, fake: FakeProviderServer, username: str
+) -> None:
+    long_answer = "".join(f"Paragraph {n} of a long answer.\n\n" for n in range(60)) + "The end."
+    fake.configure(text=long_answer, chunks=30, chunk_delay=0.05)
+    register(page, username)
+    add_key(page, "openai")
+    create_prompt(page, "Long answer", "Say a lot.", variables=[])
+    page.get_by_test_id("run-button").click()
+    wait_for_run_end(page)
+    shot(page, "long-answer")
+    # The answer scrolls within its box, which stays on screen; the page itself did not move.
+    assert page.evaluate("window.scrollY") == 0
+    assert inside_viewport(page, page.get_by_test_id("run-result"))
+    assert inside_viewport(page, page.get_by_test_id("run-button"))

@@ -119,7 +119,11 @@ async function run() {
       say(`Streaming from ${modelLabel(form, payload.model)}…`);
       refreshHistory();
     } else if (event === "delta") {
+      // On a wide screen the answer scrolls within its box: keep its newest text in sight,
+      // unless the reader scrolled up to read.
+      const following = output.scrollHeight - output.scrollTop - output.clientHeight < 40;
       text.appendData(payload.text);
+      if (following) output.scrollTop = output.scrollHeight;
     } else if (event === "done" || event === "error") {
       stopButton.disabled = true;
       await showFinished(payload.responseId, event === "error" ? payload.problem : null);
