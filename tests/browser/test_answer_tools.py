@@ -185,3 +185,29 @@ def test_the_keys_link_of_a_missing_key_says_where_in_the_page(
     # The refusal is a 422, which Chromium reports in the console; nothing else went wrong.
     assert len(watch.problems) == 1 and "422" in watch.problems[0], watch.problems
     watch.problems.clear()
+
+
+def test_after_a_wrong_password_the_password_field_has_the_focus(
+    page: Page, username: str, watch: Watch
+) -> None:
+    register(page, username)
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_label("Username", exact=True)).to_be_focused()
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("Wrong username or password")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    expect(page.get_by_label("Username", exact=True)).to_have_value(username)
+    # The refused sign-in is a 401, which Chromium reports in the console; nothing else.
+    assert all("401" in problem for problem in watch.problems), watch.problems
+    watch.problems.clear()
+
+
+def test_on_a_mac_the_shortcut_hint_says_cmd(page: Page, username: str) -> None:
+    register(page, username)
+    create_prompt(page, "Mac", "Say hi.", variables=[])
+    expect(page.get_by_test_id("shortcut-hint")).to_have_text("Ctrl+Enter")
+    page.add_init_script("Object.defineProperty(navigator, 'platform', { get: () => 'MacIntel' })")
+    page.reload()
+    expect(page.get_by_test_id("shortcut-hint")).to_have_text("\u2318+Enter")

@@ -118,5 +118,13 @@ function forgetSavedDrafts() {
   }
 }
 
+// The run shortcut is Cmd+Enter on a Mac: say so there.
+function macShortcuts() {
+  const platform = `${navigator.userAgentData?.platform ?? ""} ${navigator.platform ?? ""}`;
+  if (!/mac/i.test(platform)) return;
+  for (const key of document.querySelectorAll(".shortcut-hint kbd:first-child")) key.textContent = "⌘";
+}
+
 localTimes();
 forgetSavedDrafts();
+macShortcuts();
