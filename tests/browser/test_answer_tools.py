@@ -211,3 +211,41 @@ def test_on_a_mac_the_shortcut_hint_says_cmd(page: Page, username: str) -> None:
     page.add_init_script("Object.defineProperty(navigator, 'platform', { get: () => 'MacIntel' })")
     page.reload()
     expect(page.get_by_test_id("shortcut-hint")).to_have_text("\u2318+Enter")
+
+
+def test_dates_show_one_way_in_the_readers_time_zone(
+    browser: Browser, live_url: str, page: Page, username: str
+) -> None:
+    register(page, username)
+    prompt_id = create_prompt(page, "Dated", "First.", variables=[])
+    page.get_by_test_id("edit-prompt").click()
+    page.get_by_label("Prompt", exact=True).fill("Second.")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Saved.")
+
+    tokyo = browser.new_context(
+        base_url=live_url,
+        timezone_id="Asia/Tokyo",
+        locale="en-GB",
+        storage_state=page.context.storage_state(),
+    )
+    tokyo.set_default_timeout(TIMEOUT_MS)
+    try:
+        reader = tokyo.new_page()
+        reader.goto(f"/prompts/{prompt_id}/versions?from=1&to=2")
+        option = reader.locator("#f-diff-to option[selected]")
+        expect(option).to_have_attribute("data-local", "true")
+        iso = option.get_attribute("data-datetime")
+        expected = reader.evaluate(
+            """(iso) => new Intl.DateTimeFormat("en-GB", {
+                 dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Tokyo",
+               }).format(new Date(iso))""",
+            iso,
+        )
+        expect(option).to_have_text(f"Version 2 · {expected}")
+        reader.goto(f"/prompts/{prompt_id}")
+        versions = reader.get_by_test_id("version-item").first.locator("time")
+        expect(versions).to_have_attribute("data-local", "true")
+        expect(versions).to_have_text(expected)
+    finally:
+        tokyo.close()
