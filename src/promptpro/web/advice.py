@@ -72,5 +72,7 @@ def page_detail(problem: dict[str, Any] | None) -> str:
         return ""
     advice = ADVICE.get(problem_slug(problem)) or {}
     if "detail" in advice:
-        return str(advice["detail"]).format(provider=provider_label(str(problem.get("provider"))))
+        provider = problem.get("provider")
+        name = provider_label(str(provider)) if provider else "such"
+        return str(advice["detail"]).format(provider=name)
     return str(problem.get("detail") or "")

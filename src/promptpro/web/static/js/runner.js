@@ -76,7 +76,7 @@ export function showFieldErrors(form, errors) {
  * speak to API clients (a missing key: "PUT /api/v1/keys/…"). */
 function pageDetail(problem, advice, data) {
   if (!advice?.detail) return problem.detail ?? "";
-  const provider = data.providers?.[problem.provider] ?? problem.provider ?? "this provider's";
+  const provider = data.providers?.[problem.provider] ?? problem.provider ?? "such";
   return advice.detail.replace("{provider}", provider);
 }
 
