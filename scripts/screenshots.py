@@ -6,7 +6,7 @@ flags, the same page steps) to make a user with a few categories and prompts, ru
 compares it on three models, and saves 1280x800 PNGs:
 
     docs/screenshots/library.png      the prompt library
-    docs/screenshots/prompt-run.png   a prompt's page after a run (answer, figures, history)
+    docs/screenshots/prompt-run.png   a prompt's page after a run (inputs, answer, figures)
     docs/screenshots/compare.png      the compare view after three models answered
 
 Run it from anywhere: `.venv/bin/python scripts/screenshots.py [--out DIR]`. Nothing
@@ -153,7 +153,7 @@ def shoot_library(page: Page, out: Path) -> None:
 
 
 def shoot_prompt_run(page: Page, fake: FakeProviderServer, out: Path) -> None:
-    """The release notes prompt after two runs: the rendered answer, its figures, history."""
+    """The release notes prompt after two runs: its inputs beside the answer and figures."""
     page.goto("/prompts")
     page.get_by_role("link", name="Release notes").click()
     expect(page.get_by_test_id("prompt-title")).to_have_text("Release notes")
@@ -164,7 +164,7 @@ def shoot_prompt_run(page: Page, fake: FakeProviderServer, out: Path) -> None:
         page.get_by_test_id("run-button").click()
         wait_for_run_end(page)
     expect(page.get_by_test_id("history-item")).to_have_count(2)
-    scroll_to_bottom_of(page, "run")
+    page.evaluate("window.scrollTo(0, 0)")  # the workbench: inputs and Run beside the answer
     page.screenshot(path=out / "prompt-run.png")
 
 

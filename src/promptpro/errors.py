@@ -73,6 +73,11 @@ class ProviderErrorKind(enum.StrEnum):
     INVALID_REQUEST = "invalid-request"
 
 
+# A title of its own where "the provider failed" would mislead: a model the provider
+# doesn't know is a wrong model name to fix, not an outage to wait out.
+PROVIDER_TITLES = {ProviderErrorKind.UNKNOWN_MODEL: "Unknown model"}
+
+
 class ProviderError(PromptProError):
     """A provider call failed; `kind` says how, `retry_after` is the provider's hint in seconds."""
 
@@ -87,6 +92,7 @@ class ProviderError(PromptProError):
         retry_after: float | None = None,
     ) -> None:
         super().__init__(detail)
+        self.title = PROVIDER_TITLES.get(kind, ProviderError.title)
         self.kind = kind
         self.provider = provider
         self.retry_after = retry_after

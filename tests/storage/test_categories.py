@@ -247,3 +247,32 @@ async def test_a_nul_character_in_an_owner_id_is_invalid_input(
     category = await storage.create_category(ada, CategoryCreate(name="Work"))
     with pytest.raises(Invalid):
         await operation(storage, category.id)
+
+
+async def test_prompts_are_counted_per_category_in_one_query(
+    storage: Storage, session: AsyncSession
+) -> None:
+    ada = await make_user(storage, "ada")
+    bob = await make_user(storage, "bob")
+    work = await storage.create_category(ada, CategoryCreate(name="Work"))
+    home = await storage.create_category(ada, CategoryCreate(name="Home"))
+    await storage.create_category(ada, CategoryCreate(name="Empty"))
+    for title, category in (("a", work.id), ("b", work.id), ("c", home.id), ("d", None)):
+        await storage.create_prompt(
+            ada, PromptCreate(title=title, content="x", category_id=category)
+        )
+    await storage.create_prompt(bob, PromptCreate(title="theirs", content="x"))
+
+    statements: list[str] = []
+
+    def note(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = session.bind.sync_engine  # type: ignore[union-attr]
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        counts = await storage.count_prompts_by_category(ada)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert counts == {work.id: 2, home.id: 1, None: 1}
+    assert len(statements) == 1, statements

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 
@@ -108,6 +110,15 @@ async def test_wrong_credentials_say_so_keeping_the_username(ada_browser: Browse
     assert response.status_code == 401
     assert "Wrong username or password." in text_of(response.text)
     assert 'value="ada"' in response.text
+    # The password is what to type again: it has the focus, not the username.
+    assert re.search(r'<input id="f-password"[^>]*\bautofocus\b', response.text)
+    assert not re.search(r'<input id="f-username"[^>]*\bautofocus\b', response.text)
+
+
+async def test_the_sign_in_form_first_focuses_the_username(browser: Browser) -> None:
+    response = await browser.get("/login")
+    assert re.search(r'<input id="f-username"[^>]*\bautofocus\b', response.text)
+    assert not re.search(r'<input id="f-password"[^>]*\bautofocus\b', response.text)
 
 
 async def test_signing_in_goes_back_where_the_user_was_going(ada_browser: Browser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from tests.web.conftest import Browser, create_prompt, field_error, hidden, text_of
 
@@ -82,3 +83,30 @@ async def test_others_categories_can_not_be_touched(
     assert "text/html" in deleted.headers["content-type"]
     listed = (await ada_browser.client.get("/api/v1/categories")).json()
     assert [c["name"] for c in listed] == ["Ada's"]
+
+
+async def test_categories_show_how_many_prompts_they_hold(ada_browser: Browser) -> None:
+    await add_category(ada_browser, "Work")
+    await add_category(ada_browser, "Home")
+    listed = {
+        c["name"]: c["id"] for c in (await ada_browser.client.get("/api/v1/categories")).json()
+    }
+    await create_prompt(ada_browser, title="One", categoryId=str(listed["Work"]))
+    await create_prompt(ada_browser, title="Two", categoryId=str(listed["Work"]))
+    await create_prompt(ada_browser, title="Loose")
+
+    page = await ada_browser.get("/categories")
+    counts = dict(
+        re.findall(
+            r'>([^<]+)</a>\s*<span class="badge muted" data-testid="category-count" '
+            r'data-count="(\d+)"',
+            page.text,
+        )
+    )
+    assert counts == {"Home": "0", "Work": "2"}
+    assert "2 prompts" in text_of(page.text) and "0 prompts" in text_of(page.text)
+
+    library = await ada_browser.get("/prompts")
+    options = text_of(library.text)
+    assert "All categories (3)" in options
+    assert "Work (2)" in options and "Home (0)" in options

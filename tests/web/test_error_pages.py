@@ -70,3 +70,20 @@ async def test_a_crash_is_a_500_page_without_details(app: FastAPI) -> None:
 async def test_an_over_large_form_is_refused_not_a_500(ada_browser: Browser) -> None:
     response = await ada_browser.post("/prompts/new", {"title": "t", "content": "x" * 2_000_000})
     assert response.status_code == 413
+
+
+async def test_a_signed_in_users_404_page_has_the_normal_menu(ada_browser: Browser) -> None:
+    for path in ("/no/such/page", "/prompts/999999"):
+        response = await ada_browser.get(path)
+        assert response.status_code == 404, path
+        assert 'aria-label="Main"' in response.text, path
+        assert 'data-testid="sign-out"' in response.text, path
+        assert f'name="csrf_token" value="{ada_browser.csrf}"' in response.text, path
+        assert 'href="/login"' not in response.text, path  # already signed in
+
+
+async def test_a_404_page_for_nobody_signed_in_offers_to_sign_in(browser: Browser) -> None:
+    response = await browser.get("/no/such/page")
+    assert response.status_code == 404
+    assert 'aria-label="Main"' not in response.text
+    assert 'href="/login"' in response.text

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from promptpro.schemas.library import PromptCreate, PromptVersionRead
+from promptpro.web.advice import page_detail
 from promptpro.web.diff import field_changes, line_diff
 from promptpro.web.forms import FormInvalid, field_key, safe_next, validate
 from promptpro.web.guards import FormOnce
@@ -179,3 +180,13 @@ def test_figures_read_well() -> None:
 def test_json_data_blocks_can_not_close_their_script_element() -> None:
     text = str(as_json({"content": "</script><script>alert(1)</script>"}))
     assert "</script>" not in text and "<" not in text
+
+
+def test_a_missing_key_is_told_in_page_words_with_or_without_its_provider() -> None:
+    problem = {"type": "/problems/no-key", "detail": "… or with PUT /api/v1/keys/xai."}
+    assert page_detail({**problem, "provider": "xai"}) == (
+        "There is no xAI API key in your account yet."
+    )
+    assert page_detail(problem) == "There is no such API key in your account yet."
+    assert page_detail({"type": "/problems/upstream", "detail": "It broke."}) == "It broke."
+    assert page_detail(None) == ""

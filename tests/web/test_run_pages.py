@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -201,3 +202,88 @@ async def test_a_streamed_run_ends_up_in_the_history_and_its_fragment(
     assert "<strong>bold</strong>" in fragment.text
     history = await ada_browser.get(f"/prompts/{prompt_id}/history")
     assert f'data-response-id="{response_id}" data-status="completed"' in history.text
+
+
+async def test_a_missing_key_is_explained_in_page_words_with_a_link(
+    app: FastAPI, ada_browser: Browser
+) -> None:
+    prompt_id = await create_prompt(ada_browser)
+    api_detail = (
+        "No gemini key is stored for your account: add one in Settings, "
+        "or with PUT /api/v1/keys/gemini."
+    )
+    response_id = await store_response(
+        app,
+        ada_browser,
+        prompt_id,
+        content="",
+        status=ResponseStatus.FAILED,
+        error={
+            "type": "/problems/no-key",
+            "title": "No API key",
+            "detail": api_detail,
+            "provider": "gemini",
+        },
+    )
+    html = (await ada_browser.get(f"/prompts/{prompt_id}/responses/{response_id}/fragment")).text
+    words = text_of(html)
+    assert "There is no Google Gemini API key in your account yet." in words
+    assert "PUT /api" not in html
+    assert 'href="/settings/keys">Go to Settings \u203a Keys</a>' in html
+    # The page's script says the same from its advice table.
+    page = (await ada_browser.get(f"/prompts/{prompt_id}")).text
+    assert '"detail": "There is no {provider} API key in your account yet."' in page
+    assert '"gemini": "Google Gemini"' in page
+
+
+async def test_an_unknown_model_is_called_a_wrong_model_name(
+    ada_browser: Browser, fake: FakeProviderServer, fake_providers: None
+) -> None:
+    fake.configure(status=404, error_message="The model does not exist")
+    await ada_browser.post("/settings/keys/openai", {"key": API_KEY})
+    prompt_id = await create_prompt(ada_browser)
+    answer = await ada_browser.client.post(
+        f"/api/v1/prompts/{prompt_id}/run",
+        json={"variables": {"topic": "x", "language": "y"}},
+        headers={"X-CSRF-Token": ada_browser.csrf},
+    )
+    problem = answer.json()
+    assert problem["title"] == "Unknown model"
+    fragment = f"/prompts/{prompt_id}/responses/{problem['responseId']}/fragment"
+    html = (await ada_browser.get(fragment)).text
+    words = text_of(html)
+    assert "Unknown model." in words and "The AI provider failed" not in words
+    assert "Check the model name" in words
+
+
+async def test_every_answer_has_copy_and_the_raw_text(app: FastAPI, ada_browser: Browser) -> None:
+    raw = "# Title\n\nline one\nline <two>"
+    prompt_id = await create_prompt(ada_browser)
+    response_id = await store_response(app, ada_browser, prompt_id, content=raw)
+    base = f"/prompts/{prompt_id}/responses/{response_id}"
+    for path in (f"{base}/fragment", base):
+        html = (await ada_browser.get(path)).text
+        assert 'data-answer-copy data-testid="copy-answer"' in html, path
+        assert 'data-answer-raw-toggle aria-pressed="false"' in html, path
+        assert (
+            '<pre class="answer-raw" data-answer-raw data-testid="answer-raw" hidden>'
+            "# Title\n\nline one\nline &lt;two&gt;</pre>"
+        ) in html, path
+    page = (await ada_browser.get(f"/prompts/{prompt_id}")).text
+    assert f'data-answer-url="{base}/fragment"' in page  # the history's Copy
+    assert f'data-answer-lazy="{base}/fragment"' in page  # and its "Show the answer"
+
+
+async def test_dates_are_time_elements_for_the_readers_time_zone(
+    app: FastAPI, ada_browser: Browser
+) -> None:
+    prompt_id = await create_prompt(ada_browser)
+    await store_response(app, ada_browser, prompt_id)
+    page = (await ada_browser.get(f"/prompts/{prompt_id}")).text
+    stamps = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', page)
+    assert stamps
+    for iso, fallback in stamps:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", iso), iso
+        assert fallback.endswith(" UTC"), fallback
+    # Even the hidden words of the history's buttons: no date written any other way.
+    assert not re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC(?!</time>)", page)

@@ -21,6 +21,10 @@ class CategoryService:
         rows = await self.storage.list_categories(self.owner_id)
         return [CategoryRead.model_validate(row) for row in rows]
 
+    async def prompt_counts(self) -> dict[int | None, int]:
+        """How many prompts each category holds (None: uncategorised; absent: none)."""
+        return await self.storage.count_prompts_by_category(self.owner_id)
+
     async def get_category(self, category_id: int) -> CategoryRead:
         """One of the user's categories, or NotFound."""
         category = await self.storage.get_category(self.owner_id, category_id)

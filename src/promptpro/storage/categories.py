@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from promptpro.db.models import Category
+from promptpro.db.models import Category, Prompt
 from promptpro.schemas.library import CategoryCreate, CategoryUpdate
 from promptpro.storage.base import StorageBase, is_row_id
 
@@ -27,6 +27,17 @@ class CategoryStorage(StorageBase):
             .order_by(sa.func.lower(Category.name), Category.id)
         )
         return list(await self._scalars(query))
+
+    async def count_prompts_by_category(self, owner_id: str) -> dict[int | None, int]:
+        """How many prompts the owner has in each category (None: uncategorised), in one
+        grouped query; a category with none is absent."""
+        query = (
+            sa.select(Prompt.category_id, sa.func.count())
+            .where(Prompt.user_id == owner_id)
+            .group_by(Prompt.category_id)
+        )
+        rows = (await self._execute(query)).all()
+        return {category_id: count for category_id, count in rows}
 
     async def create_category(self, owner_id: str, data: CategoryCreate) -> Category:
         """A new category for the owner."""

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from promptpro.web.models import provider_label
+
 KEYS_PAGE = "/settings/keys"
 
-# Keyed by the problem `type` slug; `keys`: the fix is on the provider keys page (linked).
+# Keyed by the problem `type` slug; `keys`: the fix is on the provider keys page (linked);
+# `detail`: what a page says instead of the problem's own detail, which speaks to API
+# clients (`PUT /api/v1/keys/…`); `{provider}` is the provider's name.
 ADVICE: dict[str, dict[str, Any]] = {
     "no-key": {
-        "text": "There is no API key for this provider yet. Add yours, then run again.",
+        "text": "Add your key in Settings, then run again.",
         "keys": True,
+        "detail": "There is no {provider} API key in your account yet.",
     },
     "bad-key": {
         "text": "The provider refused your API key. Check it or replace it, then run again.",
@@ -38,7 +43,8 @@ ADVICE: dict[str, dict[str, Any]] = {
         "keys": False,
     },
     "unknown-model": {
-        "text": "The provider doesn't offer this model. Pick another one from the list.",
+        "text": "Check the model name: the provider doesn't offer this model. Pick another "
+        "one from the list.",
         "keys": False,
     },
     "invalid-request": {
@@ -63,3 +69,15 @@ def problem_slug(problem: dict[str, Any] | None) -> str:
 def advice_for(problem: dict[str, Any] | None) -> dict[str, Any] | None:
     """The advice for a stored run error, if there is any for its kind."""
     return ADVICE.get(problem_slug(problem))
+
+
+def page_detail(problem: dict[str, Any] | None) -> str:
+    """A stored run error's detail as a page says it (see ADVICE's `detail`)."""
+    if not problem:
+        return ""
+    advice = ADVICE.get(problem_slug(problem)) or {}
+    if "detail" in advice:
+        provider = problem.get("provider")
+        name = provider_label(str(provider)) if provider else "such"
+        return str(advice["detail"]).format(provider=name)
+    return str(problem.get("detail") or "")

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from promptpro.db.errors import DATABASE_ERRORS, is_database_lost
+from promptpro.db.session import unit_of_work
+from promptpro.deps import session_cookie_name
 from promptpro.errors import (
     ConfigurationError,
     Conflict,
@@ -31,9 +33,12 @@ from promptpro.errors import (
     RateLimited,
     Unauthenticated,
 )
+from promptpro.services import sessions
+from promptpro.services.sessions import SessionPolicy
+from promptpro.storage import Storage
 from promptpro.web.forms import safe_next
 from promptpro.web.security import security_headers
-from promptpro.web.templating import render
+from promptpro.web.templating import Viewer, render
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +98,36 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(next_path, safe='/')}", status_code=303)
 
 
+async def _viewer(request: Request) -> tuple[Viewer, str] | None:
+    """Who is signed in, for an error page's menu (None if nobody, or it can't be told)."""
+    settings = request.app.state.settings
+    if not request.cookies.get(session_cookie_name(settings)):
+        return None
+    try:
+        async with unit_of_work(request.app.state.session_factory) as session:
+            storage = Storage(session)
+            active = getattr(request.state, "active_session", None)
+            if active is None:
+                policy = SessionPolicy.from_settings(settings)
+                cookie = request.cookies[session_cookie_name(settings)]
+                active = await sessions.load_session(storage, policy, cookie)
+            user = await sessions.session_user(storage, active)
+            if active is None or user is None:
+                return None
+            return Viewer(user.id, user.username), active.csrf_token
+    except Exception:  # the page still shows, without the menu
+        log.warning("could not tell who is signed in for an error page", exc_info=True)
+        return None
+
+
 def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
-    """The styled error page."""
+    """The styled error page (with the menu, for someone signed in)."""
+    viewer, csrf_token = getattr(request.state, "error_viewer", None) or (None, "")
     return render(
         request,
         "errors/error.html",
-        user=None,
+        user=viewer,
+        csrf_token=csrf_token,
         status_code=status,
         headers=security_headers(request.url.path),
         status=status,
@@ -164,6 +193,10 @@ def page_error(request: Request, exc: Exception) -> Response:
 def _either(api_handler: Handler) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         if is_page_request(request):
+            # A page the person can go on from: their menu, unless not signed in or crashed.
+            expected = isinstance(exc, PromptProError | HTTPException | RequestValidationError)
+            if expected and not isinstance(exc, Unauthenticated):
+                request.state.error_viewer = await _viewer(request)
             return page_error(request, exc)
         response = api_handler(request, exc)
         return response if isinstance(response, Response) else await response

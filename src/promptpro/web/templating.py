@@ -22,9 +22,9 @@ from starlette.responses import HTMLResponse
 
 from promptpro.config import Settings
 from promptpro.services import oidc
-from promptpro.web.advice import ADVICE, KEYS_PAGE, advice_for, problem_slug
+from promptpro.web.advice import ADVICE, KEYS_PAGE, advice_for, page_detail, problem_slug
 from promptpro.web.markdown import render_markdown
-from promptpro.web.models import model_name, provider_label
+from promptpro.web.models import PROVIDER_LABELS, model_name, provider_label
 from promptpro.web.static import static_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -67,11 +67,16 @@ def when(value: datetime | None) -> str:
     return value.strftime("%-d %b %Y, %H:%M UTC")
 
 
+def iso(value: datetime | None) -> str:
+    """A timestamp as HTML's `datetime` attributes take it (to the millisecond)."""
+    return "" if value is None else value.isoformat(timespec="milliseconds")
+
+
 def time_tag(value: datetime | None) -> Markup:
     """A <time> element the page's script shows in the reader's time zone."""
     if value is None:
         return Markup("—")
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), when(value))
+    return Markup('<time datetime="{}">{}</time>').format(iso(value), when(value))
 
 
 def seconds(value: float | None) -> str:
@@ -128,6 +133,7 @@ def _environment() -> Environment:
         markdown=markdown,
         when=when,
         time_tag=time_tag,
+        iso=iso,
         seconds=seconds,
         usd=usd,
         count=count,
@@ -135,9 +141,15 @@ def _environment() -> Environment:
         provider_label=provider_label,
         advice=advice_for,
         problem_slug=problem_slug,
+        page_detail=page_detail,
         as_json=as_json,
     )
-    env.globals.update(static=static_url, keys_page=KEYS_PAGE, advice_table=ADVICE)
+    env.globals.update(
+        static=static_url,
+        keys_page=KEYS_PAGE,
+        advice_table=ADVICE,
+        provider_labels=PROVIDER_LABELS,
+    )
     return env
 
 

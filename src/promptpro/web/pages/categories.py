@@ -32,6 +32,7 @@ def _categories_page(
     request: Request,
     auth: PageAuth,
     categories: list[CategoryRead],
+    counts: dict[int | None, int],
     *,
     new_values: dict[str, str] | None = None,
     new_errors: FieldErrors | None = None,
@@ -47,6 +48,7 @@ def _categories_page(
         auth,
         status_code=status_code,
         categories=categories,
+        counts=counts,
         new_values=new_values or {},
         new_errors=new_errors or {},
         editing=editing,
@@ -63,8 +65,9 @@ def _data(kept: dict[str, str]) -> dict[str, str | None]:
 @router.get("/categories")
 async def categories(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
     """The user's categories, with forms to add, rename and delete them."""
-    listed = await CategoryService(storage, auth.user.id).list_categories()
-    return _categories_page(request, auth, listed)
+    service = CategoryService(storage, auth.user.id)
+    listed = await service.list_categories()
+    return _categories_page(request, auth, listed, await service.prompt_counts())
 
 
 @router.post("/categories")
@@ -77,6 +80,7 @@ async def create_category(
     token = text(form, FORM_TOKEN_FIELD)
     service = CategoryService(storage, auth.user.id)
     listed = await service.list_categories()  # read before the write: see RolledBack
+    counts = await service.prompt_counts()
     async with once.claim(auth.user.id, token) as claim:
         if claim.done_url:
             return see_other(claim.done_url)
@@ -89,6 +93,7 @@ async def create_category(
                 request,
                 auth,
                 listed,
+                counts,
                 new_values=kept,
                 new_errors=errors,
                 form_token=token,
@@ -107,6 +112,7 @@ async def rename_category(
     service = CategoryService(storage, auth.user.id)
     await service.get_category(category_id)
     listed = await service.list_categories()  # read before the write: see RolledBack
+    counts = await service.prompt_counts()
     form = await read_form(request)
     kept = values(form, *FIELDS)
     try:
@@ -118,6 +124,7 @@ async def rename_category(
             request,
             auth,
             listed,
+            counts,
             editing=category_id,
             edit_values=kept,
             edit_errors=errors,

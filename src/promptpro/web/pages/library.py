@@ -11,6 +11,7 @@ from starlette.responses import Response
 from promptpro.deps import StorageDep
 from promptpro.errors import Invalid
 from promptpro.schemas.pages import PromptPage
+from promptpro.services.categories import CategoryService
 from promptpro.services.keys import KeyService
 from promptpro.services.prompts import PromptService
 from promptpro.web.pages.common import PageAuth, categories_of, page
@@ -82,6 +83,7 @@ async def library(request: Request, storage: StorageDep, auth: PageAuth) -> Resp
         errors=errors,
         filtered=filtered,
         has_keys=has_keys,
+        counts=await CategoryService(storage, auth.user.id).prompt_counts(),
         **context,
     )
 

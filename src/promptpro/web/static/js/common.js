@@ -1,5 +1,6 @@
 // Behaviour every page shares: one submit per form, auto-submitting filters, copy
-// buttons, "load more" links, local times, and forgetting drafts once saved.
+// buttons, answers' tools, "load more" links, local times, and forgetting drafts once saved.
+import { copyText } from "./answers.js";
 import { appendPage, fetchFragment, SignedOut } from "./http.js";
 
 // A form posts once: a second click (or Enter) while the first post is on its way is
@@ -57,7 +58,7 @@ async function copyFrom(button) {
   const status = button.closest("section")?.querySelector("[data-copy-status]");
   if (!source) return;
   try {
-    await navigator.clipboard.writeText(source.value ?? source.textContent);
+    await copyText(source.value ?? source.textContent);
     if (status) status.textContent = "Copied to the clipboard.";
   } catch {
     // No clipboard permission (or not a secure context): leave it selected to copy by hand.
@@ -80,15 +81,26 @@ async function loadMore(link) {
   }
 }
 
-/** Show <time datetime> in the reader's own time zone and format. */
+const DATE_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/**
+ * The one way pages show a moment: in the reader's own time zone and format. The server
+ * writes `<time datetime=…>` (or, where no element fits, as in an <option>, the attribute
+ * `data-datetime` with the text before the date in `data-prefix`) with a UTC fallback.
+ */
 export function localTimes(root = document) {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   for (const time of root.querySelectorAll("time[datetime]:not([data-local])")) {
     const date = new Date(time.dateTime);
     if (Number.isNaN(date.getTime())) continue;
     time.title = time.textContent;
-    time.textContent = format.format(date);
+    time.textContent = DATE_FORMAT.format(date);
     time.dataset.local = "true";
+  }
+  for (const element of root.querySelectorAll("[data-datetime]:not([data-local])")) {
+    const date = new Date(element.dataset.datetime);
+    if (Number.isNaN(date.getTime())) continue;
+    element.textContent = `${element.dataset.prefix ?? ""}${DATE_FORMAT.format(date)}`;
+    element.dataset.local = "true";
   }
 }
 
@@ -106,5 +118,13 @@ function forgetSavedDrafts() {
   }
 }
 
+// The run shortcut is Cmd+Enter on a Mac: say so there.
+function macShortcuts() {
+  const platform = `${navigator.userAgentData?.platform ?? ""} ${navigator.platform ?? ""}`;
+  if (!/mac/i.test(platform)) return;
+  for (const key of document.querySelectorAll(".shortcut-hint kbd:first-child")) key.textContent = "⌘";
+}
+
 localTimes();
 forgetSavedDrafts();
+macShortcuts();

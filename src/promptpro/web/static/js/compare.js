@@ -3,6 +3,7 @@
 import { fetchFragment, SignedOut } from "./http.js";
 import { readEvents } from "./sse.js";
 import {
+  bringIntoView,
   cancelRun,
   clearFieldErrors,
   livePreview,
@@ -23,6 +24,8 @@ const stopButton = document.getElementById("stop-button");
 const status = document.getElementById("run-status");
 const errorBox = document.getElementById("run-error");
 const columnsBox = document.getElementById("compare-columns");
+const results = document.getElementById("compare-results");
+const placeholder = document.getElementById("compare-placeholder");
 const template = document.getElementById("column-template");
 const min = Number(form.dataset.min);
 const max = Number(form.dataset.max);
@@ -97,6 +100,8 @@ async function compare() {
   columns = new Map(models.map((model) => [model, makeColumn(model)]));
   columnsBox.replaceChildren(...Array.from(columns.values(), (column) => column.node));
   columnsBox.dataset.count = String(models.length);
+  placeholder.hidden = true;
+  bringIntoView(results);
   status.textContent = `Starting ${models.length} models…`;
   runButton.disabled = true;
 
@@ -104,6 +109,7 @@ async function compare() {
   const { response, onFields } = await startStream(form, form.dataset.compareUrl, body, errorBox, data);
   if (!response) {
     columnsBox.replaceChildren();
+    placeholder.hidden = false;
     status.textContent = onFields ? "Check the fields marked above." : "The comparison didn't start.";
     return;
   }

@@ -4,6 +4,7 @@ import { localTimes } from "./common.js";
 import { api, appendPage, fetchFragment, SignedOut } from "./http.js";
 import { readEvents } from "./sse.js";
 import {
+  bringIntoView,
   cancelRun,
   clearFieldErrors,
   livePreview,
@@ -24,6 +25,8 @@ const stopButton = document.getElementById("stop-button");
 const status = document.getElementById("run-status");
 const errorBox = document.getElementById("run-error");
 const output = document.getElementById("run-output");
+const result = document.getElementById("run-result");
+const placeholder = document.getElementById("run-placeholder");
 const historyList = document.getElementById("history-list");
 
 let running = null; // {responseId} while a run streams
@@ -91,10 +94,13 @@ async function run() {
   output.replaceChildren(streaming);
   output.hidden = false;
   output.dataset.status = "running";
+  placeholder.hidden = true;
+  bringIntoView(result);
 
   const { response, onFields } = await startStream(form, form.dataset.runUrl, body, errorBox, data);
   if (!response) {
     output.hidden = true;
+    placeholder.hidden = !onFields; // a refusal shows in the answer's place
     say(onFields ? "Check the fields marked above." : "The run didn't start.");
     return;
   }
@@ -113,7 +119,11 @@ async function run() {
       say(`Streaming from ${modelLabel(form, payload.model)}…`);
       refreshHistory();
     } else if (event === "delta") {
+      // On a wide screen the answer scrolls within its box: keep its newest text in sight,
+      // unless the reader scrolled up to read.
+      const following = output.scrollHeight - output.scrollTop - output.clientHeight < 40;
       text.appendData(payload.text);
+      if (following) output.scrollTop = output.scrollHeight;
     } else if (event === "done" || event === "error") {
       stopButton.disabled = true;
       await showFinished(payload.responseId, event === "error" ? payload.problem : null);

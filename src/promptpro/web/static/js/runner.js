@@ -72,14 +72,22 @@ export function showFieldErrors(form, errors) {
   return placed > 0 && placed === (errors ?? []).length;
 }
 
+/** A problem's detail as the page says it: the advice's own words where the problem's
+ * speak to API clients (a missing key: "PUT /api/v1/keys/…"). */
+function pageDetail(problem, advice, data) {
+  if (!advice?.detail) return problem.detail ?? "";
+  const provider = data.providers?.[problem.provider] ?? problem.provider ?? "such";
+  return advice.detail.replace("{provider}", provider);
+}
+
 /** Fill `box` with what went wrong and what to do about it (DOM nodes, never HTML). */
 export function showProblem(box, problem, data) {
   const lead = document.createElement("p");
   const title = document.createElement("strong");
   title.textContent = `${problem.title || "The run failed"}.`;
-  lead.append(title, ` ${problem.detail ?? ""}`);
-  const nodes = [lead];
   const advice = data.advice[problemSlug(problem)];
+  lead.append(title, ` ${pageDetail(problem, advice, data)}`);
+  const nodes = [lead];
   if (advice) {
     const tip = document.createElement("p");
     tip.append(advice.text);
@@ -144,4 +152,16 @@ export function modelLabel(form, modelId) {
   if (!option) return modelId;
   if (option instanceof HTMLOptionElement) return option.textContent.replace(/ — no key$/, "").trim();
   return form.querySelector(`label[for="${CSS.escape(option.id)}"]`)?.textContent.trim() ?? modelId;
+}
+
+/**
+ * Bring a run's answer into sight as the run starts: on a narrow screen it is below the
+ * form. Left alone when its top is already in the upper part of the screen (the wide
+ * workbench), so the page doesn't jump.
+ */
+export function bringIntoView(element) {
+  const top = element.getBoundingClientRect().top;
+  if (top >= 0 && top < window.innerHeight * 0.6) return;
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  element.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
 }
