@@ -50,6 +50,9 @@ class Response(Base):
     output_tokens: Mapped[int | None]
     cost_usd: Mapped[float | None]
     time_to_first_token: Mapped[float | None]
+    # The user's verdict on the answer: 1 (thumbs up), -1 (down) or none, and a short note.
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    rating_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).
@@ -57,4 +60,5 @@ class Response(Base):
         sa.CheckConstraint(
             "status IN ('running', 'completed', 'failed', 'cancelled')", name="status"
         ),
+        sa.CheckConstraint("rating IN (1, -1)", name="rating"),
     )
