@@ -13,12 +13,15 @@ from promptpro import __version__
 from promptpro.api import (
     auth,
     categories,
+    drafts,
+    feedback,
     health,
     keys,
     me,
     models,
     oidc,
     prompts,
+    rerun,
     responses,
     runs,
     tokens,
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestLogMiddleware)
     # Routes are matched in order, one by one: the run routes, which someone waits on, first.
     app.include_router(runs.router, prefix="/api/v1")
+    app.include_router(rerun.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(oidc.router)
@@ -91,7 +95,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(keys.router)
     app.include_router(models.router)
-    for library_router in (categories.router, prompts.router, responses.router):
+    for library_router in (
+        categories.router,
+        prompts.router,
+        responses.router,
+        feedback.router,
+        drafts.router,
+    ):
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
     install_web(app)  # pages, /static, HTML error pages, security headers

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     first_token_timeout: float = Field(default=60, gt=0)
     run_timeout: float = Field(default=600, gt=0)
 
+    # The everyday loop: an editor draft's largest size (JSON bytes), and how often a page
+    # following a run that another worker process executes looks at its stored text.
+    draft_max_bytes: int = Field(default=256 * 1024, ge=1)
+    follow_poll_seconds: float = Field(default=1.0, gt=0)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

@@ -11,7 +11,7 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
 from promptpro.security.vault import Vault
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.run_plans import plan_runs
+from promptpro.services.run_plans import VersionSource, plan_runs
 from promptpro.services.run_registry import ActiveRun
 from promptpro.storage import Storage
 
@@ -50,6 +50,7 @@ class RunService:
         variables: dict[str, str],
         streamed: bool,
         started: float,
+        version: VersionSource | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -67,6 +68,7 @@ class RunService:
             parameters=parameters,
             variables=variables,
             started=started,
+            version=version,
         )
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
