@@ -85,7 +85,6 @@ async def run_follower(request: Request, user: CurrentUser) -> RunFollower:
 @router.get(
     "/responses/{response_id}/events",
     summary="Follow a run: what it produced so far, then live",
-    response_class=EventSourceResponse,
     responses={**problem_responses(401, 404, 422), 200: EVENTS_DOC},
 )
 async def response_events(
