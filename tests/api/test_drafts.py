@@ -91,9 +91,7 @@ async def test_a_bad_draft_is_a_422(
     assert field in [error["field"] for error in response.json()["errors"]]
 
 
-async def test_a_draft_over_the_size_limit_is_refused(
-    app: FastAPI, ada: httpx.AsyncClient
-) -> None:
+async def test_a_draft_over_the_size_limit_is_refused(app: FastAPI, ada: httpx.AsyncClient) -> None:
     app.state.settings = app.state.settings.model_copy(update={"draft_max_bytes": 500})
     prompt = await create_prompt(ada)
     path = f"/api/v1/prompts/{prompt['id']}/draft"

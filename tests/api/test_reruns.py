@@ -58,7 +58,7 @@ async def test_a_streamed_rerun_sends_the_same_events_as_a_run(runner: httpx.Asy
     prompt = await create_prompt(runner)
     first = await a_run(runner, prompt["id"])
     events = await stream_run(runner, f"/api/v1/responses/{first['id']}/rerun", {})
-    assert [event.name for event in events][0] == "start"
+    assert events[0].name == "start"
     assert events[-1].name == "done"
     assert "".join(e.data["text"] for e in events if e.name == "delta") == FAKE_TEXT
     assert events[-1].data["response"]["promptVersionId"] == first["promptVersionId"]
