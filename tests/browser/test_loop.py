@@ -176,3 +176,20 @@ def test_a_running_answer_continues_streaming_in_a_page_opened_meanwhile(
     wait_for_run_end(second)
     expect(run_output(second).get_by_test_id("run-markdown")).to_have_text(answer)
     watch.check()
+
+
+def test_a_response_is_rerun_from_its_own_page(
+    page: Page, username: str, fake: FakeProviderServer
+) -> None:
+    prompt_id = a_prompt_that_ran(page, username)
+    page.get_by_test_id("history-item").first.get_by_test_id("open-response").click()
+    expect(page).to_have_url(re.compile(rf"/prompts/{prompt_id}/responses/\d+$"))
+    settle(page)
+    fake.configure(text="Once more, exactly.")
+    page.get_by_test_id("response-rerun").click()
+    view = page.get_by_test_id("rerun-view")
+    expect(view.locator(".output-done")).to_have_attribute("data-status", "completed")
+    expect(view.get_by_test_id("run-markdown")).to_have_text("Once more, exactly.")
+    page.get_by_test_id("rerun-link").click()
+    expect(page.get_by_test_id("response-markdown")).to_have_text("Once more, exactly.")
+    expect(page.get_by_test_id("response-variables")).to_contain_text("tea")

@@ -66,6 +66,11 @@ document.addEventListener("click", async (event) => {
     await saveRating(clear.closest("[data-rating-form]"), 0);
     return;
   }
+  const here = event.target.closest?.("[data-rerun-here]");
+  if (here) {
+    await rerunHere(here);
+    return;
+  }
   const again = event.target.closest?.("[data-rerun]");
   if (again && runForm) {
     const view = panelView();
@@ -85,6 +90,30 @@ document.addEventListener("click", async (event) => {
     }
   }
 });
+
+/** The response page's Re-run: the new run streams below, then links to its own page. */
+async function rerunHere(button) {
+  const box = document.querySelector("[data-rerun-view]");
+  const link = box.querySelector("[data-rerun-link]");
+  const view = {
+    output: box.querySelector("[data-rerun-output]"),
+    status: box.querySelector("[data-rerun-status]"),
+    fragmentUrl: box.dataset.fragmentUrl,
+  };
+  button.disabled = true;
+  box.hidden = false;
+  link.hidden = true;
+  view.status.textContent = "Starting the re-run…";
+  try {
+    const responseId = await rerun(view, button.dataset.rerunHere);
+    if (responseId !== null) {
+      link.href = `${box.dataset.fragmentUrl}${responseId}`;
+      link.hidden = false;
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
 
 function panelView() {
   return {
