@@ -78,6 +78,7 @@ def test_a_response_is_rerun_from_the_history(
     # "Edit inputs" opens the run panel filled with that run's inputs.
     history.nth(1).get_by_test_id("history-edit-inputs").click()
     expect(page).to_have_url(re.compile(rf"/prompts/{prompt_id}\?from=\d+#run$"))
+    settle(page)
     expect(page.get_by_label("topic", exact=True)).to_have_value("tea")
 
 
@@ -94,8 +95,11 @@ def test_a_rating_and_its_note_are_shown_in_the_history(page: Page, username: st
 
     page.get_by_label("Show", exact=True).select_option("-1")
     expect(page).to_have_url(re.compile(r"rating=-1"))
+    settle(page)  # before navigating again: its scripts are still loading
     expect(page.get_by_test_id("history-item")).to_have_count(0)
     page.get_by_label("Show", exact=True).select_option("1")
+    expect(page).to_have_url(re.compile(r"rating=1"))
+    settle(page)
     expect(page.get_by_test_id("history-item")).to_have_count(1)
 
 
@@ -119,6 +123,7 @@ def test_a_draft_is_restored_on_another_device(
         laptop.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
         laptop.get_by_role("button", name="Sign in", exact=True).click()
         expect(laptop).to_have_url(re.compile(r"/prompts$"))
+        settle(laptop)
         laptop.goto(f"/prompts/{prompt_id}/edit")
         settle(laptop)
         offer = laptop.get_by_test_id("server-draft")
@@ -131,6 +136,7 @@ def test_a_draft_is_restored_on_another_device(
         expect(content).to_have_value("Write two haiku about {{topic}}.")
         laptop.get_by_role("button", name="Save as a new version").click()
         expect(laptop).to_have_url(re.compile(rf"/prompts/{prompt_id}\?done=saved$"))
+        settle(laptop)
         laptop.goto(f"/prompts/{prompt_id}/edit")
         expect(laptop.get_by_test_id("server-draft")).to_have_count(0)
         watch.check()
@@ -191,5 +197,6 @@ def test_a_response_is_rerun_from_its_own_page(
     expect(view.locator(".output-done")).to_have_attribute("data-status", "completed")
     expect(view.get_by_test_id("run-markdown")).to_have_text("Once more, exactly.")
     page.get_by_test_id("rerun-link").click()
+    settle(page)
     expect(page.get_by_test_id("response-markdown")).to_have_text("Once more, exactly.")
     expect(page.get_by_test_id("response-variables")).to_contain_text("tea")
