@@ -8,6 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from promptpro.db.session import unit_of_work
+from promptpro.storage import Storage
 from tests.conftest import ClientFactory
 from tests.support.auth import login
 from tests.support.runs import create_prompt
@@ -101,3 +103,14 @@ async def test_a_draft_over_the_size_limit_is_refused(app: FastAPI, ada: httpx.A
     assert response.status_code == 422
     assert "at most 500 bytes" in response.json()["errors"][0]["message"]
     assert (await ada.get(path)).json()["content"] == DRAFT["content"]
+
+
+async def test_a_deleted_prompt_takes_its_drafts_along(
+    app: FastAPI, ada: httpx.AsyncClient
+) -> None:
+    prompt = await create_prompt(ada)
+    await ada.put(f"/api/v1/prompts/{prompt['id']}/draft", json=DRAFT)
+    owner_id = (await ada.get("/api/v1/auth/session")).json()["user"]["id"]
+    assert (await ada.delete(f"/api/v1/prompts/{prompt['id']}")).status_code == 204
+    async with unit_of_work(app.state.session_factory) as session:
+        assert await Storage(session).get_draft(owner_id, prompt["id"]) is None

@@ -6,7 +6,12 @@ import asyncio
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from promptpro.db.models import ResponseStatus
+from promptpro.db.session import unit_of_work
+from promptpro.schemas.responses import ResponseCreate, ResponseUpdate
+from promptpro.storage import Storage
 from promptpro.testing import FakeProviderServer
 from tests.api.test_run_lifecycle import SLOW, SLOW_TEXT, running_response_id
 from tests.conftest import AppClientFactory
@@ -151,3 +156,39 @@ async def test_a_run_in_another_worker_process_is_followed_to_its_end(
     assert events[-1].name == "done"
     assert events[-1].data["response"]["content"] == SLOW_TEXT
     await streaming
+
+
+async def test_a_run_of_another_process_is_followed_as_its_stored_text_grows(
+    app: FastAPI, runner: httpx.AsyncClient
+) -> None:
+    """No run in this process: the stored row is read again and again, and only the text
+    added since the last read is sent on, until the row says the run ended."""
+    app.state.settings = app.state.settings.model_copy(update={"follow_poll_seconds": 0.05})
+    prompt = await create_prompt(runner)
+    owner_id = (await runner.get("/api/v1/auth/session")).json()["user"]["id"]
+    async with unit_of_work(app.state.session_factory) as session:
+        row = await Storage(session).create_response(
+            owner_id,
+            prompt["id"],
+            ResponseCreate(model="openai/gpt-4o-mini", status=ResponseStatus.RUNNING),
+        )
+        response_id = row.id
+
+    async def store(**changes: Any) -> None:
+        async with unit_of_work(app.state.session_factory) as session:
+            await Storage(session).update_response(
+                owner_id, response_id, ResponseUpdate.model_validate(changes)
+            )
+
+    following = asyncio.create_task(runner.get(f"/api/v1/responses/{response_id}/events"))
+    await asyncio.sleep(0.2)
+    await store(content="Hel")
+    await asyncio.sleep(0.2)
+    await store(content="Hello")
+    await asyncio.sleep(0.2)
+    await store(content="Hello there", status=ResponseStatus.COMPLETED, output_tokens=2)
+    events = parse_events((await asyncio.wait_for(following, timeout=10)).text)
+    assert events[0].name == "start"
+    assert [e.data["text"] for e in events if e.name == "delta"] == ["Hel", "lo", " there"]
+    assert events[-1].name == "done"
+    assert events[-1].data["response"]["outputTokens"] == 2
