@@ -21,6 +21,7 @@ from promptpro.api.runs import (
     wants_stream,
 )
 from promptpro.deps import CurrentUser, RunServiceDep, SessionDep, StorageDep
+from promptpro.schemas.responses import ResponseRead
 from promptpro.services.reruns import rerun_of
 from promptpro.services.responses import ResponseService
 from promptpro.services.run_follow import RunFollower
@@ -40,6 +41,7 @@ EVENTS_DOC = {
     "/responses/{response_id}/rerun",
     status_code=status.HTTP_201_CREATED,
     summary="Run a response again, exactly",
+    response_model=ResponseRead,
     responses={**problem_responses(401, 404, 409, 422, 429, 502, 504), 200: STREAM_DOC},
 )
 async def rerun_response(
