@@ -19,12 +19,15 @@ from promptpro import __version__, metrics
 from promptpro.api import (
     auth,
     categories,
+    drafts,
+    feedback,
     health,
     keys,
     me,
     models,
     oidc,
     prompts,
+    rerun,
     responses,
     runs,
     tokens,
@@ -214,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     # Routes are matched in order, one by one: the run routes, which someone waits on, first.
     app.include_router(runs.router, prefix="/api/v1")
+    app.include_router(rerun.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(oidc.router)
@@ -221,7 +225,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(keys.router)
     app.include_router(models.router)
-    for library_router in (categories.router, prompts.router, responses.router):
+    for library_router in (
+        categories.router,
+        prompts.router,
+        responses.router,
+        feedback.router,
+        drafts.router,
+    ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)
     install_docs(app)

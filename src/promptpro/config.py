@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     # How long `serve --workers N` lets a worker process take to answer uvicorn's health
     # check: a worker busy importing on a loaded machine must not be killed as hung.
     worker_healthcheck_seconds: int = Field(default=60, ge=1)
+    # The everyday loop: an editor draft's largest size (JSON bytes), and how often a page
+    # following a run that another worker process executes looks at its stored text.
+    draft_max_bytes: int = Field(default=256 * 1024, ge=1)
+    follow_poll_seconds: float = Field(default=1.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

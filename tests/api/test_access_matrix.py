@@ -50,6 +50,11 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/prompts/{prompt}/responses"),
     Endpoint("GET", "/api/v1/responses/{response}"),
     Endpoint("DELETE", "/api/v1/responses/{response}", success=204),
+    Endpoint("PUT", "/api/v1/responses/{response}/rating", {"value": 1, "note": "n"}),
+    Endpoint("GET", "/api/v1/responses/{response}/events"),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/inputs"),
+    Endpoint("PUT", "/api/v1/prompts/{prompt}/draft", {"title": "t", "content": "c"}),
+    Endpoint("DELETE", "/api/v1/prompts/{prompt}/draft", success=204),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 

@@ -97,7 +97,7 @@ def _run_and_watch_it_stream(page: Page, fake: FakeProviderServer) -> None:
     expect(run_output(page).get_by_test_id("run-markdown")).to_have_text(ANSWER)
     figures = run_output(page).get_by_test_id("run-meta")
     expect(figures).to_contain_text("GPT-4o mini")
-    expect(figures).to_contain_text("completed")
+    expect(figures).to_contain_text("Completed")
     expect(figures).to_contain_text("12 / 7")  # the fake's token counts
 
 

@@ -86,7 +86,9 @@ async def test_a_response_reads_back_with_its_whole_run_record(
         assert response is not None
         read = ResponseRead.model_validate(response)
     assert read.prompt_id == prompt_id
-    assert read.model_dump(exclude={"id", "prompt_id", "created_at"}) == data.model_dump()
+    record = read.model_dump(exclude={"id", "prompt_id", "created_at", "rating", "rating_note"})
+    assert record == data.model_dump()
+    assert (read.rating, read.rating_note) == (None, None)  # not rated yet
     assert read.created_at.tzinfo is not None
 
 

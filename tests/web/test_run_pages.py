@@ -77,7 +77,7 @@ async def test_the_fragment_renders_the_answer_as_safe_markdown_with_its_figures
     assert "&lt;script&gt;" in html
     assert '<a href="https://example.com" rel="noopener noreferrer nofollow">docs</a>' in html
     words = text_of(html)
-    for figure in ("GPT-4o mini", "completed", "0.25 s", "1.23 s", "12 / 7", "$0.000012"):
+    for figure in ("GPT-4o mini", "Completed", "0.25 s", "1.23 s", "12 / 7", "$0.000012"):
         assert figure in words, figure
 
 

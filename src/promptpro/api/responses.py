@@ -29,6 +29,11 @@ Cursor = Annotated[
     Query(max_length=MAX_CURSOR_LENGTH, description="The `nextCursor` of the previous page."),
 ]
 
+RatingFilter = Annotated[
+    int | None,
+    Query(description="Only the responses rated so: 1 (thumbs up) or -1 (thumbs down)."),
+]
+
 
 @router.get(
     "/prompts/{prompt_id}/responses",
@@ -41,9 +46,10 @@ async def list_responses(
     responses: Responses,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
+    rating: RatingFilter = None,
 ) -> ResponsePage:
     """A page of the responses to one of your prompts; follow `nextCursor` for the next one."""
-    return await responses.list_responses(prompt_id, limit=limit, cursor=cursor)
+    return await responses.list_responses(prompt_id, limit=limit, cursor=cursor, rating=rating)
 
 
 @router.get(

@@ -33,6 +33,10 @@ class ResponseRead(ReadSchema):
     output_tokens: int | None
     cost_usd: float | None
     time_to_first_token: float | None
+    rating: int | None = Field(
+        default=None, description="1 (thumbs up), -1 (thumbs down), or null: not rated."
+    )
+    rating_note: str | None = Field(default=None, description="The note kept with the rating.")
 
 
 class ResponseCreate(WriteSchema):

@@ -102,6 +102,8 @@ class PromptService:
         prompt = await self.storage.update_prompt(self.owner_id, prompt_id, changes)
         if prompt is None:
             raise NotFound(NO_SUCH_PROMPT)
+        # What the user's editor draft held is saved now (or deliberately replaced).
+        await self.storage.delete_draft(self.owner_id, prompt_id)
         return PromptRead.model_validate(prompt)
 
     async def delete_prompt(self, prompt_id: int) -> None:

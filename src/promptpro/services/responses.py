@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptpro.errors import NotFound
+from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.pages import ResponsePage
 from promptpro.schemas.responses import ResponseRead
 from promptpro.services.prompts import DEFAULT_PAGE_SIZE, NO_SUCH_PROMPT, page_after, page_size
@@ -19,12 +19,22 @@ class ResponseService:
         self.owner_id = owner_id
 
     async def list_responses(
-        self, prompt_id: int, *, limit: int = DEFAULT_PAGE_SIZE, cursor: str | None = None
+        self,
+        prompt_id: int,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+        rating: int | None = None,
     ) -> ResponsePage:
-        """A page of the responses to one of the user's prompts, newest first."""
+        """A page of the responses to one of the user's prompts, newest first (`rating`: only
+        those rated 1 or -1)."""
         limit = page_size(limit)
         after = page_after(cursor)
-        page = await self.storage.list_responses(self.owner_id, prompt_id, limit=limit, after=after)
+        if rating not in (None, 1, -1):
+            raise Invalid("Filter by rating 1 (thumbs up) or -1 (thumbs down).", field="rating")
+        page = await self.storage.list_responses(
+            self.owner_id, prompt_id, limit=limit, after=after, rating=rating
+        )
         if page is None:
             raise NotFound(NO_SUCH_PROMPT)
         return ResponsePage(

@@ -126,6 +126,8 @@ class _Execution:
         self.streamed = streamed
         self.parts: list[str] = []
         self.first_token: float | None = None
+        # The provider's token counts as last reported: a stopped run keeps them.
+        self.usage: Usage | None = None
         self.response_id: int | None = None
         self.finished = False
         self.lock = asyncio.Lock()
@@ -150,6 +152,7 @@ class _Execution:
             status = ResponseStatus.CANCELLED if reason == "cancelled" else ResponseStatus.FAILED
             if status is ResponseStatus.FAILED:
                 error = PromptProError("The server stopped before the run finished.")
+            usage = self.usage
         except ProviderError as exc:
             status, error = ResponseStatus.FAILED, exc
         except PromptProError as exc:  # e.g. Invalid parameters for this provider
@@ -172,7 +175,7 @@ class _Execution:
                 # arrive together, and the first token should not wait for the others.
                 await asyncio.sleep(0)
             else:
-                usage = event
+                usage = self.usage = event
         return usage
 
     async def _complete(self, request: CompletionRequest) -> Usage:

@@ -33,6 +33,19 @@ class RunPlan:
     started_at: datetime
 
 
+@dataclass(frozen=True)
+class VersionSource:
+    """A saved version to run instead of the prompt as it is now, with exact parameters.
+
+    A re-run plans from one: the wording of the version that produced the response, and
+    the parameters it ran with (not merged with the prompt's current ones).
+    """
+
+    version_id: int
+    content: str
+    parameters: dict[str, Any]
+
+
 def merged_parameters(
     saved: dict[str, Any] | None, override: PromptParameters | None
 ) -> dict[str, Any]:
@@ -66,13 +79,21 @@ async def plan_runs(
     variables: dict[str, str],
     started: float,
     max_input_length: int | None = None,
+    version: VersionSource | None = None,
 ) -> list[RunPlan]:
-    """Plan the prompt's run on each model (None: the prompt's own model)."""
+    """Plan the prompt's run on each model (None: the prompt's own model).
+
+    With a `version`, its wording and parameters are run instead of the prompt's current
+    ones (`parameters` then still override them).
+    """
     context = await records.context(owner_id, prompt_id)
     if context is None:
         raise NotFound("No such prompt.")
-    rendered = render(context.content, variables, max_length=max_input_length)
-    run_parameters = merged_parameters(context.parameters, parameters)
+    content, version_id, saved = context.content, context.version_id, context.parameters
+    if version is not None:
+        content, version_id, saved = version.content, version.version_id, version.parameters
+    rendered = render(content, variables, max_length=max_input_length)
+    run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
     for requested in models:
@@ -84,7 +105,7 @@ async def plan_runs(
             RunPlan(
                 owner_id=owner_id,
                 prompt_id=context.prompt_id,
-                version_id=context.version_id,
+                version_id=version_id,
                 model=ref.id,
                 provider=provider,
                 api_key=_api_key(context, vault, owner_id, ref.provider),

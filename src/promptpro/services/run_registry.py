@@ -129,6 +129,10 @@ class RunRegistry:
         """Index the run by its stored response, for cancelling."""
         self._by_response[response_id] = run
 
+    def find(self, response_id: int) -> ActiveRun | None:
+        """The run storing `response_id`, if this process runs it (for a late follower)."""
+        return self._by_response.get(response_id)
+
     def _forget(self, run: ActiveRun) -> None:
         self._runs.discard(run)
         left = self._by_owner.get(run.owner_id, 1) - 1

@@ -11,7 +11,7 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
 from promptpro.security.vault import Vault
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.run_plans import plan_runs
+from promptpro.services.run_plans import VersionSource, plan_runs
 from promptpro.services.run_registry import ActiveRun
 from promptpro.storage import Storage
 
@@ -52,6 +52,7 @@ class RunService:
         variables: dict[str, str],
         streamed: bool,
         started: float,
+        version: VersionSource | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -72,6 +73,7 @@ class RunService:
             variables=variables,
             started=started,
             max_input_length=self.max_input_length,
+            version=version,
         )
         # Again now, with nothing awaited until the runs are launched: runs started by other
         # requests while this one was planning count too.

@@ -9,6 +9,8 @@ from promptpro.storage.access_tokens import AccessTokenStorage
 from promptpro.storage.api_keys import ApiKeyStorage
 from promptpro.storage.categories import CategoryStorage
 from promptpro.storage.credentials import CredentialStorage
+from promptpro.storage.drafts import DraftStorage
+from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
@@ -31,6 +33,8 @@ class Storage(
     IdentityStorage,
     AccessTokenStorage,
     LoginAttemptStorage,
+    FeedbackStorage,
+    DraftStorage,
 ):
     """All storage operations over one session."""
 

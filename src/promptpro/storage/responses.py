@@ -28,9 +28,18 @@ class ResponseStorage(StorageBase):
         return await self._scalar(query)
 
     async def list_responses(
-        self, owner_id: str, prompt_id: int, *, limit: int = 50, after: Keyset | None = None
+        self,
+        owner_id: str,
+        prompt_id: int,
+        *,
+        limit: int = 50,
+        after: Keyset | None = None,
+        rating: int | None = None,
     ) -> Page[Response] | None:
-        """A page of the prompt's responses, newest first (None when the prompt isn't theirs)."""
+        """A page of the prompt's responses, newest first (None when the prompt isn't theirs).
+
+        `rating` keeps only the responses rated so (1 or -1).
+        """
         check_limit(limit)
         prompt_query = sa.select(Prompt.id).where(
             Prompt.id == prompt_id, Prompt.user_id == owner_id
@@ -38,6 +47,8 @@ class ResponseStorage(StorageBase):
         if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             return None
         query = sa.select(Response).where(Response.prompt_id == prompt_id)
+        if rating is not None:
+            query = query.where(Response.rating == rating)
         if after is not None:
             query = query.where(
                 sa.or_(

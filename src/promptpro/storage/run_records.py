@@ -100,8 +100,15 @@ _FINISH = HotStatement(
     .where(_owned(_RESPONSES.c.status == ResponseStatus.RUNNING.value))
     .values({name: sa.bindparam(f"end_{name}") for name in _END_COLUMNS})
 )
-# What a cancelled run keeps of what it had by then.
-_PARTIAL_COLUMNS = ("content", "generation_time", "time_to_first_token")
+# What a cancelled run keeps of what it had by then (usage, if the provider had reported it).
+_PARTIAL_COLUMNS = (
+    "content",
+    "generation_time",
+    "time_to_first_token",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+)
 _KEEP_PARTIAL = HotStatement(
     sa.update(_RESPONSES)
     .where(_owned(_RESPONSES.c.status == ResponseStatus.CANCELLED.value))
@@ -191,7 +198,7 @@ class RunRecords:
     async def keep_cancelled_text(
         self, owner_id: str, response_id: int, values: dict[str, Any]
     ) -> bool:
-        """Store the partial text and timing of a run that was cancelled (False: no such run)."""
+        """Store the partial text, timing and usage of a cancelled run (False: no such run)."""
         params = {f"end_{name}": values[name] for name in _PARTIAL_COLUMNS}
         params.update(response_id=response_id, owner=owner_id)
         return await domain_errors(_KEEP_PARTIAL.rowcount(self.engine, params)) > 0

@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse
 from promptpro.config import Settings
 from promptpro.services import oidc
 from promptpro.web.advice import ADVICE, KEYS_PAGE, advice_for, page_detail, problem_slug
+from promptpro.web.excerpts import first_line, short_variables, status_label
 from promptpro.web.markdown import render_markdown
 from promptpro.web.models import PROVIDER_LABELS, model_name, provider_label
 from promptpro.web.static import static_url
@@ -143,6 +144,9 @@ def _environment() -> Environment:
         problem_slug=problem_slug,
         page_detail=page_detail,
         as_json=as_json,
+        first_line=first_line,
+        short_variables=short_variables,
+        status_label=status_label,
     )
     env.globals.update(
         static=static_url,

@@ -9,6 +9,7 @@ from promptpro.db.models.accounts import (
     User,
 )
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
+from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
 
@@ -21,6 +22,7 @@ __all__ = [
     "OidcIdentity",
     "PasswordCredential",
     "Prompt",
+    "PromptDraft",
     "PromptVersion",
     "Response",
     "ResponseStatus",

@@ -54,6 +54,9 @@ class Response(Base):
     # worker stopped beating is failed by housekeeping. Not a foreign key: the heartbeat
     # row of a dead worker is deleted once its runs are failed.
     worker_id: Mapped[str | None] = mapped_column(String(64))
+    # The user's verdict on the answer: 1 (thumbs up), -1 (down) or none, and a short note.
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    rating_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).
@@ -63,6 +66,7 @@ class Response(Base):
         sa.CheckConstraint(
             "status IN ('running', 'completed', 'failed', 'cancelled')", name="status"
         ),
+        sa.CheckConstraint("rating IN (1, -1)", name="rating"),
     )
 
 

@@ -10,6 +10,7 @@ from promptpro.services.prompts import MAX_PAGE_SIZE, PromptService
 from promptpro.services.templates import variables_in
 from promptpro.web.pages.common import PageAuth, model_choices, page
 from promptpro.web.pages.editor import form_values
+from promptpro.web.pages.run_inputs import panel_context
 
 router = APIRouter()
 
@@ -30,6 +31,11 @@ async def compare_page(
         choices.insert(0, prompt)
     groups = await model_choices(storage, vault, auth, include=[prompt.model if prompt else None])
     preselected = [prompt.model] if prompt and prompt.model else []
+    panel = (
+        await panel_context(storage, auth.user.id, prompt, None)
+        if prompt
+        else {"values": form_values(None), "kept_variables": {}, "inputs_from": None}
+    )
     return page(
         request,
         "compare/page.html",
@@ -39,8 +45,8 @@ async def compare_page(
         model_groups=groups,
         preselected=preselected,
         variables=variables_in(prompt.content) if prompt else [],
-        values=form_values(prompt),
         errors={},
         min_models=MIN_MODELS,
         max_models=MAX_MODELS,
+        **panel,
     )

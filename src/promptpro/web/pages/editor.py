@@ -24,6 +24,7 @@ from promptpro.web.pages.common import (
     page,
     see_other,
 )
+from promptpro.web.pages.drafts import draft_context
 
 router = APIRouter()
 
@@ -198,6 +199,8 @@ async def edit_prompt(
     prompt = await PromptService(storage, auth.user.id).get_prompt(prompt_id)
     kept = form_values(prompt)
     choices = await _choices(storage, vault, auth, kept)
+    max_bytes = request.app.state.settings.draft_max_bytes
+    choices.update(await draft_context(storage, auth.user.id, prompt_id, kept, max_bytes))
     return _editor(request, auth, choices, prompt=prompt, kept=kept, errors={})
 
 

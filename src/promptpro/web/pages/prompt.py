@@ -18,7 +18,7 @@ from promptpro.services.templates import variables_in
 from promptpro.storage import Storage
 from promptpro.web.diff import field_changes, line_diff
 from promptpro.web.pages.common import PageAuth, model_choices, page
-from promptpro.web.pages.editor import form_values
+from promptpro.web.pages.run_inputs import panel_context, version_numbers
 
 router = APIRouter()
 
@@ -36,23 +36,30 @@ async def _category_name(storage: Storage, owner_id: str, prompt: PromptRead) ->
 
 
 async def history(
-    storage: Storage, owner_id: str, prompt_id: int, cursor: str | None
+    storage: Storage, owner_id: str, prompt_id: int, cursor: str | None, rating: int | None = None
 ) -> dict[str, Any]:
     """One page of the prompt's responses, newest first, and where the next page is."""
     listing = await ResponseService(storage, owner_id).list_responses(
-        prompt_id, limit=HISTORY_PAGE_SIZE, cursor=cursor
+        prompt_id, limit=HISTORY_PAGE_SIZE, cursor=cursor, rating=rating
     )
-    return {"responses": listing.items, "history_cursor": listing.next_cursor}
+    return {
+        "responses": listing.items,
+        "history_cursor": listing.next_cursor,
+        "version_numbers": await version_numbers(storage, owner_id, prompt_id),
+        "rating_filter": rating,
+    }
 
 
 async def _history_or_first(
-    storage: Storage, owner_id: str, prompt_id: int, cursor: str | None
+    storage: Storage, owner_id: str, prompt_id: int, cursor: str | None, rating: str | None = None
 ) -> dict[str, Any]:
-    """The history page a cursor names (the first page for a cursor that isn't ours)."""
+    """The history page a cursor names (the first page for a cursor that isn't ours), with
+    only the responses rated `rating` ("1" or "-1") when given."""
+    wanted = rating_filter(rating)
     try:
-        return await history(storage, owner_id, prompt_id, cursor or None)
+        return await history(storage, owner_id, prompt_id, cursor or None, wanted)
     except Invalid:
-        return await history(storage, owner_id, prompt_id, None)
+        return await history(storage, owner_id, prompt_id, None, wanted)
 
 
 @router.get("/prompts/{prompt_id:int}")
@@ -71,12 +78,16 @@ async def prompt_page(
         category_name=await _category_name(storage, auth.user.id, prompt),
         versions=versions,
         variables=variables_in(prompt.content),
-        values=form_values(prompt),
         errors={},
         model_groups=await model_choices(storage, vault, auth, include=[prompt.model]),
         prompt_id=prompt_id,
+        **await panel_context(storage, auth.user.id, prompt, request.query_params.get("from")),
         **await _history_or_first(
-            storage, auth.user.id, prompt_id, request.query_params.get("history")
+            storage,
+            auth.user.id,
+            prompt_id,
+            request.query_params.get("history"),
+            request.query_params.get("rating"),
         ),
     )
 
@@ -87,8 +98,14 @@ async def history_fragment(
 ) -> Response:
     """History items for "load more" and for refreshing after a run (a fragment)."""
     cursor = request.query_params.get("cursor")
-    context = await _history_or_first(storage, auth.user.id, prompt_id, cursor)
+    rating = request.query_params.get("rating")
+    context = await _history_or_first(storage, auth.user.id, prompt_id, cursor, rating)
     return page(request, "prompts/_history_more.html", auth, prompt_id=prompt_id, **context)
+
+
+def rating_filter(raw: str | None) -> int | None:
+    """The history's rating filter from the address (anything else: no filter)."""
+    return {"1": 1, "-1": -1}.get(raw or "")
 
 
 def _version_number(raw: str | None, default: int) -> int:

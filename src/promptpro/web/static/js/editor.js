@@ -47,7 +47,10 @@ if (form) {
   const content = form.querySelector("[data-variables-source]");
   if (content) content.addEventListener("input", () => showVariables(content));
 
+  // A prompt already saved keeps its draft on the server (draft.js); a new one, in this tab.
+  const local = !form.dataset.draftUrl;
   form.addEventListener("input", () => {
+    if (!local) return;
     const now = snapshot();
     if (same(now, initial)) sessionStorage.removeItem(draftKey);
     else sessionStorage.setItem(draftKey, JSON.stringify({ values: now, submitted: false }));
@@ -69,7 +72,7 @@ if (form) {
     event.returnValue = "";
   });
 
-  offerDraft(draftKey, initial);
+  if (local) offerDraft(draftKey, initial);
 }
 
 function offerDraft(draftKey, initial) {

@@ -188,6 +188,8 @@ historyList.addEventListener("click", async (event) => {
   await refreshHistory();
 });
 
+// Another module (a re-run, a rating, a run followed after a reload) changed the history.
+document.addEventListener("promptpro:history-stale", () => refreshHistory());
 livePreview(form, data.content);
 runOnShortcut(form);
 watchRunning();

@@ -18,9 +18,10 @@ export function variablesOf(form) {
   return values;
 }
 
-/** The prompt with the variables filled in (an empty one shows its placeholder). */
+/** The prompt with the variables filled in, as the server will: a field left empty is an
+ * empty value (the form marks it "(left empty)"); only one the form lacks stays a placeholder. */
 export function fillIn(template, values) {
-  return template.replace(PLACEHOLDER, (whole, name) => (values[name] ? values[name] : whole));
+  return template.replace(PLACEHOLDER, (whole, name) => (name in values ? values[name] : whole));
 }
 
 /** A stop sequence as typed on one line: \n is a line break, \t a tab (as the editor saves). */
