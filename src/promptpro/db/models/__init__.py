@@ -10,6 +10,7 @@ from promptpro.db.models.accounts import (
 )
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
 from promptpro.db.models.library import Category, Prompt, PromptVersion
+from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus
 
 __all__ = [
@@ -17,10 +18,13 @@ __all__ = [
     "AccessToken",
     "ApiKeys",
     "Category",
+    "CompareGroup",
+    "Favourite",
     "LoginAttempt",
     "OidcIdentity",
     "PasswordCredential",
     "Prompt",
+    "PromptTag",
     "PromptVersion",
     "Response",
     "ResponseStatus",

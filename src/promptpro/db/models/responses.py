@@ -50,6 +50,10 @@ class Response(Base):
     output_tokens: Mapped[int | None]
     cost_usd: Mapped[float | None]
     time_to_first_token: Mapped[float | None]
+    # The compare run this response was one column of (None: a single run).
+    compare_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("compare_groups.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).
