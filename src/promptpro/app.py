@@ -13,6 +13,7 @@ from promptpro import __version__
 from promptpro.api import (
     auth,
     categories,
+    compare_groups,
     health,
     keys,
     me,
@@ -21,6 +22,7 @@ from promptpro.api import (
     prompts,
     responses,
     runs,
+    search,
     tokens,
 )
 from promptpro.api.limits import BodySizeLimitMiddleware
@@ -91,7 +93,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(keys.router)
     app.include_router(models.router)
-    for library_router in (categories.router, prompts.router, responses.router):
+    for library_router in (
+        categories.router,
+        prompts.router,
+        responses.router,
+        search.router,
+        compare_groups.router,
+    ):
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)
     install_web(app)  # pages, /static, HTML error pages, security headers

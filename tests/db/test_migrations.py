@@ -181,6 +181,6 @@ async def test_the_search_indexes_exist(engine: AsyncEngine) -> None:
         rows = await conn.execute(
             sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%search'")
         )
-        found = dict(rows.all())
+        found: dict[str, str] = {name: sql for name, sql in rows.all()}
     assert set(found) == SEARCH_INDEXES
     assert all("gin" in sql.lower() and "to_tsvector" in sql for sql in found.values())

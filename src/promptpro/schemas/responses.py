@@ -33,6 +33,9 @@ class ResponseRead(ReadSchema):
     output_tokens: int | None
     cost_usd: float | None
     time_to_first_token: float | None
+    compare_group_id: int | None = Field(
+        default=None, description="The compare run this answer was one column of."
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -51,6 +54,7 @@ class ResponseCreate(WriteSchema):
     output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
+    compare_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class ResponseUpdate(WriteSchema):
@@ -64,3 +68,19 @@ class ResponseUpdate(WriteSchema):
     output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
+
+
+class CompareGroupRead(ReadSchema):
+    """One compare run: its answers side by side, and the one marked the winner."""
+
+    id: int
+    prompt_id: int
+    created_at: datetime
+    winner_response_id: int | None
+    responses: list[ResponseRead]
+
+
+class WinnerUpdate(WriteSchema):
+    """The response of the group to mark as the winner."""
+
+    response_id: int = Field(ge=1, le=MAX_INT)

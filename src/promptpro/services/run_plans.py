@@ -31,6 +31,18 @@ class RunPlan:
     variables: dict[str, str]
     started: float
     started_at: datetime
+    # The compare run this is one column of (None: a single run); its record carries it.
+    compare_group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VersionSource:
+    """A saved version of a prompt to run instead of its current state."""
+
+    version_id: int
+    content: str
+    model: str | None
+    parameters: dict[str, Any] | None
 
 
 def merged_parameters(
@@ -65,6 +77,7 @@ async def plan_runs(
     parameters: PromptParameters | None,
     variables: dict[str, str],
     started: float,
+    compare_group_id: int | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model)."""
     context = await records.context(owner_id, prompt_id)
@@ -92,6 +105,45 @@ async def plan_runs(
                 variables=variables,
                 started=started,
                 started_at=started_at,
+                compare_group_id=compare_group_id,
             )
         )
     return plans
+
+
+async def plan_from_version(
+    records: RunRecords,
+    vault: Vault,
+    providers: ProviderRegistry,
+    *,
+    owner_id: str,
+    prompt_id: int,
+    version: VersionSource,
+    model: str | None,
+    parameters: PromptParameters | None,
+    variables: dict[str, str],
+    started: float,
+    compare_group_id: int | None = None,
+) -> RunPlan:
+    """Plan a run of a saved version's content, model (or `model`) and parameters."""
+    context = await records.context(owner_id, prompt_id)  # the prompt is theirs; their keys
+    if context is None:
+        raise NotFound("No such prompt.")
+    chosen = model or version.model
+    if not chosen:
+        raise Invalid("This version has no model: choose one to run it on.", field="model")
+    provider, ref = providers.resolve(chosen)
+    return RunPlan(
+        owner_id=owner_id,
+        prompt_id=context.prompt_id,
+        version_id=version.version_id,
+        model=ref.id,
+        provider=provider,
+        api_key=_api_key(context, vault, owner_id, ref.provider),
+        rendered_input=render(version.content, variables),
+        parameters=merged_parameters(version.parameters, parameters),
+        variables=variables,
+        started=started,
+        started_at=utcnow(),
+        compare_group_id=compare_group_id,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from promptpro.storage.access_tokens import AccessTokenStorage
 from promptpro.storage.api_keys import ApiKeyStorage
 from promptpro.storage.categories import CategoryStorage
+from promptpro.storage.compare_groups import CompareGroupStorage
 from promptpro.storage.credentials import CredentialStorage
 from promptpro.storage.identities import IdentityStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
@@ -15,6 +16,7 @@ from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
 from promptpro.storage.responses import ResponseStorage
 from promptpro.storage.runs import RunStorage
+from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.users import UserStorage
 
@@ -23,6 +25,8 @@ class Storage(
     UserStorage,
     CategoryStorage,
     PromptStorage,
+    SearchStorage,
+    CompareGroupStorage,
     ResponseStorage,
     RunStorage,
     ApiKeyStorage,
