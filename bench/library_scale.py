@@ -111,15 +111,17 @@ async def load(database_url: str, user_id: str, prompts: int, responses: int) ->
             "favourites", records=starred, columns=["user_id", "prompt_id"]
         )
         for start in range(0, responses, batch):
-            rows = []
+            response_rows: list[tuple[Any, ...]] = []
             for i in range(start, min(responses, start + batch)):
                 prompt_id = first_id + rng.randrange(prompts)
                 at = STARTED + timedelta(seconds=i)
                 content = text(rng, 40, 100_000, i + 1)
-                rows.append((prompt_id, content, "openai/gpt-4o-mini", at, "completed", 0.5))
+                response_rows.append(
+                    (prompt_id, content, "openai/gpt-4o-mini", at, "completed", 0.5)
+                )
             await conn.copy_records_to_table(
                 "responses",
-                records=rows,
+                records=response_rows,
                 columns=[
                     "prompt_id",
                     "content",
