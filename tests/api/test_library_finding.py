@@ -104,6 +104,12 @@ async def test_every_sort_pages_by_keyset(runner: httpx.AsyncClient) -> None:
     assert [item["runCount"] for item in listed] == [2, 1, 0, 0]
 
 
+async def test_the_title_sort_pages_past_the_longest_titles(ada: httpx.AsyncClient) -> None:
+    for mark in "abc":
+        await new_prompt(ada, mark + "😀" * 199)
+    assert len(await every_page(ada, "sort=title")) == 3
+
+
 async def test_an_unknown_sort_or_a_cursor_of_another_sort_is_a_422(
     ada: httpx.AsyncClient,
 ) -> None:

@@ -94,7 +94,8 @@ class ValueKeyset:
 
     def encode(self) -> str:
         """An opaque, URL-safe cursor."""
-        raw = json.dumps([self.value, self.id], separators=(",", ":")).encode()
+        # UTF-8, not \u escapes: a 200-character title must fit in MAX_VALUE_CURSOR_LENGTH.
+        raw = json.dumps([self.value, self.id], separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
