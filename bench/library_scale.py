@@ -160,9 +160,10 @@ EXPLAINED = {
     " p.title), 'A'::\"char\") || setweight(to_tsvector('simple'::regconfig, p.content),"
     " 'B'::\"char\")) @@ q ORDER BY rank DESC, id DESC LIMIT 21",
     "search responses, rare": "SELECT r.id, ts_rank(to_tsvector('simple'::regconfig,"
-    " r.content), q) AS rank FROM responses r JOIN prompts p ON p.id = r.prompt_id,"
-    f" plainto_tsquery('simple'::regconfig, '{RARE}') q WHERE p.user_id = $1"
-    " AND to_tsvector('simple'::regconfig, r.content) @@ q ORDER BY rank DESC, id DESC LIMIT 21",
+    " r.content), q) AS rank FROM responses r, plainto_tsquery('simple'::regconfig,"
+    f" '{RARE}') q WHERE to_tsvector('simple'::regconfig, r.content) @@ q"
+    " AND (SELECT p.user_id FROM prompts p WHERE p.id = r.prompt_id) = $1"
+    " ORDER BY rank DESC, id DESC LIMIT 21",
 }
 
 

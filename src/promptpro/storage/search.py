@@ -46,27 +46,29 @@ _HEADLINE_OPTIONS = (
 # Built from constants only (the user's words are always bound parameters).
 _POSTGRES_MATCHES = {
     "prompt": f"""
-        SELECT 1 AS kind, p.id AS id, p.id AS prompt_id, p.title AS title,
+        SELECT 1 AS kind, p.id AS id, p.id AS prompt_id,
                ts_rank({_PROMPT_VECTOR}, query)::float8 AS rank
         FROM prompts p, plainto_tsquery('simple'::regconfig, :q) query
         WHERE p.user_id = :owner AND {_PROMPT_VECTOR} @@ query""",  # noqa: S608
+    # The owner check is a subquery per match, not a join: with a join PostgreSQL may
+    # hash every one of the user's prompts before it looks at the (few) matches.
     "response": f"""
-        SELECT 0 AS kind, r.id AS id, r.prompt_id AS prompt_id, p.title AS title,
+        SELECT 0 AS kind, r.id AS id, r.prompt_id AS prompt_id,
                ts_rank({_RESPONSE_VECTOR}, query)::float8 AS rank
-        FROM responses r JOIN prompts p ON p.id = r.prompt_id,
-             plainto_tsquery('simple'::regconfig, :q) query
-        WHERE p.user_id = :owner AND {_RESPONSE_VECTOR} @@ query""",  # noqa: S608
+        FROM responses r, plainto_tsquery('simple'::regconfig, :q) query
+        WHERE {_RESPONSE_VECTOR} @@ query
+          AND (SELECT p.user_id FROM prompts p WHERE p.id = r.prompt_id) = :owner""",  # noqa: S608
 }
 _SQLITE_MATCHES = {
     # bm25 is lower-is-better; its negation ranks like ts_rank. Title matches weigh more.
     "prompt": f"""
-        SELECT 1 AS kind, p.id AS id, p.id AS prompt_id, p.title AS title,
+        SELECT 1 AS kind, p.id AS id, p.id AS prompt_id,
                -bm25(prompts_fts, 4.0, 1.0) AS rank,
                snippet(prompts_fts, -1, '{START}', '{STOP}', ' … ', 24) AS snippet
         FROM prompts_fts JOIN prompts p ON p.id = prompts_fts.rowid
         WHERE prompts_fts MATCH :q AND p.user_id = :owner""",  # noqa: S608
     "response": f"""
-        SELECT 0 AS kind, r.id AS id, r.prompt_id AS prompt_id, p.title AS title,
+        SELECT 0 AS kind, r.id AS id, r.prompt_id AS prompt_id,
                -bm25(responses_fts) AS rank,
                snippet(responses_fts, 0, '{START}', '{STOP}', ' … ', 24) AS snippet
         FROM responses_fts JOIN responses r ON r.id = responses_fts.rowid
@@ -193,12 +195,18 @@ class SearchStorage(StorageBase):
         # MATERIALIZED: SQLite must not push the cursor's condition on `rank` into the FTS5
         # query (its auxiliary functions are only valid in the result columns).
         materialized = "MATERIALIZED " if sqlite else ""
-        statement = f"WITH hits AS {materialized}({union}) SELECT * FROM hits"  # noqa: S608
         params: dict[str, Any] = {"q": query, "owner": owner_id, "limit": limit + 1}
+        after_clause = ""
         if after is not None:
-            statement += _AFTER
+            after_clause = _AFTER
             params.update(after_rank=after.rank, after_kind=after.kind, after_id=after.id)
-        statement += " ORDER BY rank DESC, kind DESC, id DESC LIMIT :limit"
+        order = "ORDER BY rank DESC, kind DESC, id DESC"
+        # The titles are read for the page's hits only.
+        statement = (
+            f"WITH hits AS {materialized}({union}) "  # noqa: S608
+            "SELECT page.*, (SELECT t.title FROM prompts t WHERE t.id = page.prompt_id) AS title"
+            f" FROM (SELECT * FROM hits{after_clause} {order} LIMIT :limit) page {order}"
+        )
         rows = (await self._execute(sa.text(statement), params)).mappings().all()
         more = len(rows) > limit
         rows = rows[:limit]
