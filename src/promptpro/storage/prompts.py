@@ -142,7 +142,9 @@ class PromptStorage(TagStorage):
     async def create_prompt(self, owner_id: str, data: PromptCreate) -> Prompt:
         """A new prompt for the owner, saved as version 1."""
         await self._check_category(owner_id, data.category_id)
-        prompt = Prompt(user_id=owner_id, **_values(data, partial=False))
+        # run_count set here as well as by the server default: read back, it must not need a
+        # refresh (a lazy load, which an async session can't do).
+        prompt = Prompt(user_id=owner_id, run_count=0, **_values(data, partial=False))
         self.session.add(prompt)
         await self._flush()
         await self._add_version(prompt, 1)

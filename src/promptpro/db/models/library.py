@@ -44,7 +44,8 @@ class Prompt(Timestamps, Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # How many responses the prompt has: kept by a database trigger on `responses`
     # (migration 0005), so "most run" is an indexed sort, not a count per page.
-    run_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # (No Python-side default: statements that insert prompts need not name it.)
+    run_count: Mapped[int] = mapped_column(server_default="0")
 
     __table_args__ = (
         # The library's sorts, each paged by (key, id) on an index of its own.
