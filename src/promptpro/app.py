@@ -19,6 +19,7 @@ from promptpro import __version__, metrics
 from promptpro.api import (
     auth,
     categories,
+    compare_groups,
     drafts,
     feedback,
     health,
@@ -30,6 +31,7 @@ from promptpro.api import (
     rerun,
     responses,
     runs,
+    search,
     tokens,
 )
 from promptpro.api.limits import BodySizeLimitMiddleware
@@ -231,6 +233,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses.router,
         feedback.router,
         drafts.router,
+        search.router,
+        compare_groups.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

@@ -47,9 +47,13 @@ async def test_a_new_prompt_is_201_in_camel_case_with_its_location(
         "categoryId",
         "model",
         "parameters",
+        "tags",
+        "favourite",
+        "runCount",
         "createdAt",
         "updatedAt",
     }
+    assert (body["tags"], body["favourite"], body["runCount"]) == ([], False, 0)
     assert body["categoryId"] == category["id"]
     assert body["parameters"] == {
         "temperature": 0.7,

@@ -45,9 +45,32 @@ async def table_names(url: str) -> set[str]:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            return await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+            names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+            return {name for name in names if not is_search_table(name)}
     finally:
         await engine.dispose()
+
+
+# SQLite's full-text search tables (FTS5 and its shadow tables) are the migrations' own:
+# they have no model, and compare_metadata must not see them as tables to drop.
+SEARCH_TABLE_PREFIXES = ("prompts_fts", "responses_fts")
+
+
+# PostgreSQL's search indexes (GIN over to_tsvector expressions) exist on PostgreSQL only,
+# so no model declares them; test_the_search_indexes_exist checks them from the catalogue.
+SEARCH_INDEXES = {"ix_prompts_search", "ix_responses_search"}
+
+
+def is_search_table(name: str) -> bool:
+    return name.startswith(SEARCH_TABLE_PREFIXES)
+
+
+def is_search_object(name: str | None, kind: str) -> bool:
+    if name is None:
+        return False
+    return (kind == "table" and is_search_table(name)) or (
+        kind == "index" and name in SEARCH_INDEXES
+    )
 
 
 def model_tables() -> set[str]:
@@ -88,7 +111,12 @@ def differences(connection: Connection, metadata: sa.MetaData = Base.metadata) -
         # test_the_case_insensitive_unique_indexes_exist checks them from the catalogue.
         warnings.filterwarnings("ignore", message=".*expression-based index.*")
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": lambda name, kind, _parent: not is_search_object(name, kind),
+            },
         )
         return list(compare_metadata(context, metadata))
 
@@ -139,3 +167,20 @@ async def test_the_case_insensitive_unique_indexes_exist(engine: AsyncEngine) ->
         assert table == EXPRESSION_INDEXES[name]
         assert "UNIQUE" in sql.upper()
         assert "lower(" in sql.lower()
+
+
+async def test_the_search_indexes_exist(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = await conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+            )
+            names = {name for (name,) in rows}
+            assert {"prompts_fts", "responses_fts", "prompts_fts_update"} <= names
+            return
+        rows = await conn.execute(
+            sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%search'")
+        )
+        found: dict[str, str] = {name: sql for name, sql in rows.all()}
+    assert set(found) == SEARCH_INDEXES
+    assert all("gin" in sql.lower() and "to_tsvector" in sql for sql in found.values())

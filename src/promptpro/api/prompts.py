@@ -15,6 +15,7 @@ from promptpro.services.prompts import (
     MAX_CURSOR_LENGTH,
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
+    SORTS,
     PromptService,
 )
 
@@ -38,6 +39,25 @@ SearchText = Annotated[
         description="Only the prompts whose title or content contains this text, in any case.",
     ),
 ]
+TagFilter = Annotated[
+    list[str] | None,
+    Query(
+        alias="tag",
+        max_length=10,
+        description="Only the prompts carrying every one of these tags (repeat `tag`).",
+    ),
+]
+Sort = Annotated[
+    str,
+    Query(
+        description="updated (newest first), created (newest first), title (A-Z) or runs "
+        "(most run first).",
+        json_schema_extra={"enum": list(SORTS)},
+    ),
+]
+FavouriteFilter = Annotated[
+    bool | None, Query(description="Only your starred prompts (true) or the others (false).")
+]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="How many prompts per page.")]
 Cursor = Annotated[
     str | None,
@@ -47,7 +67,7 @@ Cursor = Annotated[
 
 @router.get(
     "",
-    summary="List your prompts, newest-updated first",
+    summary="List your prompts, sorted and filtered",
     response_model=PromptPage,
     responses=problem_responses(401, 422),
 )
@@ -55,11 +75,22 @@ async def list_prompts(
     prompts: Prompts,
     category_id: CategoryFilter = None,
     q: SearchText = None,
+    tags: TagFilter = None,
+    sort: Sort = "updated",
+    favourite: FavouriteFilter = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: Cursor = None,
 ) -> PromptPage:
-    """A page of your prompts; follow `nextCursor` for the next one."""
-    return await prompts.list_prompts(category_id=category_id, q=q, limit=limit, cursor=cursor)
+    """A page of your prompts; follow `nextCursor` (made for the same `sort`) for the next."""
+    return await prompts.list_prompts(
+        category_id=category_id,
+        q=q,
+        tags=tags or (),
+        favourite=favourite,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 @router.post(
@@ -122,3 +153,25 @@ async def delete_prompt(prompt_id: int, prompts: Prompts) -> None:
 async def list_versions(prompt_id: int, prompts: Prompts) -> list[PromptVersionRead]:
     """Every saved state of one of your prompts; each is immutable."""
     return await prompts.list_versions(prompt_id)
+
+
+@router.put(
+    "/{prompt_id}/favourite",
+    summary="Star a prompt",
+    response_model=PromptRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def add_favourite(prompt_id: int, prompts: Prompts) -> PromptRead:
+    """Mark one of your prompts as a favourite (doing it twice changes nothing)."""
+    return await prompts.set_favourite(prompt_id, True)
+
+
+@router.delete(
+    "/{prompt_id}/favourite",
+    summary="Unstar a prompt",
+    response_model=PromptRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def remove_favourite(prompt_id: int, prompts: Prompts) -> PromptRead:
+    """Take one of your prompts off your favourites."""
+    return await prompts.set_favourite(prompt_id, False)

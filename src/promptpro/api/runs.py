@@ -73,7 +73,11 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
     async def forward(item: StartedRun) -> None:
         try:
             response_id = await asyncio.shield(item.run.response_id_ready)
-            tag = {"responseId": response_id, "model": item.model}
+            tag: dict[str, Any] = {"responseId": response_id, "model": item.model}
+            if item.compare_group_id is not None:
+                tag["compareGroupId"] = item.compare_group_id
+            if item.version is not None:
+                tag["version"] = item.version
             if response_id is not None:  # None: it could not be stored, `error` says why
                 await queue.put(_sse("start", tag))
             async for event in item.run.channel.follow():
@@ -151,7 +155,7 @@ async def run_prompt(
 @router.post(
     "/prompts/{prompt_id}/compare",
     status_code=status.HTTP_201_CREATED,
-    summary="Run a prompt on several models at once",
+    summary="Run a prompt on several models, or several of its versions, at once",
     response_model=list[ResponseRead],
     responses={**problem_responses(401, 404, 413, 422, 429, 503), 200: STREAM_DOC},
 )
@@ -162,18 +166,22 @@ async def compare_prompt(
     session: SessionDep,
     accept: Accept = None,
 ) -> Response:
-    """Run the prompt on 2-6 models concurrently; a failed model doesn't stop the others."""
+    """Run the prompt on 2-6 models (or 2-6 of its `versions` on one model) concurrently;
+    a failed column doesn't stop the others. The run is kept as one compare group."""
     started = time.perf_counter()
     streamed = wants_stream(accept)
-    await _end_transaction(session)
-    runs_started = await runs.start(
+    compare = await runs.plan_compare(
         prompt_id,
-        models=list(body.models),
+        models=body.models,
+        versions=body.versions,
+        model=body.model,
         parameters=body.parameters,
         variables=body.variables,
-        streamed=streamed,
         started=started,
     )
+    # The group must be committed before the runs' records (which point at it) are written.
+    await _end_transaction(session)
+    runs_started = runs.launch(compare, streamed=streamed)
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcomes = await asyncio.gather(*(runs.executor.outcome(item.run) for item in runs_started))

@@ -62,6 +62,34 @@ class PromptParameters(WriteSchema):
     stop: Annotated[list[ShortText], Field(max_length=8)] | None = None
 
 
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    """Tags trimmed, lower-cased and de-duplicated (in the order given), or a clear error."""
+    normalised: list[str] = []
+    for raw in tags:
+        tag = no_nul(raw).strip().lower()
+        if not tag:
+            raise ValueError("a tag can't be empty")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"a tag is at most {MAX_TAG_LENGTH} characters")
+        if tag not in normalised:
+            normalised.append(tag)
+    if len(normalised) > MAX_TAGS:
+        raise ValueError(f"a prompt has at most {MAX_TAGS} tags")
+    return normalised
+
+
+# Bounded before normalising too, so a huge list is refused before it is walked.
+Tags = Annotated[
+    list[Annotated[str, StringConstraints(max_length=1_000)]],
+    Field(max_length=100),
+    AfterValidator(normalise_tags),
+]
+
+
 class PromptRead(ReadSchema):
     """A prompt as it is now."""
 
@@ -71,6 +99,9 @@ class PromptRead(ReadSchema):
     category_id: int | None
     model: str | None
     parameters: PromptParameters | None
+    tags: list[str] = Field(default_factory=list, description="Sorted, lower-case.")
+    favourite: bool = Field(default=False, description="Whether you starred it.")
+    run_count: int = Field(default=0, description="How many responses it has.")
     created_at: datetime
     updated_at: datetime
 
@@ -83,18 +114,23 @@ class PromptCreate(WriteSchema):
     category_id: Annotated[int, NotBoolean] | None = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
+    tags: Tags = Field(default_factory=list)
 
 
 class PromptUpdate(PatchSchema):
-    """A change to a prompt; a change of title, content, model or parameters adds a version."""
+    """A change to a prompt; a change of title, content, model or parameters adds a version.
 
-    not_null = ("title", "content")
+    `tags` replaces the prompt's tags whole and saves no version.
+    """
+
+    not_null = ("title", "content", "tags")
 
     title: Title | None = None
     content: PromptContent | None = None
     category_id: Annotated[int, NotBoolean] | None = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
+    tags: Tags | None = None
 
 
 class PromptVersionRead(ReadSchema):

@@ -37,6 +37,9 @@ class ResponseRead(ReadSchema):
         default=None, description="1 (thumbs up), -1 (thumbs down), or null: not rated."
     )
     rating_note: str | None = Field(default=None, description="The note kept with the rating.")
+    compare_group_id: int | None = Field(
+        default=None, description="The compare run this answer was one column of."
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -55,6 +58,7 @@ class ResponseCreate(WriteSchema):
     output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
+    compare_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class ResponseUpdate(WriteSchema):
@@ -68,3 +72,19 @@ class ResponseUpdate(WriteSchema):
     output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
+
+
+class CompareGroupRead(ReadSchema):
+    """One compare run: its answers side by side, and the one marked the winner."""
+
+    id: int
+    prompt_id: int
+    created_at: datetime
+    winner_response_id: int | None
+    responses: list[ResponseRead]
+
+
+class WinnerUpdate(WriteSchema):
+    """The response of the group to mark as the winner."""
+
+    response_id: int = Field(ge=1, le=MAX_INT)

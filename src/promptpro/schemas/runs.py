@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
@@ -23,19 +23,36 @@ class RunCreate(WriteSchema):
     variables: Variables = Field(default_factory=dict)
 
 
-class CompareCreate(WriteSchema):
-    """Run a prompt on 2 to 6 models at once."""
+VersionNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Each item once (checked by the validators below; said in the OpenAPI document).
+DISTINCT: dict[str, Any] = {"json_schema_extra": {"uniqueItems": True}}
 
-    models: Annotated[
-        list[ModelId],
-        Field(min_length=2, max_length=6, json_schema_extra={"uniqueItems": True}),
-    ]
+
+class CompareCreate(WriteSchema):
+    """Run a prompt on 2 to 6 models at once, or 2 to 6 of its versions on one model.
+
+    With `versions`, `model` (or a single entry in `models`) names the model, which defaults
+    to each version's own.
+    """
+
+    models: Annotated[list[ModelId], Field(min_length=1, max_length=6, **DISTINCT)] | None = None
+    versions: (
+        Annotated[list[VersionNumber], Field(min_length=2, max_length=6, **DISTINCT)] | None
+    ) = None
+    model: ModelId | None = None
     parameters: PromptParameters | None = None
     variables: Variables = Field(default_factory=dict)
 
     @field_validator("models")
     @classmethod
-    def _distinct(cls, models: list[str]) -> list[str]:
-        if len(set(models)) != len(models):
+    def _distinct(cls, models: list[str] | None) -> list[str] | None:
+        if models is not None and len(set(models)) != len(models):
             raise ValueError("each model may be chosen once")
         return models
+
+    @field_validator("versions")
+    @classmethod
+    def _distinct_versions(cls, versions: list[int] | None) -> list[int] | None:
+        if versions is not None and len(set(versions)) != len(versions):
+            raise ValueError("each version may be chosen once")
+        return versions

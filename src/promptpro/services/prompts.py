@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import get_args
+
+from promptpro.db.models import Prompt
 from promptpro.errors import Invalid, NotFound
-from promptpro.schemas.library import PromptCreate, PromptRead, PromptUpdate, PromptVersionRead
+from promptpro.schemas.library import (
+    PromptCreate,
+    PromptRead,
+    PromptUpdate,
+    PromptVersionRead,
+    normalise_tags,
+)
 from promptpro.schemas.pages import PromptPage
 from promptpro.storage import Keyset, Storage
-from promptpro.storage.pagination import MAX_ID
+from promptpro.storage.pagination import MAX_ID, MAX_VALUE_CURSOR_LENGTH, ValueKeyset
+from promptpro.storage.prompts import PromptSort
 
 # The provider part of a `provider/model` id must name one of these.
 KNOWN_PROVIDERS = frozenset({"openai", "anthropic", "gemini", "xai"})
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
-MAX_CURSOR_LENGTH = 200
+MAX_CURSOR_LENGTH = MAX_VALUE_CURSOR_LENGTH
+MAX_TAG_FILTERS = 10
 NO_SUCH_PROMPT = "No such prompt."
+SORTS: tuple[str, ...] = get_args(PromptSort)
 
 
 def page_size(limit: int) -> int:
@@ -31,6 +44,30 @@ def page_after(cursor: str | None) -> Keyset | None:
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise Invalid("The cursor is not one this server made.", field="cursor")
     return Keyset.decode(cursor)
+
+
+def sorted_page_after(cursor: str | None, sort: PromptSort) -> Keyset | ValueKeyset | None:
+    """Where a page in `sort` order starts: the cursor's key must be of that sort's kind."""
+    if sort in ("updated", "created") or cursor is None:
+        return page_after(cursor)
+    return ValueKeyset.decode(cursor, str if sort == "title" else int)
+
+
+def check_sort(sort: str) -> PromptSort:
+    """The sort asked for, if it is one of the library's."""
+    if sort not in SORTS:
+        raise Invalid(f"sort must be one of {', '.join(SORTS)}.", field="sort")
+    return sort  # type: ignore[return-value]
+
+
+def tag_filter(tags: Sequence[str]) -> list[str]:
+    """The tags to filter by, normalised as stored (a bad one is Invalid, naming `tag`)."""
+    if len(tags) > MAX_TAG_FILTERS:
+        raise Invalid(f"Filter by at most {MAX_TAG_FILTERS} tags.", field="tag")
+    try:
+        return normalise_tags(list(tags))
+    except ValueError as exc:
+        raise Invalid(f"tag: {exc}.", field="tag") from None
 
 
 def search_text(q: str | None) -> str | None:
@@ -66,35 +103,68 @@ class PromptService:
         *,
         category_id: int | None = None,
         q: str | None = None,
+        tags: Sequence[str] = (),
+        favourite: bool | None = None,
+        sort: str = "updated",
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
     ) -> PromptPage:
-        """A page of the user's prompts, newest-updated first, filtered by category and text."""
+        """A page of the user's prompts in `sort` order, filtered by category, text and tags."""
         limit = page_size(limit)
-        after = page_after(cursor)
+        order = check_sort(sort)
+        after = sorted_page_after(cursor, order)
         text = search_text(q)
+        wanted_tags = tag_filter(tags)
         if category_id is not None and not 0 < category_id <= MAX_ID:
             return PromptPage(items=[], next_cursor=None)  # no category has such an id
         page = await self.storage.list_prompts(
-            self.owner_id, category_id=category_id, q=text, limit=limit, after=after
+            self.owner_id,
+            category_id=category_id,
+            q=text,
+            tags=wanted_tags,
+            favourite=favourite,
+            sort=order,
+            limit=limit,
+            after=after,
         )
         return PromptPage(
-            items=[PromptRead.model_validate(row) for row in page.items],
+            items=await self._reads(page.items),
             next_cursor=page.next_cursor.encode() if page.next_cursor else None,
         )
+
+    async def _reads(self, prompts: Sequence[Prompt]) -> list[PromptRead]:
+        """The prompts as read, with their tags and favourite marks (two queries in all)."""
+        ids = [prompt.id for prompt in prompts]
+        tags = await self.storage.tags_of(ids)
+        starred = await self.storage.favourites_among(self.owner_id, ids)
+        return [
+            PromptRead.model_validate(prompt).model_copy(
+                update={"tags": tags.get(prompt.id, []), "favourite": prompt.id in starred}
+            )
+            for prompt in prompts
+        ]
+
+    async def _read(self, prompt: Prompt) -> PromptRead:
+        return (await self._reads([prompt]))[0]
+
+    async def set_favourite(self, prompt_id: int, favourite: bool) -> PromptRead:
+        """Star or unstar one of the user's prompts."""
+        if not await self.storage.set_favourite(self.owner_id, prompt_id, favourite):
+            raise NotFound(NO_SUCH_PROMPT)
+        return await self.get_prompt(prompt_id)
 
     async def get_prompt(self, prompt_id: int) -> PromptRead:
         """One of the user's prompts, or NotFound."""
         prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
         if prompt is None:
             raise NotFound(NO_SUCH_PROMPT)
-        return PromptRead.model_validate(prompt)
+        return await self._read(prompt)
 
     async def create_prompt(self, data: PromptCreate) -> PromptRead:
         """A new prompt, saved as version 1; its category must be the user's own."""
         check_model(data.model)
         prompt = await self.storage.create_prompt(self.owner_id, data)
-        return PromptRead.model_validate(prompt)
+        return await self._read(prompt)
 
     async def update_prompt(self, prompt_id: int, changes: PromptUpdate) -> PromptRead:
         """Change a prompt; a changed title, content, model or parameters adds a version."""
@@ -104,7 +174,7 @@ class PromptService:
             raise NotFound(NO_SUCH_PROMPT)
         # What the user's editor draft held is saved now (or deliberately replaced).
         await self.storage.delete_draft(self.owner_id, prompt_id)
-        return PromptRead.model_validate(prompt)
+        return await self._read(prompt)
 
     async def delete_prompt(self, prompt_id: int) -> None:
         """Delete one of the user's prompts with its versions and responses."""

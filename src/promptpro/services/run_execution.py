@@ -271,6 +271,7 @@ class _Execution:
             output_tokens=output_tokens,
             cost_usd=self.executor.catalogue.cost_usd(plan.model, input_tokens, output_tokens),
             time_to_first_token=self.first_token,
+            compare_group_id=plan.compare_group_id,
         )
 
     async def _store(self, record: ResponseCreate) -> int:

@@ -31,19 +31,23 @@ class RunPlan:
     variables: dict[str, str]
     started: float
     started_at: datetime
+    # The compare run this is one column of (None: a single run); its record carries it.
+    compare_group_id: int | None = None
 
 
 @dataclass(frozen=True)
 class VersionSource:
-    """A saved version to run instead of the prompt as it is now, with exact parameters.
+    """A saved version to run instead of the prompt as it is now.
 
-    A re-run plans from one: the wording of the version that produced the response, and
-    the parameters it ran with (not merged with the prompt's current ones).
+    A re-run plans from one (the wording of the version that produced the response, and
+    the exact parameters it ran with); so does a compare of versions (each version's own
+    wording, model and parameters).
     """
 
     version_id: int
     content: str
-    parameters: dict[str, Any]
+    parameters: dict[str, Any] | None
+    model: str | None = None
 
 
 def merged_parameters(
@@ -80,24 +84,27 @@ async def plan_runs(
     started: float,
     max_input_length: int | None = None,
     version: VersionSource | None = None,
+    compare_group_id: int | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model).
 
-    With a `version`, its wording and parameters are run instead of the prompt's current
-    ones (`parameters` then still override them).
+    With a `version`, its wording, parameters (and model, when it has one) are run instead
+    of the prompt's current ones (`parameters` then still override them).
     """
     context = await records.context(owner_id, prompt_id)
     if context is None:
         raise NotFound("No such prompt.")
     content, version_id, saved = context.content, context.version_id, context.parameters
+    default_model = context.model
     if version is not None:
         content, version_id, saved = version.content, version.version_id, version.parameters
+        default_model = version.model or context.model
     rendered = render(content, variables, max_length=max_input_length)
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
     for requested in models:
-        model = requested or context.model
+        model = requested or default_model
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
         provider, ref = providers.resolve(model)
@@ -114,6 +121,21 @@ async def plan_runs(
                 variables=variables,
                 started=started,
                 started_at=started_at,
+                compare_group_id=compare_group_id,
             )
         )
     return plans
+
+
+async def plan_from_version(
+    records: RunRecords,
+    vault: Vault,
+    providers: ProviderRegistry,
+    *,
+    version: VersionSource,
+    model: str | None,
+    **plan: Any,
+) -> RunPlan:
+    """Plan one run of a saved version on `model` (None: the version's own model)."""
+    plans = await plan_runs(records, vault, providers, models=[model], version=version, **plan)
+    return plans[0]

@@ -5,23 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from promptpro.db.models import ResponseStatus
-from promptpro.errors import Conflict, NotFound
+from promptpro.errors import Conflict, Invalid, NotFound
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
 from promptpro.security.vault import Vault
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.run_plans import VersionSource, plan_runs
+from promptpro.services.run_plans import RunPlan, VersionSource, plan_from_version, plan_runs
 from promptpro.services.run_registry import ActiveRun
 from promptpro.storage import Storage
 
 
 @dataclass(frozen=True)
 class StartedRun:
-    """A run now executing on the server, and the model it runs on."""
+    """A run now executing on the server, and the model (and version) it runs on."""
 
     model: str
     run: ActiveRun
+    compare_group_id: int | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ComparePlan:
+    """A compare run, planned and its group recorded (in the caller's unit of work)."""
+
+    group_id: int
+    plans: list[RunPlan]
+    versions: list[int | None]
 
 
 class RunService:
@@ -80,6 +91,85 @@ class RunService:
         registry.admit(self.owner_id, len(plans))
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
+        ]
+
+    async def plan_compare(
+        self,
+        prompt_id: int,
+        *,
+        models: list[str] | None,
+        versions: list[int] | None,
+        model: str | None,
+        parameters: PromptParameters | None,
+        variables: dict[str, str],
+        started: float,
+    ) -> ComparePlan:
+        """Record a compare group and plan its columns: one per model, or one per version.
+
+        The group is written in the caller's unit of work, which must commit it before
+        `launch` (the runs' records point at it); a plan that fails leaves no group behind.
+        """
+        group = await self.storage.create_compare_group(self.owner_id, prompt_id)
+        if group is None:
+            raise NotFound("No such prompt.")
+        if versions is None:
+            if models is None or len(models) < 2:
+                raise Invalid("Choose 2 to 6 models, or 2 to 6 versions.", field="models")
+            if model is not None:
+                raise Invalid(
+                    "Use `models` to compare models; `model` goes with `versions`.", field="model"
+                )
+            plans = await plan_runs(
+                self.executor.records,
+                self.vault,
+                self.providers,
+                owner_id=self.owner_id,
+                prompt_id=prompt_id,
+                models=list(models),
+                parameters=parameters,
+                variables=variables,
+                started=started,
+                max_input_length=self.max_input_length,
+                compare_group_id=group.id,
+            )
+            return ComparePlan(group.id, plans, [None] * len(plans))
+        if models is not None and (len(models) != 1 or model is not None):
+            raise Invalid("Versions are compared on one model.", field="models")
+        on_model = model or (models[0] if models else None)
+        plans = []
+        for number in versions:
+            version = await self.storage.get_prompt_version(self.owner_id, prompt_id, number)
+            if version is None:
+                raise Invalid(f"This prompt has no version {number}.", field="versions")
+            source = VersionSource(version.id, version.content, version.parameters, version.model)
+            plans.append(
+                await plan_from_version(
+                    self.executor.records,
+                    self.vault,
+                    self.providers,
+                    owner_id=self.owner_id,
+                    prompt_id=prompt_id,
+                    version=source,
+                    model=on_model,
+                    parameters=parameters,
+                    variables=variables,
+                    started=started,
+                    max_input_length=self.max_input_length,
+                    compare_group_id=group.id,
+                )
+            )
+        return ComparePlan(group.id, plans, list(versions))
+
+    def launch(self, compare: ComparePlan, *, streamed: bool) -> list[StartedRun]:
+        """Hand a compare run's planned columns to the server (its group committed)."""
+        return [
+            StartedRun(
+                plan.model,
+                self.executor.launch(plan, streamed=streamed),
+                compare_group_id=compare.group_id,
+                version=version,
+            )
+            for plan, version in zip(compare.plans, compare.versions, strict=True)
         ]
 
     async def cancel(self, response_id: int) -> ResponseRead:

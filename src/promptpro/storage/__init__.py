@@ -8,6 +8,7 @@ from __future__ import annotations
 from promptpro.storage.access_tokens import AccessTokenStorage
 from promptpro.storage.api_keys import ApiKeyStorage
 from promptpro.storage.categories import CategoryStorage
+from promptpro.storage.compare_groups import CompareGroupStorage
 from promptpro.storage.credentials import CredentialStorage
 from promptpro.storage.drafts import DraftStorage
 from promptpro.storage.feedback import FeedbackStorage
@@ -17,6 +18,7 @@ from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
 from promptpro.storage.responses import ResponseStorage
 from promptpro.storage.runs import RunStorage
+from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.users import UserStorage
 
@@ -25,6 +27,8 @@ class Storage(
     UserStorage,
     CategoryStorage,
     PromptStorage,
+    SearchStorage,
+    CompareGroupStorage,
     ResponseStorage,
     RunStorage,
     ApiKeyStorage,

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from promptpro.db.models import Category, Prompt, PromptVersion
+from promptpro.db.models import Category, Favourite, Prompt, PromptTag, PromptVersion
 from promptpro.errors import Invalid
 from promptpro.schemas.library import PromptCreate, PromptUpdate
-from promptpro.storage.base import StorageBase, check_limit, is_row_id
-from promptpro.storage.pagination import Keyset, Page
+from promptpro.storage.base import check_limit, is_row_id
+from promptpro.storage.pagination import Keyset, Page, ValueKeyset
+from promptpro.storage.tags import TagStorage
 
 VERSIONED_FIELDS = ("title", "content", "model", "parameters")
+PromptSort = Literal["updated", "created", "title", "runs"]
+
+
+def _sort_key(
+    sort: PromptSort,
+) -> tuple[sa.ColumnElement[Any] | sa.orm.InstrumentedAttribute[Any], bool]:
+    """The column a sort orders by (each has an index led by user_id), and whether ascending."""
+    if sort == "created":
+        return Prompt.created_at, False
+    if sort == "title":
+        return sa.func.lower(Prompt.title), True
+    if sort == "runs":
+        return Prompt.run_count, False
+    return Prompt.updated_at, False
+
+
+def _cursor_after(sort_value: Any, prompt_id: int, sort: PromptSort) -> Keyset | ValueKeyset:
+    """The cursor that continues after this row (its sort key as the database computed it)."""
+    if sort in ("updated", "created"):
+        return Keyset(sort_value, prompt_id)
+    return ValueKeyset(sort_value, prompt_id)
 
 
 def _like_pattern(text: str) -> str:
@@ -21,14 +44,14 @@ def _like_pattern(text: str) -> str:
 
 
 def _values(data: PromptCreate | PromptUpdate, *, partial: bool) -> dict[str, Any]:
-    values = data.model_dump(exclude_unset=partial, exclude={"parameters"})
+    values = data.model_dump(exclude_unset=partial, exclude={"parameters", "tags"})
     if "parameters" in data.model_fields_set or not partial:
         parameters = data.parameters
         values["parameters"] = parameters.model_dump(exclude_none=True) if parameters else None
     return values
 
 
-class PromptStorage(StorageBase):
+class PromptStorage(TagStorage):
     """getPrompt, list, createPrompt, updatePrompt, deletePrompt and the version history."""
 
     async def get_prompt(self, owner_id: str, prompt_id: int) -> Prompt | None:
@@ -44,12 +67,21 @@ class PromptStorage(StorageBase):
         *,
         category_id: int | None = None,
         q: str | None = None,
+        tags: Sequence[str] = (),
+        favourite: bool | None = None,
+        sort: PromptSort = "updated",
         limit: int = 50,
-        after: Keyset | None = None,
+        after: Keyset | ValueKeyset | None = None,
     ) -> Page[Prompt]:
-        """A page of the owner's prompts, newest-updated first, optionally filtered."""
+        """A page of the owner's prompts in `sort` order, filtered; keyset-paged, never counted.
+
+        `tags` must all be on a prompt (AND); `favourite` keeps the starred (or unstarred) ones.
+        """
         check_limit(limit)
-        query = sa.select(Prompt).where(Prompt.user_id == owner_id)
+        key, ascending = _sort_key(sort)
+        # The sort key comes back with each row: a cursor must hold the database's lower(),
+        # which is not Python's (SQLite's folds ASCII only).
+        query = sa.select(Prompt, key.label("sort_key")).where(Prompt.user_id == owner_id)
         if category_id is not None:
             if not is_row_id(category_id):
                 return Page([], None)
@@ -62,19 +94,32 @@ class PromptStorage(StorageBase):
                     Prompt.content.ilike(pattern, escape="\\"),
                 )
             )
-        if after is not None:
+        for tag in tags:
             query = query.where(
-                sa.or_(
-                    Prompt.updated_at < after.at,
-                    sa.and_(Prompt.updated_at == after.at, Prompt.id < after.id),
-                )
+                sa.exists().where(PromptTag.prompt_id == Prompt.id, PromptTag.tag == tag)
             )
-        query = query.order_by(Prompt.updated_at.desc(), Prompt.id.desc()).limit(limit + 1)
-        rows = list(await self._scalars(query))
+        if favourite is not None:
+            starred = sa.exists().where(
+                Favourite.prompt_id == Prompt.id, Favourite.user_id == owner_id
+            )
+            query = query.where(starred if favourite else ~starred)
+        if after is not None:
+            value = after.at if isinstance(after, Keyset) else after.value
+            # A row-value comparison: the index seeks straight to the cursor (an OR of two
+            # comparisons would make PostgreSQL walk every row before it, as OFFSET does).
+            row = sa.tuple_(key, Prompt.id)
+            bound = sa.tuple_(sa.literal(value, key.type), sa.literal(after.id, sa.Integer()))
+            query = query.where(row > bound if ascending else row < bound)
+        order = (key.asc(), Prompt.id.asc()) if ascending else (key.desc(), Prompt.id.desc())
+        query = query.order_by(*order).limit(limit + 1)
+        rows = (await self._execute(query)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = Keyset(rows[-1].updated_at, rows[-1].id) if more else None
-        return Page(rows, next_cursor)
+        last = rows[-1] if more else None
+        return Page(
+            [row[0] for row in rows],
+            _cursor_after(last[1], last[0].id, sort) if last is not None else None,
+        )
 
     async def _check_category(self, owner_id: str, category_id: int | None) -> None:
         if category_id is None:
@@ -97,11 +142,15 @@ class PromptStorage(StorageBase):
     async def create_prompt(self, owner_id: str, data: PromptCreate) -> Prompt:
         """A new prompt for the owner, saved as version 1."""
         await self._check_category(owner_id, data.category_id)
-        prompt = Prompt(user_id=owner_id, **_values(data, partial=False))
+        # run_count set here as well as by the server default: read back, it must not need a
+        # refresh (a lazy load, which an async session can't do).
+        prompt = Prompt(user_id=owner_id, run_count=0, **_values(data, partial=False))
         self.session.add(prompt)
         await self._flush()
         await self._add_version(prompt, 1)
         await self._flush()
+        if data.tags:
+            await self.set_tags(prompt.id, data.tags)
         return prompt
 
     async def update_prompt(
@@ -121,6 +170,10 @@ class PromptStorage(StorageBase):
         for field, value in values.items():
             setattr(prompt, field, value)
         await self._flush()
+        if changes.tags is not None:
+            # Tags organise the library: they are not part of the prompt's wording, so they
+            # save no version.
+            await self.set_tags(prompt.id, changes.tags)
         if versioned_change:
             latest = await self._scalar(
                 sa.select(sa.func.max(PromptVersion.version)).where(
@@ -163,3 +216,20 @@ class PromptStorage(StorageBase):
             .limit(1)
         )
         return await self._scalar(query) if is_row_id(prompt_id) else None
+
+    async def get_prompt_version(
+        self, owner_id: str, prompt_id: int, number: int
+    ) -> PromptVersion | None:
+        """Version `number` of the owner's prompt."""
+        if not (is_row_id(prompt_id) and is_row_id(number)):
+            return None
+        query = (
+            sa.select(PromptVersion)
+            .join(Prompt, Prompt.id == PromptVersion.prompt_id)
+            .where(
+                PromptVersion.prompt_id == prompt_id,
+                PromptVersion.version == number,
+                Prompt.user_id == owner_id,
+            )
+        )
+        return await self._scalar(query)

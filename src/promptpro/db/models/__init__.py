@@ -11,6 +11,7 @@ from promptpro.db.models.accounts import (
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
 from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
+from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
 
 __all__ = [
@@ -18,11 +19,14 @@ __all__ = [
     "AccessToken",
     "ApiKeys",
     "Category",
+    "CompareGroup",
+    "Favourite",
     "LoginAttempt",
     "OidcIdentity",
     "PasswordCredential",
     "Prompt",
     "PromptDraft",
+    "PromptTag",
     "PromptVersion",
     "Response",
     "ResponseStatus",

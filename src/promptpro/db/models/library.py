@@ -42,10 +42,17 @@ class Prompt(Timestamps, Base):
     )
     model: Mapped[str | None] = mapped_column(String)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How many responses the prompt has: kept by a database trigger on `responses`
+    # (migration 0005), so "most run" is an indexed sort, not a count per page.
+    # (No Python-side default: statements that insert prompts need not name it.)
+    run_count: Mapped[int] = mapped_column(server_default="0")
 
     __table_args__ = (
-        # The library lists a user's prompts newest-updated first, paged by (updated_at, id).
+        # The library's sorts, each paged by (key, id) on an index of its own.
         sa.Index("ix_prompts_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        sa.Index("ix_prompts_user_id_created_at_id", "user_id", "created_at", "id"),
+        sa.Index("ix_prompts_user_id_run_count_id", "user_id", "run_count", "id"),
+        sa.Index("ix_prompts_user_id_title_lower_id", "user_id", sa.func.lower(title), "id"),
     )
 
 

@@ -57,6 +57,10 @@ class Response(Base):
     # The user's verdict on the answer: 1 (thumbs up), -1 (down) or none, and a short note.
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     rating_note: Mapped[str | None] = mapped_column(Text)
+    # The compare run this response was one column of (None: a single run).
+    compare_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("compare_groups.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).

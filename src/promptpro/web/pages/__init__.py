@@ -9,14 +9,28 @@ from promptpro.web.pages import (
     auth,
     categories,
     compare,
+    compare_groups,
     editor,
     library,
     prompt,
     responses,
+    search,
     settings,
 )
 
 router = APIRouter(include_in_schema=False)
 # The editor's /prompts/new comes before the prompt page's /prompts/{id}.
-for feature in (auth, library, editor, prompt, responses, compare, categories, settings, access):
+for feature in (
+    auth,
+    library,
+    editor,
+    prompt,
+    responses,
+    compare,
+    compare_groups,
+    search,
+    categories,
+    settings,
+    access,
+):
     router.include_router(feature.router)

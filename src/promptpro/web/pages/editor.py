@@ -29,7 +29,7 @@ from promptpro.web.pages.drafts import draft_context
 router = APIRouter()
 
 NUMBER_PARAMETERS = ("temperature", "maxTokens", "topP")
-FIELDS: tuple[str, ...] = ("title", "content", "categoryId", "model", "modelOther")
+FIELDS: tuple[str, ...] = ("title", "content", "categoryId", "model", "modelOther", "tags")
 FIELDS += ("parameters.system",)
 FIELDS += tuple(f"parameters.{name}" for name in (*NUMBER_PARAMETERS, "stop"))
 ESCAPES = {"\\n": "\n", "\\t": "\t", "\\\\": "\\"}
@@ -79,6 +79,7 @@ def prompt_data(kept: dict[str, str]) -> dict[str, Any]:
         "categoryId": kept["categoryId"] or None,
         "model": model or None,
         "parameters": parameters_data(kept),
+        "tags": [tag for tag in kept.get("tags", "").split(",") if tag.strip()],
     }
 
 
@@ -93,6 +94,7 @@ def form_values(prompt: PromptRead | None) -> dict[str, str]:
         content=prompt.content,
         categoryId=str(prompt.category_id or ""),
         model=prompt.model or "",
+        tags=", ".join(prompt.tags),
     )
     if parameters is not None:
         for name, value in (

@@ -26,16 +26,46 @@ def _category_id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
 
 
-def more_query(category_id: int | None, q: str | None, cursor: str | None) -> str | None:
+SORT_LABELS = {
+    "updated": "Recently updated",
+    "created": "Recently created",
+    "title": "Title (A to Z)",
+    "runs": "Most run",
+}
+
+
+def listing_query(
+    category_id: int | None,
+    q: str | None,
+    cursor: str | None = None,
+    *,
+    tags: list[str] | None = None,
+    sort: str = "updated",
+    favourite: bool = False,
+) -> str:
+    """The query string of this listing (the filters, the sort and where the page starts)."""
+    params: list[tuple[str, Any]] = []
+    if cursor is not None:
+        params.append(("cursor", cursor))
+    if category_id is not None:
+        params.append(("category", category_id))
+    if q:
+        params.append(("q", q))
+    params += [("tag", tag) for tag in tags or []]
+    if sort != "updated":
+        params.append(("sort", sort))
+    if favourite:
+        params.append(("favourite", "true"))
+    return urlencode(params)
+
+
+def more_query(
+    category_id: int | None, q: str | None, cursor: str | None, **filters: Any
+) -> str | None:
     """The query of the next page of this listing (None on the last page)."""
     if cursor is None:
         return None
-    params: dict[str, Any] = {"cursor": cursor}
-    if category_id is not None:
-        params["category"] = category_id
-    if q:
-        params["q"] = q
-    return urlencode(params)
+    return listing_query(category_id, q, cursor, **filters)
 
 
 async def _listing(
@@ -46,15 +76,26 @@ async def _listing(
     category_id = _category_id(params.get("category"))
     q = params.get("q") or None
     cursor = params.get("cursor") or None
+    tags = [tag for tag in params.getlist("tag") if tag.strip()][:10]
+    sort = params.get("sort") or "updated"
+    sort = sort if sort in SORT_LABELS else "updated"
+    favourite = params.get("favourite") == "true"
     errors: dict[str, str] = {}
     service = PromptService(storage, auth.user.id)
     try:
         listing = await service.list_prompts(
-            category_id=category_id, q=q, limit=PAGE_SIZE, cursor=cursor
+            category_id=category_id,
+            q=q,
+            tags=tags,
+            favourite=True if favourite else None,
+            sort=sort,
+            limit=PAGE_SIZE,
+            cursor=cursor,
         )
     except Invalid as exc:
         errors[exc.field or ""] = exc.detail
         listing = PromptPage(items=[], next_cursor=None)
+    filters = {"tags": tags, "sort": sort, "favourite": favourite}
     categories = await categories_of(storage, auth)
     return {
         "prompts": listing.items,
@@ -62,7 +103,24 @@ async def _listing(
         "category_names": {category.id: category.name for category in categories},
         "category_id": category_id,
         "q": q or "",
-        "more_query": more_query(category_id, q, listing.next_cursor),
+        "more_query": more_query(category_id, q, listing.next_cursor, **filters),
+        "tags": tags,
+        "sort": sort,
+        "sort_labels": SORT_LABELS,
+        "favourite_only": favourite,
+        # Clicking a tag adds it to the filter; each active tag's chip takes it away again.
+        "with_tag": {
+            tag: listing_query(category_id, q, tags=[*tags, tag], sort=sort, favourite=favourite)
+            for prompt in listing.items
+            for tag in prompt.tags
+            if tag not in tags
+        },
+        "without_tag": {
+            tag: listing_query(
+                category_id, q, tags=[t for t in tags if t != tag], sort=sort, favourite=favourite
+            )
+            for tag in tags
+        },
     }, errors
 
 
@@ -70,7 +128,9 @@ async def _listing(
 async def library(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
     """The user's prompts, newest-updated first."""
     context, errors = await _listing(request, storage, auth)
-    filtered = bool(context["q"] or context["category_id"])
+    filtered = bool(
+        context["q"] or context["category_id"] or context["tags"] or context["favourite_only"]
+    )
     has_keys = False
     if not context["prompts"] and not filtered:
         vault = request.app.state.vault

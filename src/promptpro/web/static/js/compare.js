@@ -117,6 +117,8 @@ async function compare() {
     const column = columns.get(payload.model);
     if (!column) continue;
     if (event === "start") {
+      // The run is kept as a compare group: compare_group_link.js links to it.
+      document.dispatchEvent(new CustomEvent("compare-group", { detail: payload.compareGroupId }));
       column.responseId = payload.responseId;
       column.node.dataset.responseId = String(payload.responseId);
       column.status.textContent = "Streaming…";
