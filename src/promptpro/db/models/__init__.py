@@ -8,6 +8,7 @@ from promptpro.db.models.accounts import (
     Session,
     User,
 )
+from promptpro.db.models.admin import AuditEvent, InstanceSetting
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.responses import Response, ResponseStatus
@@ -16,7 +17,9 @@ __all__ = [
     "PROVIDER_KEY_COLUMNS",
     "AccessToken",
     "ApiKeys",
+    "AuditEvent",
     "Category",
+    "InstanceSetting",
     "LoginAttempt",
     "OidcIdentity",
     "PasswordCredential",
