@@ -14,6 +14,7 @@ from starlette.routing import Match, Mount
 
 from promptpro import __version__
 from promptpro.api import (
+    admin,
     auth,
     categories,
     health,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(keys.router)
     app.include_router(models.router)
+    app.include_router(admin.router)
     for library_router in (categories.router, prompts.router, responses.router):
         app.include_router(library_router, prefix="/api/v1")
     document_problems(app)

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from promptpro.cli import db, keys, serve, sessions
+from promptpro.cli import audit, db, keys, serve, sessions, users
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app.command()(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ class Viewer:
 
     id: str
     username: str
+    is_admin: bool = False
 
 
 def when(value: datetime | None) -> str:

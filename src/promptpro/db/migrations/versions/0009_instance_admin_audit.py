@@ -35,10 +35,7 @@ def upgrade() -> None:
         sa.column("is_admin", sa.Boolean()),
     )
     oldest = (
-        sa.select(users.c.id)
-        .order_by(users.c.created_at, users.c.id)
-        .limit(1)
-        .scalar_subquery()
+        sa.select(users.c.id).order_by(users.c.created_at, users.c.id).limit(1).scalar_subquery()
     )
     admins = sa.select(sa.func.count()).select_from(users).where(users.c.is_admin)
     op.execute(
