@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from promptpro.schemas.base import PatchSchema, ReadSchema, WriteSchema
 from promptpro.schemas.users import AdminUserRead
@@ -24,8 +24,9 @@ class AdminUserUpdate(PatchSchema):
 
     not_null = ("disabled", "is_admin")
 
-    disabled: bool | None = None
-    is_admin: bool | None = None
+    # Strict: "yes", 1 or "false" are not booleans (pydantic would read them as ones).
+    disabled: StrictBool | None = None
+    is_admin: StrictBool | None = None
 
 
 class AdminUserPage(ReadSchema):

@@ -45,7 +45,8 @@ def _decode(cursor: str) -> str:
     if len(cursor) > 200:
         raise Invalid(BAD_CURSOR, field="cursor")
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        return raw.decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise Invalid(BAD_CURSOR, field="cursor") from None
 
