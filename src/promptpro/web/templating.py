@@ -49,6 +49,8 @@ DONE_MESSAGES = {
     "response-deleted": "The response is deleted.",
     "signed-out": "You are signed out.",
     "account-deleted": "Your account and everything in it are deleted.",
+    "user-changed": "The user is changed; a disabled user's sessions and tokens stop at once.",
+    "registration": "The registration policy is saved.",
 }
 
 

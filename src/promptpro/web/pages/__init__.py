@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from promptpro.web.pages import (
     access,
+    admin,
     auth,
     categories,
     compare,
@@ -18,5 +19,16 @@ from promptpro.web.pages import (
 
 router = APIRouter(include_in_schema=False)
 # The editor's /prompts/new comes before the prompt page's /prompts/{id}.
-for feature in (auth, library, editor, prompt, responses, compare, categories, settings, access):
+for feature in (
+    auth,
+    library,
+    editor,
+    prompt,
+    responses,
+    compare,
+    categories,
+    settings,
+    access,
+    admin,
+):
     router.include_router(feature.router)
