@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ ADMIN_ROUTES = [
 
 async def _people(
     client: httpx.AsyncClient, new_client: ClientFactory
-) -> tuple[dict[str, str], dict[str, str], httpx.AsyncClient]:
+) -> tuple[dict[str, Any], dict[str, Any], httpx.AsyncClient]:
     """ada (first: the admin, signed in on `client`) and bob (signed in on his own client)."""
     ada = (await register(client, "ada"))["user"]
     bob_client = await new_client()

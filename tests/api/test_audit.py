@@ -4,6 +4,7 @@ own account's events and the admin everyone's; keyset pages; no route changes an
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -20,11 +21,13 @@ NEW_PASSWORD = "a much newer passphrase"
 PROVIDER_KEY = "sk-secret-provider-key-0123456789abcdef"
 
 
-async def _all_events(client: httpx.AsyncClient, path: str, **params: object) -> list[dict]:
-    events: list[dict] = []
+async def _all_events(client: httpx.AsyncClient, path: str, **params: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
     cursor = None
     while True:
-        query = {**params, "limit": 3, **({"cursor": cursor} if cursor else {})}
+        query: dict[str, str | int] = {**params, "limit": 3}
+        if cursor:
+            query["cursor"] = cursor
         response = await client.get(path, params=query)
         assert response.status_code == 200, response.text
         events += response.json()["items"]

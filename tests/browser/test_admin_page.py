@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from typer.testing import CliRunner
 
 from promptpro.cli import app as cli_app
@@ -18,7 +18,7 @@ from tests.browser.steps import go_to, register
 
 pytestmark = pytest.mark.browser
 
-NARROW = {"width": 375, "height": 800}
+NARROW: ViewportSize = {"width": 375, "height": 800}
 
 
 def _promote(tmp_path_factory: pytest.TempPathFactory, username: str) -> None:
@@ -49,12 +49,14 @@ def _fits(page: Page) -> bool:
 
 def test_the_admin_page(
     page: Page,
-    context: BrowserContext,
+    browser: Browser,
+    live_url: str,
     username: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     member = f"{username}m"
-    member_page = context.browser.new_context(base_url=_base(page, username))
+    register(page, username)
+    member_page = browser.new_context(base_url=live_url)
     try:
         newcomer = member_page.new_page()
         register(newcomer, member)
@@ -109,9 +111,3 @@ def test_the_admin_page(
     expect(page.get_by_role("heading", name="Activity")).to_be_visible()
     assert _fits(page)
     expect(page.locator("[data-testid=event-row][data-action='user.disabled']")).to_have_count(1)
-
-
-def _base(page: Page, username: str) -> str:
-    """The live server's address, after registering `username` in `page`."""
-    register(page, username)
-    return page.url.split("/prompts")[0]

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         databases.drop_postgres_database(url)
 
 
-async def _run(url: str, statement: str, params: dict[str, object] | None = None) -> list:
+async def _run(url: str, statement: str, params: dict[str, object] | None = None) -> list[Any]:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
