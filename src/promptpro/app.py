@@ -17,6 +17,7 @@ from starlette.routing import Match, Mount
 
 from promptpro import __version__, metrics
 from promptpro.api import (
+    admin,
     auth,
     categories,
     compare_groups,
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(keys.router)
     app.include_router(models.router)
+    app.include_router(admin.router)
     for library_router in (
         categories.router,
         prompts.router,

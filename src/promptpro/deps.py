@@ -26,8 +26,9 @@ from promptpro.security.csrf import (
     needs_csrf_check,
 )
 from promptpro.security.vault import Vault
-from promptpro.services import sessions, tokens
+from promptpro.services import audit, sessions, tokens
 from promptpro.services.accounts import Caller
+from promptpro.services.instance import registration_allowed, registration_policy
 from promptpro.services.keys import KeyService
 from promptpro.services.rate_limits import AdmittedAttempt, LoginLimiter, RegistrationLimiter
 from promptpro.services.run_execution import RunExecutor
@@ -62,8 +63,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_storage(session: SessionDep) -> Storage:
-    """Storage over the request's unit of work."""
+async def get_storage(request: Request, session: SessionDep) -> Storage:
+    """Storage over the request's unit of work (the audit log notes the client's address)."""
+    audit.request_address.set(client_address(request))
     return Storage(session)
 
 
@@ -155,12 +157,23 @@ async def admit_registration(request: Request, settings: Settings) -> None:
     In a unit of work of its own, committed at once: concurrent attempts then see it,
     whereas the registration's own transaction is committed only after the password hash.
     """
-    if not settings.registration_enabled:
-        return  # refused anyway, at no cost
     factory: SessionFactory = request.app.state.session_factory
     async with unit_of_work(factory) as session:
+        policy = await registration_policy(Storage(session), settings)
+        if not registration_allowed(policy, invited=False):
+            return  # refused anyway, at no cost
         await RegistrationLimiter.from_settings(settings).admit(
             Storage(session), client_address(request)
+        )
+
+
+async def record_failed_sign_in(request: Request, username: str, reason: str = "") -> None:
+    """Note a refused sign-in in the audit log, in a unit of work of its own (the request's
+    may roll back), as the throttle records the attempt."""
+    factory: SessionFactory = request.app.state.session_factory
+    async with unit_of_work(factory) as session:
+        await audit.record_failed_sign_in(
+            Storage(session), username, address=client_address(request), reason=reason
         )
 
 

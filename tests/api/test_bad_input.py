@@ -100,7 +100,10 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
     assert len(operations) >= 9
     for method, path, operation in operations:
         target = path.format(
-            prompt_id=library["prompt"], category_id=library["category"], provider="openai"
+            prompt_id=library["prompt"],
+            category_id=library["category"],
+            provider="openai",
+            user_id="someone",
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}

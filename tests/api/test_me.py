@@ -24,7 +24,7 @@ async def test_me_is_the_profile(client: httpx.AsyncClient) -> None:
     assert response.json() == body["user"]
     assert set(response.json()) == {
         "id", "username", "email", "firstName", "lastName", "bio", "profileImageUrl",
-        "createdAt", "updatedAt",
+        "isAdmin", "createdAt", "updatedAt",
     }  # fmt: skip
 
 
@@ -176,8 +176,13 @@ async def test_deleting_the_account_deletes_all_its_data(
     response = await client.request("DELETE", ME, json={"password": DEFAULT_PASSWORD})
     assert response.status_code == 204
     assert 'promptpro_session=""' in response.headers["set-cookie"]
-    # Only bob's rows are left (registrations count per address, not per user).
-    assert await _rows(app) == {**before, "login_attempts": before["login_attempts"] + 1}
+    # Only bob's rows are left (registrations count per address, not per user), and the
+    # audit log, which outlives accounts (ada's token creation stays on record).
+    assert await _rows(app) == {
+        **before,
+        "login_attempts": before["login_attempts"] + 1,
+        "audit_events": before["audit_events"] + 1,
+    }
     assert (await bob.get(ME)).status_code == 200
     client.cookies.clear()
     gone = await client.post(

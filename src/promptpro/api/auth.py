@@ -14,10 +14,11 @@ from promptpro.deps import (
     admit_sign_in,
     clear_session_cookie,
     client_address,
+    record_failed_sign_in,
     set_session_cookie,
     verify_csrf,
 )
-from promptpro.errors import Unauthenticated
+from promptpro.errors import Forbidden, Unauthenticated
 from promptpro.schemas.auth import (
     LoginRequest,
     OidcProviderRead,
@@ -27,6 +28,7 @@ from promptpro.schemas.auth import (
 )
 from promptpro.schemas.users import UserRead
 from promptpro.services import accounts, oidc, sessions
+from promptpro.services.instance import registration_allowed, registration_policy
 from promptpro.services.sessions import ActiveSession, SessionPolicy
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -107,7 +109,9 @@ async def login(
             address=client_address(request),
             admitted=admitted,
         )
-    except Unauthenticated as exc:
+    except (Unauthenticated, Forbidden) as exc:
+        reason = "account disabled" if isinstance(exc, Forbidden) else ""
+        await record_failed_sign_in(request, body.username, reason)
         return domain_problem(exc)
     csrf_token = await _sign_in(response, storage, settings, user.id, active)
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf_token)
@@ -127,7 +131,7 @@ async def logout(
     if active is not None:
         if active.user_id is not None:
             await verify_csrf(request, active)
-        await sessions.end_session(storage, active)
+        await sessions.sign_out(storage, active)
     clear_session_cookie(response, settings)
     return response
 
@@ -151,11 +155,13 @@ async def current_session(storage: StorageDep, active: ActiveSessionDep) -> Sess
     response_model=ProvidersRead,
     summary="How people can sign in: registration open?, OpenID Connect provider",
 )
-async def providers(settings: SettingsDep) -> ProvidersRead:
+async def providers(settings: SettingsDep, storage: StorageDep) -> ProvidersRead:
     """Whether self-registration is open and which OIDC provider (if any) is configured."""
     provider = (
         OidcProviderRead(name=settings.oidc_name, login_url=OIDC_LOGIN_PATH)
         if oidc.is_configured(settings)
         else None
     )
-    return ProvidersRead(registration=settings.registration_enabled, oidc=provider)
+    policy = await registration_policy(storage, settings)
+    registration = registration_allowed(policy, invited=False)
+    return ProvidersRead(registration=registration, oidc=provider)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from promptpro import __version__
-from promptpro.cli import backup, db, keys, serve, sessions
+from promptpro.cli import audit, backup, db, keys, serve, sessions, users
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -43,6 +43,8 @@ app.command()(backup.restore)
 app.add_typer(db.app, name="db")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

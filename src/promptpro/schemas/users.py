@@ -35,8 +35,15 @@ class UserRead(ReadSchema):
     last_name: str | None
     bio: str | None
     profile_image_url: str | None
+    is_admin: bool
     created_at: datetime
     updated_at: datetime
+
+
+class AdminUserRead(UserRead):
+    """A user as the instance admin's list shows them."""
+
+    disabled: bool
 
 
 class UserCreate(WriteSchema):

@@ -15,7 +15,10 @@ from promptpro.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentic
 from promptpro.schemas.auth import AccountDelete, PasswordChange, RegisterRequest
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.security import passwords
+from promptpro.services import audit
+from promptpro.services.audit import Action
 from promptpro.services.hashing import hash_password, verify_password
+from promptpro.services.instance import check_registration, first_account_is_admin
 from promptpro.services.rate_limits import AdmittedAttempt, LoginLimiter
 from promptpro.services.sessions import ActiveSession
 from promptpro.services.tokens import TokenCache, tokens_changed
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 WRONG_CREDENTIALS = "Wrong username or password."
 USERNAME_TAKEN = "That username is taken."
 EMAIL_TAKEN = "That email address is already in use."
+ACCOUNT_DISABLED = "This account has been disabled by the instance admin."
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,7 @@ async def register(storage: Storage, settings: Settings, data: RegisterRequest) 
     A taken username or email is refused before the password is hashed: hashing is the
     expensive part, and nobody should get it for free.
     """
-    if not settings.registration_enabled:
-        raise Forbidden(
-            "Self-registration is turned off on this server.", kind="registration-closed"
-        )
+    await check_registration(storage, settings, invited=False)
     if await storage.get_user_by_username(data.username) is not None:
         raise Conflict(USERNAME_TAKEN, field="username")
     if data.email and await storage.get_user_by_email(data.email) is not None:
@@ -57,6 +58,7 @@ async def register(storage: Storage, settings: Settings, data: RegisterRequest) 
         UserCreate(**data.model_dump(exclude={"password"}, exclude_none=True))
     )
     await storage.set_password_hash(user.id, password_hash)
+    await first_account_is_admin(storage, user)
     log.info("registered user %s", user.id)
     return user
 
@@ -89,11 +91,19 @@ async def authenticate_password(
         if admitted is None:
             await limiter.record_failure(storage, keys)
         raise Unauthenticated(WRONG_CREDENTIALS)
+    if user.disabled:
+        # Said only to whoever knows the password; still a failure for the throttle.
+        if admitted is None:
+            await limiter.record_failure(storage, keys)
+        raise Forbidden(ACCOUNT_DISABLED, kind="account-disabled")
     if admitted is not None:
         await storage.delete_login_attempts(admitted.ids)
     await limiter.clear_pair(storage, keys)
     if passwords.needs_rehash(password_hash):
         await storage.set_password_hash(user.id, await hash_password(settings, password))
+    await audit.record(
+        storage, Action.SIGNED_IN, "Signed in with a password", actor_id=user.id, address=address
+    )
     return user
 
 
@@ -155,6 +165,14 @@ async def change_password(
         revoked = await storage.delete_user_access_tokens(user.id, keep_id=caller.token_id)
     await tokens_changed(storage, cache, user.id)
     log.info("user %s changed their password (%d access tokens revoked)", user.id, revoked)
+    await audit.record(
+        storage,
+        Action.PASSWORD_CHANGED,
+        f"Changed the password ({revoked} access tokens revoked)",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+    )
 
 
 async def update_profile(

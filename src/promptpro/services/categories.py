@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from promptpro.errors import NotFound
 from promptpro.schemas.library import CategoryCreate, CategoryRead, CategoryUpdate
+from promptpro.services import audit
+from promptpro.services.audit import Action
 from promptpro.storage import Storage
 
 NO_SUCH_CATEGORY = "No such category."
@@ -48,3 +50,11 @@ class CategoryService:
         """Delete one of the user's categories; its prompts become uncategorised."""
         if not await self.storage.delete_category(self.owner_id, category_id):
             raise NotFound(NO_SUCH_CATEGORY)
+        await audit.record(
+            self.storage,
+            Action.CATEGORY_DELETED,
+            f"Deleted category {category_id}",
+            actor_id=self.owner_id,
+            object_type="category",
+            object_id=category_id,
+        )

@@ -10,6 +10,8 @@ from promptpro.db.models import PROVIDER_KEY_COLUMNS, ApiKeys
 from promptpro.errors import Invalid, KeyCorrupt, KeyUnavailable, NeedsKey
 from promptpro.schemas.keys import KeyProvider, KeyRead
 from promptpro.security.vault import KEYS_VARIABLE, Vault, key_id_of
+from promptpro.services import audit
+from promptpro.services.audit import Action
 from promptpro.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,14 @@ class KeyService:
         ciphertext = self.vault.encrypt(key, user_id=self.owner_id, provider=chosen)
         row = await self.storage.save_api_keys(self.owner_id, {chosen: ciphertext})
         log.info("User %s stored a %s key", self.owner_id, chosen)
+        await audit.record(
+            self.storage,
+            Action.KEY_SET,
+            f"Set the {chosen} API key",
+            actor_id=self.owner_id,
+            object_type="api_key",
+            object_id=str(chosen),
+        )
         return KeyRead(
             provider=chosen, configured=True, hint=key_hint(key), updated_at=row.updated_at
         )
@@ -83,6 +93,14 @@ class KeyService:
             return
         await self.storage.save_api_keys(self.owner_id, {chosen: None})
         log.info("User %s removed their %s key", self.owner_id, chosen)
+        await audit.record(
+            self.storage,
+            Action.KEY_REMOVED,
+            f"Removed the {chosen} API key",
+            actor_id=self.owner_id,
+            object_type="api_key",
+            object_id=str(chosen),
+        )
 
     async def configured_providers(self) -> set[KeyProvider]:
         """The providers this user has stored a key for (without decrypting any)."""

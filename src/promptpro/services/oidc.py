@@ -34,6 +34,9 @@ from promptpro.db.types import utcnow
 from promptpro.errors import ConfigurationError, SignInFailed
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.security.tokens import new_secret, same_secret
+from promptpro.services import audit
+from promptpro.services.audit import Action
+from promptpro.services.instance import first_account_is_admin
 from promptpro.services.sessions import ActiveSession, NewSession, SessionPolicy, start_session
 from promptpro.storage import Storage
 
@@ -193,7 +196,11 @@ async def complete_sign_in(
             f"The identity provider refused: {callback.error or 'no code'}.", reason="refused"
         )
     claims = await _claims(settings, pending, callback.code)
-    return await upsert_oidc_user(storage, str(claims["iss"]), claims)
+    user = await upsert_oidc_user(storage, str(claims["iss"]), claims)
+    if user.disabled:
+        raise SignInFailed("This account has been disabled.", reason="disabled")
+    await audit.record(storage, Action.SIGNED_IN, "Signed in with OpenID Connect", actor_id=user.id)
+    return user
 
 
 def _profile(claims: dict[str, Any]) -> dict[str, Any]:
@@ -262,5 +269,6 @@ async def upsert_oidc_user(storage: Storage, issuer: str, claims: dict[str, Any]
         )
     )
     await storage.link_identity(user.id, issuer, subject)
+    await first_account_is_admin(storage, user)
     log.info("created user %s from an OpenID Connect sign-in", user.id)
     return user

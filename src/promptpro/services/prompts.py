@@ -15,6 +15,8 @@ from promptpro.schemas.library import (
     normalise_tags,
 )
 from promptpro.schemas.pages import PromptPage
+from promptpro.services import audit
+from promptpro.services.audit import Action
 from promptpro.storage import Keyset, Storage
 from promptpro.storage.pagination import MAX_ID, MAX_VALUE_CURSOR_LENGTH, ValueKeyset
 from promptpro.storage.prompts import PromptSort
@@ -180,6 +182,14 @@ class PromptService:
         """Delete one of the user's prompts with its versions and responses."""
         if not await self.storage.delete_prompt(self.owner_id, prompt_id):
             raise NotFound(NO_SUCH_PROMPT)
+        await audit.record(
+            self.storage,
+            Action.PROMPT_DELETED,
+            f"Deleted prompt {prompt_id}",  # by id: a title may be as private as the text
+            actor_id=self.owner_id,
+            object_type="prompt",
+            object_id=prompt_id,
+        )
 
     async def list_versions(self, prompt_id: int) -> list[PromptVersionRead]:
         """Every saved version of one of the user's prompts, newest first."""

@@ -20,6 +20,8 @@ from promptpro.db.models import Session, User
 from promptpro.db.types import utcnow
 from promptpro.security.csrf import new_csrf_token
 from promptpro.security.tokens import hash_secret, new_secret
+from promptpro.services import audit
+from promptpro.services.audit import Action
 from promptpro.services.rate_limits import purge_attempts
 from promptpro.storage import Storage
 
@@ -135,7 +137,16 @@ async def session_user(storage: Storage, session: ActiveSession | None) -> User 
     """The user signed in with this session (None while an OIDC sign-in is under way)."""
     if session is None or session.user_id is None:
         return None
-    return await storage.get_user(session.user_id)
+    user = await storage.get_user(session.user_id)
+    # A disabled account's sessions stop working at once (its admin deleted them, too).
+    return None if user is None or user.disabled else user
+
+
+async def sign_out(storage: Storage, session: ActiveSession) -> None:
+    """End a session at its user's request (recorded when someone was signed in)."""
+    await end_session(storage, session)
+    if session.user_id is not None:
+        await audit.record(storage, Action.SIGNED_OUT, "Signed out", actor_id=session.user_id)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from promptpro.db.types import utcnow
 from promptpro.errors import NotFound, Unauthenticated
 from promptpro.schemas.auth import TokenCreate
 from promptpro.security.tokens import hash_secret, is_access_token, new_access_token
+from promptpro.services import audit
+from promptpro.services.audit import Action
 from promptpro.storage import Storage
 from promptpro.storage.access_tokens import TokenUser, detached_user
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 # Recording every use would make each API call a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 INVALID_TOKEN = "The access token is unknown, revoked or expired."  # noqa: S105
+ACCOUNT_DISABLED = "This account has been disabled by the instance admin."
 # How long this process trusts what it read about a token. Every change to a user's
 # tokens or account is announced to every worker process at once (PostgreSQL NOTIFY, see
 # `invalidation_listener`); the TTL only bounds what a lost notification could cost.
@@ -137,6 +140,14 @@ async def create_token(storage: Storage, user: User, data: TokenCreate) -> Creat
         user.id, name=data.name, token_hash=hash_secret(secret), expires_at=expires_at
     )
     log.info("user %s created access token %d", user.id, token.id)
+    await audit.record(
+        storage,
+        Action.TOKEN_CREATED,
+        f"Created access token {token.id} ({data.name})",
+        actor_id=user.id,
+        object_type="access_token",
+        object_id=token.id,
+    )
     return CreatedToken(token, secret)
 
 
@@ -150,6 +161,14 @@ async def revoke_token(storage: Storage, cache: TokenCache, user: User, token_id
     if not await storage.delete_access_token(user.id, token_id):
         raise NotFound("No such access token.")
     await tokens_changed(storage, cache, user.id)
+    await audit.record(
+        storage,
+        Action.TOKEN_REVOKED,
+        f"Revoked access token {token_id}",
+        actor_id=user.id,
+        object_type="access_token",
+        object_id=token_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -177,6 +196,8 @@ async def authenticate_token(storage: Storage, secret: str, cache: TokenCache) -
     now = utcnow()
     if entry.expires_at is not None and entry.expires_at <= now:
         raise Unauthenticated(INVALID_TOKEN)
+    if entry.user.disabled:
+        raise Unauthenticated(ACCOUNT_DISABLED)
     last_used = entry.last_used_at
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
         # At most one write a minute per token (noted in the cached entry first, so the

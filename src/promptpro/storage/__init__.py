@@ -6,6 +6,7 @@ Methods flush but never commit: the entry point that opened the unit of work doe
 from __future__ import annotations
 
 from promptpro.storage.access_tokens import AccessTokenStorage
+from promptpro.storage.admin import AdminStorage
 from promptpro.storage.api_keys import ApiKeyStorage
 from promptpro.storage.categories import CategoryStorage
 from promptpro.storage.compare_groups import CompareGroupStorage
@@ -39,6 +40,7 @@ class Storage(
     LoginAttemptStorage,
     FeedbackStorage,
     DraftStorage,
+    AdminStorage,
 ):
     """All storage operations over one session."""
 

@@ -50,6 +50,8 @@ DONE_MESSAGES = {
     "response-deleted": "The response is deleted.",
     "signed-out": "You are signed out.",
     "account-deleted": "Your account and everything in it are deleted.",
+    "user-changed": "The user is changed; a disabled user's sessions and tokens stop at once.",
+    "registration": "The registration policy is saved.",
 }
 
 
@@ -59,6 +61,7 @@ class Viewer:
 
     id: str
     username: str
+    is_admin: bool = False
 
 
 def when(value: datetime | None) -> str:

@@ -8,6 +8,7 @@ from promptpro.db.models.accounts import (
     Session,
     User,
 )
+from promptpro.db.models.admin import AuditEvent, InstanceSetting
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
 from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
@@ -18,9 +19,11 @@ __all__ = [
     "PROVIDER_KEY_COLUMNS",
     "AccessToken",
     "ApiKeys",
+    "AuditEvent",
     "Category",
     "CompareGroup",
     "Favourite",
+    "InstanceSetting",
     "LoginAttempt",
     "OidcIdentity",
     "PasswordCredential",

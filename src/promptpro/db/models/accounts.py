@@ -30,6 +30,10 @@ class User(Timestamps, Base):
     last_name: Mapped[str | None] = mapped_column(String)
     bio: Mapped[str | None] = mapped_column(Text)
     profile_image_url: Mapped[str | None] = mapped_column(String)
+    # The instance admin(s): the first account, and whoever `promptpro users promote` names.
+    is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # A disabled account can't sign in, and its sessions and tokens are refused; its data stays.
+    disabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from promptpro.web.pages import (
     access,
+    admin,
     auth,
     categories,
     compare,
@@ -32,5 +33,6 @@ for feature in (
     categories,
     settings,
     access,
+    admin,
 ):
     router.include_router(feature.router)

@@ -15,12 +15,14 @@ from promptpro.deps import (
     admit_sign_in,
     clear_session_cookie,
     client_address,
+    record_failed_sign_in,
     set_session_cookie,
     verify_csrf,
 )
 from promptpro.errors import Conflict, Forbidden, RateLimited, Unauthenticated
 from promptpro.schemas.auth import LoginRequest, RegisterRequest
 from promptpro.services import accounts, oidc, sessions
+from promptpro.services.instance import registration_allowed, registration_policy
 from promptpro.services.sessions import ActiveSession, SessionPolicy
 from promptpro.storage import Storage
 from promptpro.web.forms import (
@@ -100,9 +102,8 @@ async def home(storage: StorageDep, settings: SettingsDep, active: ActiveSession
     """The library when signed in; otherwise creating an account (or signing in)."""
     if await _signed_in(storage, active):
         return RedirectResponse("/prompts", status_code=303)
-    return RedirectResponse(
-        "/register" if settings.registration_enabled else "/login", status_code=303
-    )
+    open_ = registration_allowed(await registration_policy(storage, settings), invited=False)
+    return RedirectResponse("/register" if open_ else "/login", status_code=303)
 
 
 # Why signing in with the identity provider failed (`oidc.FAILED_PARAM`), in words.
@@ -113,6 +114,7 @@ EXTERNAL_SIGN_IN_FAILED = {
     "refused": "Your identity provider did not sign you in.",
     "unverified": "Your identity provider's answer could not be verified. Please start "
     "again; if it keeps happening, tell whoever runs this server.",
+    "disabled": "This account has been disabled by the instance admin.",
 }
 
 
@@ -122,7 +124,14 @@ async def login_form(request: Request, storage: StorageDep, active: ActiveSessio
     if await _signed_in(storage, active):
         return see_other(safe_next(request.query_params.get("next")))
     failed = EXTERNAL_SIGN_IN_FAILED.get(request.query_params.get(oidc.FAILED_PARAM, ""))
-    return _auth_form(request, "auth/login.html", errors={FORM: failed} if failed else None)
+    settings = request.app.state.settings
+    policy = await registration_policy(storage, settings)
+    return _auth_form(
+        request,
+        "auth/login.html",
+        errors={FORM: failed} if failed else None,
+        registration_enabled=registration_allowed(policy, invited=False),
+    )
 
 
 @router.post("/login")
@@ -156,8 +165,10 @@ async def login(
         )
     except FormInvalid as exc:
         return again(exc.errors, 422)
-    except Unauthenticated as exc:
-        return again({FORM: exc.detail}, 401)
+    except (Unauthenticated, Forbidden) as exc:
+        disabled = isinstance(exc, Forbidden)
+        await record_failed_sign_in(request, data.username, "account disabled" if disabled else "")
+        return again({FORM: exc.detail}, 403 if disabled else 401)
     except RateLimited as exc:
         return _retry_later(again({FORM: exc.detail}, 429), exc)
     response = see_other(target)
@@ -172,7 +183,7 @@ async def register_form(
     """The form to create an account (or why there is none)."""
     if await _signed_in(storage, active):
         return see_other("/prompts")
-    if not settings.registration_enabled:
+    if not registration_allowed(await registration_policy(storage, settings), invited=False):
         return _auth_form(request, "auth/register.html", status_code=403, closed=True)
     return _auth_form(request, "auth/register.html", closed=False)
 
@@ -230,7 +241,7 @@ async def logout(
     if active is not None:
         if active.user_id is not None:
             await verify_csrf(request, active)
-        await sessions.end_session(storage, active)
+        await sessions.sign_out(storage, active)
     response = see_other("/login?done=signed-out")
     clear_session_cookie(response, settings)
     return response

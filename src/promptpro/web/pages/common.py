@@ -46,7 +46,7 @@ def page_user(auth: CurrentAuth) -> PageUser:
     which forms send in their hidden `csrf_token` field). Not signed in: the page error
     handler sends the browser to sign in and back.
     """
-    return PageUser(auth, Viewer(auth.user.id, auth.user.username))
+    return PageUser(auth, Viewer(auth.user.id, auth.user.username, auth.user.is_admin))
 
 
 PageAuth = Annotated[PageUser, Depends(page_user)]
