@@ -104,6 +104,8 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             category_id=library["category"],
             provider="openai",
             user_id="someone",
+            response_id=1,  # the body is refused before anything is looked up
+            group_id=1,
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
