@@ -18,11 +18,23 @@ runner = CliRunner()
 
 @pytest.fixture
 def started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """uvicorn.run replaced by a recorder, on a SQLite database; the calls it got."""
+    """uvicorn replaced by a recorder, on a SQLite database; the options it was given."""
     calls: list[dict[str, Any]] = []
+
+    class Recorder:
+        """Stands in for the one-process server: notes its options, serves nothing."""
+
+        def __init__(self, config: Any, announce: Any) -> None:
+            calls.append({"timeout_worker_healthcheck": config.timeout_worker_healthcheck})
+            self.started = True
+
+        def run(self) -> None:
+            """Nothing to serve."""
+
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("PROMPTPRO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr("promptpro.cli.serve.uvicorn.run", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setattr("promptpro.cli.serve.AnnouncingServer", Recorder)
     get_settings.cache_clear()
     yield calls
     get_settings.cache_clear()
