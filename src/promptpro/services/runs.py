@@ -109,6 +109,8 @@ class RunService:
         The group is written in the caller's unit of work, which must commit it before
         `launch` (the runs' records point at it); a plan that fails leaves no group behind.
         """
+        # Before anything is written: a compare's columns count against the run limits.
+        self.executor.registry.admit(self.owner_id, len(versions or models or ()))
         group = await self.storage.create_compare_group(self.owner_id, prompt_id)
         if group is None:
             raise NotFound("No such prompt.")
@@ -162,6 +164,8 @@ class RunService:
 
     def launch(self, compare: ComparePlan, *, streamed: bool) -> list[StartedRun]:
         """Hand a compare run's planned columns to the server (its group committed)."""
+        # Again, with nothing awaited until they are launched: other requests' runs count.
+        self.executor.registry.admit(self.owner_id, len(compare.plans))
         return [
             StartedRun(
                 plan.model,
