@@ -104,10 +104,19 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
             except TimeoutError:
                 yield KEEPALIVE_COMMENT
                 continue
-            if event is None:
-                remaining -= 1
-            else:
-                yield event
+            # Events that queued up while this one waited go out in the same write: one
+            # send through the middleware and the socket instead of one per delta.
+            batch: list[bytes] = []
+            while True:
+                if event is None:
+                    remaining -= 1
+                else:
+                    batch.append(event)
+                if queue.empty():
+                    break
+                event = queue.get_nowait()
+            if batch:
+                yield b"".join(batch)
     finally:
         # The client left or the runs ended: stop following. The runs go on and are stored.
         for task in forwarders:
