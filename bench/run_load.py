@@ -62,7 +62,9 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-async def load(call: Callable[[], Awaitable[Sample]], clients: int, n: int) -> tuple[list[Sample], int, float]:
+async def load(
+    call: Callable[[], Awaitable[Sample]], clients: int, n: int
+) -> tuple[list[Sample], int, float]:
     """`n` calls from `clients` concurrent clients: the samples, the errors, the wall time."""
     samples: list[Sample] = []
     errors = 0

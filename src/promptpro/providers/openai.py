@@ -25,7 +25,6 @@ from promptpro.providers.types import (
     Usage,
 )
 
-
 CHAT_PATH = "/chat/completions"
 
 
