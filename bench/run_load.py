@@ -232,8 +232,18 @@ def main() -> None:
     args = parser.parse_args()
     import uvloop
 
-    with contextlib.suppress(KeyboardInterrupt):
-        uvloop.run(bench(args))
+    uvloop.run(until_stopped(args))
+
+
+async def until_stopped(args: argparse.Namespace) -> None:
+    """Run the benchmark; SIGTERM or Ctrl-C still stops the processes and drops the database."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await bench(args)
 
 
 if __name__ == "__main__":
