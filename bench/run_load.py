@@ -146,7 +146,7 @@ async def one_database(args: argparse.Namespace, database_url: str, tmp: str) ->
         await wait_for_port(app_port, server, "promptpro serve")
         token, prompt_id = await set_up_account(app_url)
         caller = Caller(app_url, fake_url, token, prompt_id)
-        profiler = profile(server.pid, args.profile, server_core)
+        profiler = profile(server.pid, args.profile, client_core)  # not on the server's core
         try:
             samples, errors, wall, cpu = await measured(
                 lambda: caller.through(False), server.pid, args.requests
