@@ -54,9 +54,11 @@ clean:
 
 # What a prompt run adds to the provider call (docs/PERFORMANCE.md): the run endpoint on
 # PostgreSQL (PROMPTPRO_BENCH_DATABASE_URL, or the server on 127.0.0.1) against the fake
-# provider called directly. Loopback only, bounded, stops by itself.
+# provider called directly; then the same under 32 clients and a burst of 1,000 streams,
+# on PostgreSQL and SQLite (bench/run_load.py). Loopback only, bounded, stops by itself.
 bench: install
 	$(VENV)/bin/python bench/run_overhead.py
+	$(VENV)/bin/python bench/run_load.py
 
 # What a cold load of the library and of a prompt page transfers, and the time to first
 # byte (docs/PERFORMANCE.md, "Page weight"): SQLite and the fake provider, loopback only.

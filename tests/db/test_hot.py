@@ -147,3 +147,28 @@ async def test_a_statement_cancelled_midway_leaves_no_broken_connection(database
             assert await BACKEND.rows(engine, {})
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_writes_of_one_process_take_turns(with_user: AsyncEngine) -> None:
+    """SQLite's busy handler sleeps up to 100 ms a try: a process's writers queue instead."""
+    if with_user.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has many writers")
+    await ADD_PROMPT.rows(with_user, prompt())
+    open_now = most_open = 0
+
+    def began(_connection: Any) -> None:
+        nonlocal open_now, most_open
+        open_now += 1
+        most_open = max(most_open, open_now)
+
+    def ended(_connection: Any) -> None:
+        nonlocal open_now
+        open_now -= 1
+
+    sync_engine = with_user.sync_engine
+    sa.event.listen(sync_engine, "begin", began)
+    sa.event.listen(sync_engine, "commit", ended)
+    sa.event.listen(sync_engine, "rollback", ended)
+    renames = (RENAME.rowcount(with_user, {"owner": "u1", "title": f"T{i}"}) for i in range(8))
+    assert await asyncio.gather(*renames) == [1] * 8
+    assert most_open == 1

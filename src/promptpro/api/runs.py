@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, status
@@ -66,6 +66,17 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
     return format_sse_event(event=event, data_str=json.dumps(data, separators=(",", ":")))
 
 
+def _delta_encoder(tag: dict[str, Any]) -> Callable[[str], bytes]:
+    """Encode a run's `delta` events as `_sse("delta", {**tag, "text": text})` would.
+
+    A stream sends dozens of deltas with the same tag: its JSON is written once, and each
+    delta adds only its text. (JSON escapes every line break, so the data is one line.)
+    """
+    tag_json = json.dumps(tag, separators=(",", ":"))
+    head = b"event: delta\ndata: " + tag_json[:-1].encode() + b',"text":'
+    return lambda text: head + json.dumps(text).encode() + b"}\n\n"
+
+
 async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
     """The runs' events merged into one stream, with a keep-alive comment when idle."""
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -80,20 +91,19 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
                 tag["version"] = item.version
             if response_id is not None:  # None: it could not be stored, `error` says why
                 await queue.put(_sse("start", tag))
+            delta = _delta_encoder(tag)
             async for event in item.run.channel.follow():
                 if event.event == "delta":
-                    data = {**tag, "text": event.data["text"]}
-                else:
-                    outcome: RunOutcome = event.data["outcome"]
-                    stored = outcome.response
-                    data = {
-                        **tag,
-                        "response": stored.model_dump(mode="json", by_alias=True)
-                        if stored
-                        else None,
-                    }
-                    if outcome.error is not None:
-                        data["problem"] = domain_details(outcome.error).body
+                    queue.put_nowait(delta(event.data["text"]))  # the queue is unbounded
+                    continue
+                outcome: RunOutcome = event.data["outcome"]
+                stored = outcome.response
+                data = {
+                    **tag,
+                    "response": stored.model_dump(mode="json", by_alias=True) if stored else None,
+                }
+                if outcome.error is not None:
+                    data["problem"] = domain_details(outcome.error).body
                 await queue.put(_sse(event.event, data))
         finally:
             await queue.put(None)
@@ -108,10 +118,19 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
             except TimeoutError:
                 yield KEEPALIVE_COMMENT
                 continue
-            if event is None:
-                remaining -= 1
-            else:
-                yield event
+            # Events that queued up while this one waited go out in the same write: one
+            # send through the middleware and the socket instead of one per delta.
+            batch: list[bytes] = []
+            while True:
+                if event is None:
+                    remaining -= 1
+                else:
+                    batch.append(event)
+                if queue.empty():
+                    break
+                event = queue.get_nowait()
+            if batch:
+                yield b"".join(batch)
     finally:
         # The client left or the runs ended: stop following. The runs go on and are stored.
         for task in forwarders:

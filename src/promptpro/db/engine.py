@@ -94,7 +94,7 @@ def create_engine(
         tune = _sqlite_tuner(foreign_keys=not for_migrations)
         sa.event.listen(engine.sync_engine, "connect", tune)
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
+    engine = create_async_engine(url, echo=echo, pool_size=20, max_overflow=0, pool_recycle=1800)
     _ping_when_idle(engine, ping_idle_after)
     return engine
 

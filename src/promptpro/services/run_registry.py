@@ -8,8 +8,9 @@ the run goes on to the end and is stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,39 +30,53 @@ class RunEvent:
 
 
 class RunChannel:
-    """A run's events, kept from the start so that a late follower misses nothing."""
+    """A run's events, kept from the start so that a late follower misses nothing.
+
+    Followers wait on plain futures, woken all at once by a publish: an asyncio.Condition
+    (a lock taken and released per event, per follower) cost more than the rest of a
+    delta's trip to the client.
+    """
 
     def __init__(self) -> None:
         self._events: list[RunEvent] = []
         self._closed = False
-        self._changed = asyncio.Condition()
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def publish(self, event: RunEvent) -> None:
         """Add an event and wake the followers."""
         self._events.append(event)
-        async with self._changed:
-            self._changed.notify_all()
+        self._wake()
 
     async def close(self) -> None:
         """No more events will come."""
         self._closed = True
-        async with self._changed:
-            self._changed.notify_all()
+        self._wake()
 
     async def follow(self) -> AsyncIterator[RunEvent]:
         """Every event, past and future, until the run ends."""
         seen = 0
+        events = self._events
         while True:
-            while seen < len(self._events):
-                yield self._events[seen]
+            while seen < len(events):
+                yield events[seen]
                 seen += 1
             if self._closed:
                 return
-            async with self._changed:
-                await self._changed.wait_for(self._has_news(seen))
-
-    def _has_news(self, seen: int) -> Callable[[], bool]:
-        return lambda: seen < len(self._events) or self._closed
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if not waiter.done():  # the follower left: don't keep its future
+                    waiter.cancel()
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
 
 
 @dataclass(eq=False)  # identity: runs are kept in a set

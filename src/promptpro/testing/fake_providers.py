@@ -144,7 +144,8 @@ class FakeProviderServer:
             handler_cancellation=True,  # a client that gives up frees its handler
         )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        # A benchmark opens a thousand streams at once: the default backlog of 128 drops SYNs.
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True, backlog=4096)
         await site.start()
         server = site._server
         if isinstance(server, asyncio.Server) and server.sockets:
