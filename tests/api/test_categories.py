@@ -44,7 +44,7 @@ async def test_a_name_differing_only_in_case_is_a_409_naming_the_field(
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.json()["errors"] == [
-        {"field": "name", "message": "You already have a category with that name."}
+        {"field": "name", "message": "This workspace already has a category with that name."}
     ]
     assert len((await ada.get(CATEGORIES)).json()) == 1
 
