@@ -91,7 +91,7 @@ class ResponseStorage(StorageBase):
         values["parameters"] = (
             data.parameters.model_dump(exclude_none=True) if data.parameters else None
         )
-        response = Response(prompt_id=prompt_id, **values)
+        response = Response(prompt_id=prompt_id, run_by_id=owner_id, **values)
         if created_at is not None:
             response.created_at = created_at
         self.session.add(response)
