@@ -22,7 +22,14 @@ async def test_a_new_category_is_201_in_camel_case_with_its_location(
     response = await ada.post(CATEGORIES, json={"name": "Writing", "description": "Prose"})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "description", "createdAt", "updatedAt"}
+    assert set(body) == {
+        "id",
+        "workspaceId",
+        "name",
+        "description",
+        "createdAt",
+        "updatedAt",
+    }
     assert (body["name"], body["description"]) == ("Writing", "Prose")
     assert response.headers["location"] == f"{CATEGORIES}/{body['id']}"
     assert (await ada.get(response.headers["location"])).json() == body

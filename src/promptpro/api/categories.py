@@ -26,7 +26,7 @@ Categories = Annotated[CategoryService, Depends(category_service)]
     "",
     summary="List your categories",
     response_model=list[CategoryRead],
-    responses=problem_responses(401),
+    responses=problem_responses(401, 422),
 )
 async def list_categories(
     categories: Categories,
