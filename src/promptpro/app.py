@@ -34,6 +34,7 @@ from promptpro.api import (
     runs,
     search,
     tokens,
+    workspaces,
 )
 from promptpro.api.limits import BodySizeLimitMiddleware
 from promptpro.api.metrics import MetricsMiddleware
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         drafts.router,
         search.router,
         compare_groups.router,
+        workspaces.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

@@ -1,7 +1,9 @@
-"""Who may do what: every library endpoint x {anonymous, another user, owner} x {cookie, bearer}.
+"""Who may do what: every library endpoint x {anonymous, another user, owner} x {cookie, bearer},
+and x {viewer, editor} of a team workspace.
 
 Anonymous is 401; another user's object is 404 (never 403) and left unchanged; the owner
-succeeds. Lists never show another user's objects.
+succeeds. Lists never show another user's objects. A viewer reads and is refused (403)
+every change; an editor succeeds.
 """
 
 from __future__ import annotations
@@ -194,3 +196,71 @@ async def test_a_stranger_may_not_file_a_prompt_in_the_owners_category(
     )
     assert response.status_code == 422
     assert (await bob.get("/api/v1/prompts")).json()["items"] == []
+
+
+# The role axis: the same endpoints on a team workspace's objects, called by a member.
+# A viewer reads; every change is 403 (role-required) and changes nothing. Creating without
+# a workspaceId goes to the caller's personal workspace, and a draft is the caller's own.
+def viewer_may(endpoint: Endpoint) -> bool:
+    if endpoint.method == "GET":
+        return True
+    if endpoint.path.endswith("/draft") and endpoint.method == "DELETE":
+        return True
+    return not endpoint.owned
+
+
+@pytest.fixture
+async def team_library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
+    """Ada's team workspace with a category, a prompt filed in it and a response to it."""
+    team = (await ada.post("/api/v1/workspaces", json={"name": "Team"})).json()["id"]
+    category = (
+        await ada.post("/api/v1/categories", json={"name": "Mine", "workspaceId": team})
+    ).json()["id"]
+    prompt = (
+        await ada.post(
+            "/api/v1/prompts",
+            json={"title": "Mine", "content": "c", "categoryId": category, "workspaceId": team},
+        )
+    ).json()["id"]
+    owner_id = (await ada.get("/api/v1/auth/session")).json()["user"]["id"]
+    async with unit_of_work(app.state.session_factory) as session:
+        stored = await Storage(session).create_response(
+            owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
+        )
+    return Library(category, prompt, stored.id)
+
+
+async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
+    """Everything of the team library an endpoint could change."""
+    return [
+        (await owner.get(f"/api/v1/categories/{library.category}")).json(),
+        (await owner.get(f"/api/v1/prompts/{library.prompt}")).json(),
+        (await owner.get(f"/api/v1/prompts/{library.prompt}/versions")).json(),
+        (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
+    ]
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+async def test_access_by_role(
+    endpoint: Endpoint,
+    role: str,
+    ada: httpx.AsyncClient,
+    bob: httpx.AsyncClient,
+    team_library: Library,
+) -> None:
+    team = (await ada.get(f"/api/v1/prompts/{team_library.prompt}")).json()["workspaceId"]
+    added = await ada.post(
+        f"/api/v1/workspaces/{team}/members", json={"username": "bob", "role": role}
+    )
+    assert added.status_code == 201
+    before = await team_snapshot(ada, team_library)
+
+    response = await bob.request(endpoint.method, team_library.url(endpoint), json=endpoint.body)
+
+    if role == "editor" or viewer_may(endpoint):
+        assert response.status_code == endpoint.success, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "/problems/role-required"
+        assert await team_snapshot(ada, team_library) == before

@@ -42,6 +42,7 @@ async def _do_everything(
     """Each recorded action once (ada is the admin; bob the other user); bob's token."""
     bob = await new_client()
     bob_user = (await register(bob, "bob"))["user"]
+    ada_id = (await ada.get("/api/v1/me")).json()["id"]
     failed = await (await new_client()).post(
         "/api/v1/auth/login", json={"username": "bob", "password": "wrong password!"}
     )
@@ -65,6 +66,15 @@ async def _do_everything(
         json={"currentPassword": DEFAULT_PASSWORD, "newPassword": NEW_PASSWORD},
     )
     assert changed.status_code == 204
+    team = (await bob.post("/api/v1/workspaces", json={"name": "Team"})).json()
+    members = f"/api/v1/workspaces/{team['id']}/members"
+    assert (await bob.post(members, json={"username": "ada", "role": "viewer"})).is_success
+    assert (await bob.patch(f"{members}/{ada_id}", json={"role": "editor"})).is_success
+    transfer = await bob.post(f"/api/v1/workspaces/{team['id']}/transfer", json={"userId": ada_id})
+    assert transfer.is_success
+    assert (await bob.delete(f"{members}/{bob_user['id']}")).status_code == 204
+    gone = await ada.request("DELETE", f"/api/v1/workspaces/{team['id']}", json={"confirm": "Team"})
+    assert gone.status_code == 204
     assert (await bob.post("/api/v1/auth/logout")).status_code == 204
     user = f"/api/v1/admin/users/{bob_user['id']}"
     for change in ({"disabled": True}, {"disabled": False}, {"isAdmin": True}, {"isAdmin": False}):

@@ -26,7 +26,8 @@ async def library(ada: httpx.AsyncClient) -> dict[str, int]:
     prompt = (
         await ada.post(PROMPTS, json={"title": "Keep", "content": "c", "categoryId": category})
     ).json()["id"]
-    return {"category": category, "prompt": prompt}
+    workspace = (await ada.get("/api/v1/workspaces")).json()[0]["id"]
+    return {"category": category, "prompt": prompt, "workspace": workspace}
 
 
 async def state(client: httpx.AsyncClient, library: dict[str, int]) -> list[Any]:
@@ -104,6 +105,7 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             category_id=library["category"],
             provider="openai",
             user_id="someone",
+            workspace_id=library["workspace"],
             response_id=1,  # the body is refused before anything is looked up
             group_id=1,
         )

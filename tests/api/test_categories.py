@@ -22,7 +22,14 @@ async def test_a_new_category_is_201_in_camel_case_with_its_location(
     response = await ada.post(CATEGORIES, json={"name": "Writing", "description": "Prose"})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "description", "createdAt", "updatedAt"}
+    assert set(body) == {
+        "id",
+        "workspaceId",
+        "name",
+        "description",
+        "createdAt",
+        "updatedAt",
+    }
     assert (body["name"], body["description"]) == ("Writing", "Prose")
     assert response.headers["location"] == f"{CATEGORIES}/{body['id']}"
     assert (await ada.get(response.headers["location"])).json() == body
@@ -44,7 +51,7 @@ async def test_a_name_differing_only_in_case_is_a_409_naming_the_field(
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.json()["errors"] == [
-        {"field": "name", "message": "You already have a category with that name."}
+        {"field": "name", "message": "This workspace already has a category with that name."}
     ]
     assert len((await ada.get(CATEGORIES)).json()) == 1
 

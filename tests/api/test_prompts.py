@@ -42,6 +42,7 @@ async def test_a_new_prompt_is_201_in_camel_case_with_its_location(
     body = response.json()
     assert set(body) == {
         "id",
+        "workspaceId",
         "title",
         "content",
         "categoryId",

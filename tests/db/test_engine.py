@@ -26,7 +26,13 @@ async def test_deletes_cascade_in_the_database_itself(engine: AsyncEngine) -> No
     async with engine.begin() as conn:
         await conn.execute(sa.text("INSERT INTO users (id, username) VALUES ('u1', 'ada')"))
         await conn.execute(
-            sa.text("INSERT INTO prompts (user_id, title, content) VALUES ('u1', 'T', 'C')")
+            sa.text("INSERT INTO workspaces (id, name, personal_user_id) VALUES (7, 'P', 'u1')")
+        )
+        await conn.execute(
+            sa.text(
+                "INSERT INTO prompts (user_id, workspace_id, title, content)"
+                " VALUES ('u1', 7, 'T', 'C')"
+            )
         )
         await conn.execute(sa.text("DELETE FROM users WHERE id = 'u1'"))
         assert await conn.scalar(sa.text("SELECT count(*) FROM prompts")) == 0

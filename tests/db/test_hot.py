@@ -24,6 +24,7 @@ ADD_PROMPT = HotStatement(
     sa.insert(PROMPTS)
     .values(
         user_id=sa.bindparam("user_id"),
+        workspace_id=1,
         title=sa.bindparam("title"),
         content=sa.bindparam("content"),
         parameters=sa.bindparam("parameters", type_=PROMPTS.c.parameters.type),
@@ -62,6 +63,9 @@ def prompt(**fields: Any) -> dict[str, Any]:
 async def with_user(engine: AsyncEngine) -> AsyncEngine:
     async with engine.begin() as conn:
         await conn.execute(sa.text("INSERT INTO users (id, username) VALUES ('u1', 'ada')"))
+        await conn.execute(
+            sa.text("INSERT INTO workspaces (id, name, personal_user_id) VALUES (1, 'P', 'u1')")
+        )
     return engine
 
 

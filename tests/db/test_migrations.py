@@ -24,7 +24,7 @@ from tests.support import databases
 EXPRESSION_INDEXES = {
     "uq_users_username_lower": "users",
     "uq_users_email_lower": "users",
-    "uq_categories_user_id_name_lower": "categories",
+    "uq_categories_workspace_id_name_lower": "categories",
 }
 
 

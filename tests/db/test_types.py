@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from promptpro.db.base import Base
-from promptpro.db.models import Prompt, Response, Session, User
+from promptpro.db.models import Prompt, Response, Session, User, Workspace
 from promptpro.db.session import SessionFactory
 from promptpro.errors import Invalid
 
@@ -182,7 +182,9 @@ async def test_json_columns_are_jsonb_on_postgresql_and_json_on_sqlite(
 
 async def test_none_in_a_json_column_is_stored_as_sql_null(session: AsyncSession) -> None:
     await add_user(session)
-    session.add(Prompt(id=1, user_id="u1", title="T", content="C", parameters=None))
+    session.add(Workspace(id=1, name="Personal", personal_user_id="u1"))
+    await session.flush()
+    session.add(Prompt(id=1, user_id="u1", workspace_id=1, title="T", content="C", parameters=None))
     session.add(Response(prompt_id=1, content="", model="m", error=None, variables=None))
     await session.flush()
     assert await session.scalar(sa.select(Prompt.id).where(Prompt.parameters.is_(None))) == 1

@@ -18,6 +18,7 @@ from promptpro.db.models import (
     PromptVersion,
     Response,
     User,
+    Workspace,
 )
 from promptpro.errors import Conflict, Invalid
 from promptpro.storage.integrity import to_domain_error
@@ -26,8 +27,9 @@ from promptpro.storage.integrity import to_domain_error
 EXISTING: list[Callable[[], Base]] = [
     lambda: User(id="u1", username="ada", email="ada@example.com"),
     lambda: User(id="u2", username="bob"),
-    lambda: Category(user_id="u1", name="Work"),
-    lambda: Prompt(user_id="u1", title="T", content="C"),
+    lambda: Workspace(id=1, name="Personal", personal_user_id="u1"),
+    lambda: Category(user_id="u1", workspace_id=1, name="Work"),
+    lambda: Prompt(user_id="u1", workspace_id=1, title="T", content="C"),
     lambda: PromptVersion(prompt_id=1, version=1, title="T", content="C"),
     lambda: ApiKeys(user_id="u1"),
     lambda: OidcIdentity(user_id="u1", issuer="https://id.example.com", subject="s1"),
@@ -54,7 +56,9 @@ async def violate(session: AsyncSession, make_row: Callable[[], Base]) -> Integr
         pytest.param(
             lambda: User(id="u3", username="cyd", email="ADA@example.com"), "email", id="email"
         ),
-        pytest.param(lambda: Category(user_id="u1", name="wORK"), "name", id="category-name"),
+        pytest.param(
+            lambda: Category(user_id="u1", workspace_id=1, name="wORK"), "name", id="category-name"
+        ),
         pytest.param(lambda: ApiKeys(user_id="u1"), "userId", id="api-keys-user"),
         pytest.param(
             lambda: OidcIdentity(user_id="u2", issuer="https://id.example.com", subject="s1"),
@@ -82,13 +86,16 @@ async def test_a_uniqueness_violation_is_a_conflict_naming_the_field(
 @pytest.mark.parametrize(
     "make_row",
     [
-        pytest.param(lambda: Prompt(user_id="nobody", title="T", content="C"), id="foreign-key"),
+        pytest.param(
+            lambda: Prompt(user_id="nobody", workspace_id=1, title="T", content="C"),
+            id="foreign-key",
+        ),
         pytest.param(
             lambda: Response(prompt_id=1, content="", model="m", status="bogus"),
             id="check-constraint",
         ),
         pytest.param(
-            lambda: Prompt(user_id="u1", title="T", content="C", category_id=999),
+            lambda: Prompt(user_id="u1", workspace_id=1, title="T", content="C", category_id=999),
             id="foreign-key-category",
         ),
     ],

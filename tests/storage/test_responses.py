@@ -86,7 +86,10 @@ async def test_a_response_reads_back_with_its_whole_run_record(
         assert response is not None
         read = ResponseRead.model_validate(response)
     assert read.prompt_id == prompt_id
-    record = read.model_dump(exclude={"id", "prompt_id", "created_at", "rating", "rating_note"})
+    assert read.run_by_id == ada  # who ran it
+    record = read.model_dump(
+        exclude={"id", "prompt_id", "run_by_id", "created_at", "rating", "rating_note"}
+    )
     assert record == data.model_dump()
     assert (read.rating, read.rating_note) == (None, None)  # not rated yet
     assert read.created_at.tzinfo is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from promptpro.api.problems import problem_responses
 from promptpro.deps import CurrentUser, StorageDep
@@ -26,11 +26,20 @@ Categories = Annotated[CategoryService, Depends(category_service)]
     "",
     summary="List your categories",
     response_model=list[CategoryRead],
-    responses=problem_responses(401),
+    responses=problem_responses(401, 422),
 )
-async def list_categories(categories: Categories) -> list[CategoryRead]:
-    """Your categories, by name (case-insensitively)."""
-    return await categories.list_categories()
+async def list_categories(
+    categories: Categories,
+    workspace_id: Annotated[
+        int | None,
+        Query(
+            alias="workspaceId",
+            description="The workspace whose categories to list (default: your personal one).",
+        ),
+    ] = None,
+) -> list[CategoryRead]:
+    """A workspace's categories, by name (case-insensitively)."""
+    return await categories.list_categories(workspace_id)
 
 
 @router.post(

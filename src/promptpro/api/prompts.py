@@ -29,6 +29,13 @@ def prompt_service(storage: StorageDep, user: CurrentUser) -> PromptService:
 
 Prompts = Annotated[PromptService, Depends(prompt_service)]
 
+WorkspaceFilter = Annotated[
+    int | None,
+    Query(
+        alias="workspaceId",
+        description="The workspace whose prompts to list (default: your personal one).",
+    ),
+]
 CategoryFilter = Annotated[
     int | None, Query(alias="categoryId", description="Only the prompts in this category.")
 ]
@@ -73,6 +80,7 @@ Cursor = Annotated[
 )
 async def list_prompts(
     prompts: Prompts,
+    workspace_id: WorkspaceFilter = None,
     category_id: CategoryFilter = None,
     q: SearchText = None,
     tags: TagFilter = None,
@@ -83,6 +91,7 @@ async def list_prompts(
 ) -> PromptPage:
     """A page of your prompts; follow `nextCursor` (made for the same `sort`) for the next."""
     return await prompts.list_prompts(
+        workspace_id=workspace_id,
         category_id=category_id,
         q=q,
         tags=tags or (),

@@ -26,6 +26,7 @@ class CategoryRead(ReadSchema):
     """A category."""
 
     id: int
+    workspace_id: int
     name: str
     description: str | None
     created_at: datetime
@@ -33,8 +34,10 @@ class CategoryRead(ReadSchema):
 
 
 class CategoryCreate(WriteSchema):
-    """A new category; its name is unique per user regardless of case."""
+    """A new category; its name is unique per workspace regardless of case."""
 
+    # None: the author's personal workspace.
+    workspace_id: Annotated[int, NotBoolean] | None = None
     name: Name
     description: LongText | None = None
 
@@ -94,6 +97,7 @@ class PromptRead(ReadSchema):
     """A prompt as it is now."""
 
     id: int
+    workspace_id: int
     title: str
     content: str
     category_id: int | None
@@ -109,6 +113,8 @@ class PromptRead(ReadSchema):
 class PromptCreate(WriteSchema):
     """A new prompt (saved as version 1)."""
 
+    # None: the author's personal workspace.
+    workspace_id: Annotated[int, NotBoolean] | None = None
     title: Title
     content: PromptContent
     category_id: Annotated[int, NotBoolean] | None = None

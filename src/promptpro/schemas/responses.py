@@ -19,6 +19,11 @@ class ResponseRead(ReadSchema):
 
     id: int
     prompt_id: int
+    run_by_id: str | None = Field(
+        default=None,
+        serialization_alias="runBy",
+        description="The id of the user who ran it (null for runs from before workspaces).",
+    )
     content: str
     model: str
     generation_time: float | None

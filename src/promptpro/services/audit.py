@@ -45,6 +45,12 @@ class Action(enum.StrEnum):
     USER_PROMOTED = "user.promoted"
     USER_DEMOTED = "user.demoted"
     REGISTRATION_CHANGED = "instance.registration_changed"
+    WORKSPACE_CREATED = "workspace.created"
+    WORKSPACE_DELETED = "workspace.deleted"
+    WORKSPACE_TRANSFERRED = "workspace.transferred"
+    MEMBER_ADDED = "workspace.member_added"
+    MEMBER_REMOVED = "workspace.member_removed"
+    MEMBER_ROLE_CHANGED = "workspace.member_role_changed"
 
 
 async def record(

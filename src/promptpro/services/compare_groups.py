@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.responses import CompareGroupRead, ResponseRead
+from promptpro.services.workspaces import require_for_prompt
 from promptpro.storage import Storage
 
 NO_SUCH_GROUP = "No such compare group."
@@ -32,6 +33,12 @@ class CompareGroupService:
 
     async def set_winner(self, group_id: int, response_id: int) -> CompareGroupRead:
         """Mark one of the group's responses as the winner (another one is Invalid)."""
+        found = await self.storage.get_compare_group(self.owner_id, group_id)
+        if found is None:
+            raise NotFound(NO_SUCH_GROUP)
+        await require_for_prompt(
+            self.storage, self.owner_id, found[0].prompt_id, "prompt.run", missing=NO_SUCH_GROUP
+        )
         marked = await self.storage.set_compare_winner(self.owner_id, group_id, response_id)
         if marked is None:
             raise NotFound(NO_SUCH_GROUP)

@@ -9,6 +9,7 @@ from promptpro.db.models import PromptDraft
 from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.drafts import DraftRead, DraftWrite
 from promptpro.services.prompts import NO_SUCH_PROMPT
+from promptpro.services.workspaces import require_for_prompt
 from promptpro.storage import Storage
 
 NO_DRAFT = "There is no draft of this prompt."
@@ -48,6 +49,9 @@ class DraftService:
 
     async def put(self, prompt_id: int, data: DraftWrite) -> DraftRead:
         """Keep the editor's state as the user's draft of the prompt, replacing the last one."""
+        await require_for_prompt(
+            self.storage, self.owner_id, prompt_id, "library.write", missing=NO_SUCH_PROMPT
+        )
         stored = data.model_dump()
         size = len(json.dumps(stored, ensure_ascii=False).encode())
         if size > self.max_bytes:

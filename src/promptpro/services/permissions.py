@@ -1,8 +1,9 @@
 """Who may do what: the one table of (role x action), and `require`.
 
-Every check of a right goes through `require`; nothing else compares roles. Instance-level
-roles for now (the instance admin, everyone else); workspace roles (owner, admin, editor,
-viewer) join the same table with their actions.
+Every check of a right goes through `require` (instance actions) or `require_role`
+(actions inside a workspace); nothing else compares roles. Instance-level roles: the
+instance admin and everyone else. Workspace roles: owner, admin, editor, viewer, held per
+membership.
 """
 
 from __future__ import annotations
@@ -14,11 +15,22 @@ from promptpro.errors import Forbidden
 
 
 class Role(enum.StrEnum):
-    """A role someone holds."""
+    """A role someone holds: on the instance, or in one workspace."""
 
     INSTANCE_ADMIN = "instance-admin"
     USER = "user"
+    # Workspace roles (the values stored in workspace_members.role), weakest last.
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
 
+
+WORKSPACE_ROLES: tuple[Role, ...] = (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.VIEWER)
+_MEMBERS = frozenset(WORKSPACE_ROLES)
+_WRITERS = frozenset({Role.OWNER, Role.ADMIN, Role.EDITOR})
+_MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+_OWNERS = frozenset({Role.OWNER})
 
 # action -> the roles allowed to do it
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -27,6 +39,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "admin.settings.write": frozenset({Role.INSTANCE_ADMIN}),
     "admin.audit.read": frozenset({Role.INSTANCE_ADMIN}),
     "audit.own.read": frozenset({Role.INSTANCE_ADMIN, Role.USER}),
+    "workspace.create": frozenset({Role.INSTANCE_ADMIN, Role.USER}),
+    # Inside a workspace:
+    "workspace.read": _MEMBERS,  # the workspace, its members, prompts, versions, responses
+    "workspace.leave": _MEMBERS,
+    "library.write": _WRITERS,  # prompts, categories, tags, drafts; deleting them too
+    "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
+    "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
+    "workspace.rename": _MANAGERS,
+    "members.manage.owners": _OWNERS,  # make, demote or remove an owner
+    "workspace.delete": _OWNERS,
+    "workspace.transfer": _OWNERS,
 }
 
 ADMIN_REQUIRED = "This needs the instance admin's rights."
@@ -50,3 +73,30 @@ def require(actor: User, action: str) -> None:
         kind = "admin-required" if action.startswith("admin.") else "forbidden"
         detail = ADMIN_REQUIRED if kind == "admin-required" else "You may not do this."
         raise Forbidden(detail, kind=kind)
+
+
+def role_allows(role: str | None, action: str) -> bool:
+    """Whether a member with this workspace role (None: not a member) may do `action`."""
+    return role is not None and role in PERMISSIONS.get(action, frozenset())
+
+
+def needed_role(action: str) -> Role:
+    """The weakest workspace role that may do `action`."""
+    allowed_roles = PERMISSIONS.get(action, frozenset())
+    return next((r for r in reversed(WORKSPACE_ROLES) if r in allowed_roles), Role.OWNER)
+
+
+def require_role(role: str | None, action: str) -> None:
+    """Raise Forbidden (403 `/problems/role-required`, naming the role needed) unless a
+    member with `role` may do `action` in their workspace.
+
+    Callers find the object through storage scoped to the actor's workspaces first, so a
+    non-member never gets here: they got a 404.
+    """
+    if not role_allows(role, action):
+        needed = needed_role(action)
+        held = f" (you are {'an' if role in ('owner', 'admin', 'editor') else 'a'} {role})"
+        raise Forbidden(
+            f"This needs the {needed} role in this workspace{held if role else ''}.",
+            kind="role-required",
+        )

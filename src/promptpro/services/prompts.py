@@ -17,6 +17,7 @@ from promptpro.schemas.library import (
 from promptpro.schemas.pages import PromptPage
 from promptpro.services import audit
 from promptpro.services.audit import Action
+from promptpro.services.workspaces import require_in, target_workspace
 from promptpro.storage import Keyset, Storage
 from promptpro.storage.pagination import MAX_ID, MAX_VALUE_CURSOR_LENGTH, ValueKeyset
 from promptpro.storage.prompts import PromptSort
@@ -103,6 +104,7 @@ class PromptService:
     async def list_prompts(
         self,
         *,
+        workspace_id: int | None = None,
         category_id: int | None = None,
         q: str | None = None,
         tags: Sequence[str] = (),
@@ -111,7 +113,8 @@ class PromptService:
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
     ) -> PromptPage:
-        """A page of the user's prompts in `sort` order, filtered by category, text and tags."""
+        """A page of one workspace's prompts (None: the user's personal one) in `sort` order,
+        filtered by category, text and tags; a workspace the user is not in lists nothing."""
         limit = page_size(limit)
         order = check_sort(sort)
         after = sorted_page_after(cursor, order)
@@ -119,8 +122,13 @@ class PromptService:
         wanted_tags = tag_filter(tags)
         if category_id is not None and not 0 < category_id <= MAX_ID:
             return PromptPage(items=[], next_cursor=None)  # no category has such an id
+        if workspace_id is None:
+            workspace_id = await self.storage.personal_workspace_id(self.owner_id)
+        elif not 0 < workspace_id <= MAX_ID:
+            return PromptPage(items=[], next_cursor=None)
         page = await self.storage.list_prompts(
             self.owner_id,
+            workspace_id=workspace_id,
             category_id=category_id,
             q=text,
             tags=wanted_tags,
@@ -146,6 +154,15 @@ class PromptService:
             for prompt in prompts
         ]
 
+    async def _require(self, prompt_id: int, action: str) -> int:
+        """The prompt's workspace, if the user may do `action` there (NotFound: not in
+        any of the user's workspaces; Forbidden: their role does not allow it)."""
+        prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
+        if prompt is None:
+            raise NotFound(NO_SUCH_PROMPT)
+        await require_in(self.storage, self.owner_id, prompt.workspace_id, action)
+        return prompt.workspace_id
+
     async def _read(self, prompt: Prompt) -> PromptRead:
         return (await self._reads([prompt]))[0]
 
@@ -165,12 +182,14 @@ class PromptService:
     async def create_prompt(self, data: PromptCreate) -> PromptRead:
         """A new prompt, saved as version 1; its category must be the user's own."""
         check_model(data.model)
-        prompt = await self.storage.create_prompt(self.owner_id, data)
+        workspace_id = await target_workspace(self.storage, self.owner_id, data.workspace_id)
+        prompt = await self.storage.create_prompt(self.owner_id, data, workspace_id)
         return await self._read(prompt)
 
     async def update_prompt(self, prompt_id: int, changes: PromptUpdate) -> PromptRead:
         """Change a prompt; a changed title, content, model or parameters adds a version."""
         check_model(changes.model)
+        await self._require(prompt_id, "library.write")
         prompt = await self.storage.update_prompt(self.owner_id, prompt_id, changes)
         if prompt is None:
             raise NotFound(NO_SUCH_PROMPT)
@@ -180,6 +199,7 @@ class PromptService:
 
     async def delete_prompt(self, prompt_id: int) -> None:
         """Delete one of the user's prompts with its versions and responses."""
+        workspace_id = await self._require(prompt_id, "library.write")
         if not await self.storage.delete_prompt(self.owner_id, prompt_id):
             raise NotFound(NO_SUCH_PROMPT)
         await audit.record(
@@ -189,6 +209,7 @@ class PromptService:
             actor_id=self.owner_id,
             object_type="prompt",
             object_id=prompt_id,
+            workspace_id=workspace_id,
         )
 
     async def list_versions(self, prompt_id: int) -> list[PromptVersionRead]:

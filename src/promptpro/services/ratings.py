@@ -6,6 +6,7 @@ from promptpro.errors import NotFound
 from promptpro.schemas.feedback import RatingUpdate
 from promptpro.schemas.responses import ResponseRead
 from promptpro.services.responses import NO_SUCH_RESPONSE
+from promptpro.services.workspaces import require_for_response
 from promptpro.storage import Storage
 
 
@@ -18,6 +19,9 @@ class RatingService:
 
     async def rate(self, response_id: int, update: RatingUpdate) -> ResponseRead:
         """Rate a response (1 or -1, with an optional note), or clear its rating with 0."""
+        await require_for_response(
+            self.storage, self.owner_id, response_id, "prompt.run", missing=NO_SUCH_RESPONSE
+        )
         rating = update.value or None
         # A note of blanks is no note; a cleared rating keeps no note.
         note = update.note.strip() if update.note and rating else None

@@ -6,6 +6,7 @@ from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.pages import ResponsePage
 from promptpro.schemas.responses import ResponseRead
 from promptpro.services.prompts import DEFAULT_PAGE_SIZE, NO_SUCH_PROMPT, page_after, page_size
+from promptpro.services.workspaces import require_for_response
 from promptpro.storage import Storage
 
 NO_SUCH_RESPONSE = "No such response."
@@ -51,5 +52,8 @@ class ResponseService:
 
     async def delete_response(self, response_id: int) -> None:
         """Delete one response to one of the user's prompts."""
+        await require_for_response(
+            self.storage, self.owner_id, response_id, "prompt.run", missing=NO_SUCH_RESPONSE
+        )
         if not await self.storage.delete_response(self.owner_id, response_id):
             raise NotFound(NO_SUCH_RESPONSE)

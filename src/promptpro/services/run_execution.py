@@ -332,6 +332,7 @@ class _Execution:
                 **record.model_dump(),
                 "id": self.response_id,
                 "prompt_id": self.plan.prompt_id,
+                "run_by_id": self.plan.owner_id,
                 "created_at": self.plan.started_at,
                 "status": status,
             }

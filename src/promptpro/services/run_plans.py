@@ -12,6 +12,7 @@ from promptpro.providers.base import Provider
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
+from promptpro.services import permissions
 from promptpro.services.templates import render
 from promptpro.storage.run_records import RunContext, RunRecords
 
@@ -94,6 +95,7 @@ async def plan_runs(
     context = await records.context(owner_id, prompt_id)
     if context is None:
         raise NotFound("No such prompt.")
+    permissions.require_role(context.role, "prompt.run")
     content, version_id, saved = context.content, context.version_id, context.parameters
     default_model = context.model
     if version is not None:

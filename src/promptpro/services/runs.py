@@ -13,6 +13,7 @@ from promptpro.security.vault import Vault
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import RunPlan, VersionSource, plan_from_version, plan_runs
 from promptpro.services.run_registry import ActiveRun
+from promptpro.services.workspaces import require_for_prompt, require_for_response
 from promptpro.storage import Storage
 
 
@@ -111,6 +112,9 @@ class RunService:
         """
         # Before anything is written: a compare's columns count against the run limits.
         self.executor.registry.admit(self.owner_id, len(versions or models or ()))
+        await require_for_prompt(
+            self.storage, self.owner_id, prompt_id, "prompt.run", missing="No such prompt."
+        )
         group = await self.storage.create_compare_group(self.owner_id, prompt_id)
         if group is None:
             raise NotFound("No such prompt.")
@@ -178,6 +182,9 @@ class RunService:
 
     async def cancel(self, response_id: int) -> ResponseRead:
         """Cancel a running run, wherever it runs; a run that has ended can't be cancelled."""
+        await require_for_response(
+            self.storage, self.owner_id, response_id, "prompt.run", missing="No such response."
+        )
         response = await self.storage.cancel_response(self.owner_id, response_id)
         if response is None:
             raise NotFound("No such response.")

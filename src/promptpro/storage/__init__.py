@@ -22,6 +22,7 @@ from promptpro.storage.runs import RunStorage
 from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.users import UserStorage
+from promptpro.storage.workspaces import WorkspaceStorage
 
 
 class Storage(
@@ -41,6 +42,7 @@ class Storage(
     FeedbackStorage,
     DraftStorage,
     AdminStorage,
+    WorkspaceStorage,
 ):
     """All storage operations over one session."""
 

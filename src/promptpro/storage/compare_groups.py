@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from promptpro.db.models import CompareGroup, Prompt, Response
 from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.workspaces import member_of
 
 
 class CompareGroupStorage(StorageBase):
@@ -15,7 +16,9 @@ class CompareGroupStorage(StorageBase):
         """A new, empty group for one of the owner's prompts (None: no such prompt of theirs)."""
         if not is_row_id(prompt_id):
             return None
-        owned = sa.select(Prompt.id).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
+        owned = sa.select(Prompt.id).where(
+            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+        )
         if await self._scalar(owned) is None:
             return None
         group = CompareGroup(user_id=owner_id, prompt_id=prompt_id)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from promptpro.db.models import Prompt, PromptDraft
 from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.workspaces import member_of
 
 
 class DraftStorage(StorageBase):
@@ -16,7 +17,9 @@ class DraftStorage(StorageBase):
     async def _owns_prompt(self, owner_id: str, prompt_id: int) -> bool:
         if not is_row_id(prompt_id):
             return False
-        query = sa.select(Prompt.id).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
+        query = sa.select(Prompt.id).where(
+            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+        )
         return await self._scalar(query) is not None
 
     async def get_draft(self, owner_id: str, prompt_id: int) -> PromptDraft | None:

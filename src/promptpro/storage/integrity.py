@@ -12,7 +12,10 @@ _UNIQUE = {
     "users.id": ("id", "A user with that id exists."),
     "pk_users": ("id", "A user with that id exists."),
     "uq_users_email_lower": ("email", "That email address is already in use."),
-    "uq_categories_user_id_name_lower": ("name", "You already have a category with that name."),
+    "uq_categories_workspace_id_name_lower": (
+        "name",
+        "This workspace already has a category with that name.",
+    ),
     "uq_api_keys_user_id": ("userId", "That user already has a keys row."),
     "api_keys.user_id": ("userId", "That user already has a keys row."),
     "uq_oidc_identities_issuer_subject": ("subject", "That identity is linked to a user."),
@@ -27,7 +30,7 @@ _UNIQUE = {
 _SQLITE_EXPRESSIONS = {
     "index 'uq_users_username_lower'": "uq_users_username_lower",
     "index 'uq_users_email_lower'": "uq_users_email_lower",
-    "index 'uq_categories_user_id_name_lower'": "uq_categories_user_id_name_lower",
+    "index 'uq_categories_workspace_id_name_lower'": "uq_categories_workspace_id_name_lower",
 }
 
 

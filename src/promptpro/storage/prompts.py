@@ -13,6 +13,7 @@ from promptpro.schemas.library import PromptCreate, PromptUpdate
 from promptpro.storage.base import check_limit, is_row_id
 from promptpro.storage.pagination import Keyset, Page, ValueKeyset
 from promptpro.storage.tags import TagStorage
+from promptpro.storage.workspaces import WorkspaceStorage, member_of
 
 VERSIONED_FIELDS = ("title", "content", "model", "parameters")
 PromptSort = Literal["updated", "created", "title", "runs"]
@@ -44,27 +45,30 @@ def _like_pattern(text: str) -> str:
 
 
 def _values(data: PromptCreate | PromptUpdate, *, partial: bool) -> dict[str, Any]:
-    values = data.model_dump(exclude_unset=partial, exclude={"parameters", "tags"})
+    values = data.model_dump(exclude_unset=partial, exclude={"parameters", "tags", "workspace_id"})
     if "parameters" in data.model_fields_set or not partial:
         parameters = data.parameters
         values["parameters"] = parameters.model_dump(exclude_none=True) if parameters else None
     return values
 
 
-class PromptStorage(TagStorage):
+class PromptStorage(TagStorage, WorkspaceStorage):
     """getPrompt, list, createPrompt, updatePrompt, deletePrompt and the version history."""
 
     async def get_prompt(self, owner_id: str, prompt_id: int) -> Prompt | None:
         """The owner's prompt with this id."""
         if not is_row_id(prompt_id):
             return None
-        query = sa.select(Prompt).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
+        query = sa.select(Prompt).where(
+            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+        )
         return await self._scalar(query)
 
     async def list_prompts(
         self,
         owner_id: str,
         *,
+        workspace_id: int | None = None,
         category_id: int | None = None,
         q: str | None = None,
         tags: Sequence[str] = (),
@@ -73,7 +77,8 @@ class PromptStorage(TagStorage):
         limit: int = 50,
         after: Keyset | ValueKeyset | None = None,
     ) -> Page[Prompt]:
-        """A page of the owner's prompts in `sort` order, filtered; keyset-paged, never counted.
+        """A page of the prompts of the user's workspaces (or of one: `workspace_id`) in
+        `sort` order, filtered; keyset-paged, never counted.
 
         `tags` must all be on a prompt (AND); `favourite` keeps the starred (or unstarred) ones.
         """
@@ -81,7 +86,11 @@ class PromptStorage(TagStorage):
         key, ascending = _sort_key(sort)
         # The sort key comes back with each row: a cursor must hold the database's lower(),
         # which is not Python's (SQLite's folds ASCII only).
-        query = sa.select(Prompt, key.label("sort_key")).where(Prompt.user_id == owner_id)
+        query = sa.select(Prompt, key.label("sort_key")).where(
+            Prompt.workspace_id.in_(member_of(owner_id))
+        )
+        if workspace_id is not None:
+            query = query.where(Prompt.workspace_id == workspace_id)
         if category_id is not None:
             if not is_row_id(category_id):
                 return Page([], None)
@@ -121,11 +130,12 @@ class PromptStorage(TagStorage):
             _cursor_after(last[1], last[0].id, sort) if last is not None else None,
         )
 
-    async def _check_category(self, owner_id: str, category_id: int | None) -> None:
+    async def _check_category(self, workspace_id: int, category_id: int | None) -> None:
+        """A prompt's category must be one of its own workspace's."""
         if category_id is None:
             return
         query = sa.select(Category.id).where(
-            Category.id == category_id, Category.user_id == owner_id
+            Category.id == category_id, Category.workspace_id == workspace_id
         )
         if not is_row_id(category_id) or await self._scalar(query) is None:
             raise Invalid("No such category.", field="categoryId")
@@ -139,12 +149,22 @@ class PromptStorage(TagStorage):
             )
         )
 
-    async def create_prompt(self, owner_id: str, data: PromptCreate) -> Prompt:
-        """A new prompt for the owner, saved as version 1."""
-        await self._check_category(owner_id, data.category_id)
+    async def create_prompt(
+        self, owner_id: str, data: PromptCreate, workspace_id: int | None = None
+    ) -> Prompt:
+        """A new prompt by `owner_id` in the workspace (None: their personal one; the service
+        checked the role), saved as version 1."""
+        if workspace_id is None:
+            workspace_id = await self.personal_workspace_id(owner_id)
+        await self._check_category(workspace_id, data.category_id)
         # run_count set here as well as by the server default: read back, it must not need a
         # refresh (a lazy load, which an async session can't do).
-        prompt = Prompt(user_id=owner_id, run_count=0, **_values(data, partial=False))
+        prompt = Prompt(
+            user_id=owner_id,
+            workspace_id=workspace_id,
+            run_count=0,
+            **_values(data, partial=False),
+        )
         self.session.add(prompt)
         await self._flush()
         await self._add_version(prompt, 1)
@@ -162,7 +182,7 @@ class PromptStorage(TagStorage):
             return None
         values = _values(changes, partial=True)
         if "category_id" in values:
-            await self._check_category(owner_id, values["category_id"])
+            await self._check_category(prompt.workspace_id, values["category_id"])
         versioned_change = any(
             field in values and values[field] != getattr(prompt, field)
             for field in VERSIONED_FIELDS
@@ -189,7 +209,9 @@ class PromptStorage(TagStorage):
         if not is_row_id(prompt_id):
             return False
         result = await self._execute(
-            sa.delete(Prompt).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
+            sa.delete(Prompt).where(
+                Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -211,7 +233,9 @@ class PromptStorage(TagStorage):
         query = (
             sa.select(PromptVersion)
             .join(Prompt, Prompt.id == PromptVersion.prompt_id)
-            .where(PromptVersion.prompt_id == prompt_id, Prompt.user_id == owner_id)
+            .where(
+                PromptVersion.prompt_id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            )
             .order_by(PromptVersion.version.desc())
             .limit(1)
         )
@@ -229,7 +253,7 @@ class PromptStorage(TagStorage):
             .where(
                 PromptVersion.prompt_id == prompt_id,
                 PromptVersion.version == number,
-                Prompt.user_id == owner_id,
+                Prompt.workspace_id.in_(member_of(owner_id)),
             )
         )
         return await self._scalar(query)

@@ -11,10 +11,13 @@ from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.responses import ResponseCreate, ResponseUpdate
 from promptpro.storage.base import StorageBase, check_limit, is_row_id
 from promptpro.storage.pagination import Keyset, Page
+from promptpro.storage.workspaces import member_of
 
 
 def _owned(owner_id: str) -> sa.ColumnElement[bool]:
-    return Response.prompt_id.in_(sa.select(Prompt.id).where(Prompt.user_id == owner_id))
+    return Response.prompt_id.in_(
+        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id)))
+    )
 
 
 class ResponseStorage(StorageBase):
@@ -42,7 +45,7 @@ class ResponseStorage(StorageBase):
         """
         check_limit(limit)
         prompt_query = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.user_id == owner_id
+            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
         )
         if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             return None
@@ -73,7 +76,7 @@ class ResponseStorage(StorageBase):
     ) -> Response:
         """Store a response to the owner's prompt (`created_at`: when its run started)."""
         prompt_query = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.user_id == owner_id
+            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
         )
         if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             raise NotFound("No such prompt.")
@@ -88,7 +91,7 @@ class ResponseStorage(StorageBase):
         values["parameters"] = (
             data.parameters.model_dump(exclude_none=True) if data.parameters else None
         )
-        response = Response(prompt_id=prompt_id, **values)
+        response = Response(prompt_id=prompt_id, run_by_id=owner_id, **values)
         if created_at is not None:
             response.created_at = created_at
         self.session.add(response)

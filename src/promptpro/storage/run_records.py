@@ -23,6 +23,7 @@ from promptpro.db.models import (
     PromptVersion,
     Response,
     ResponseStatus,
+    WorkspaceMember,
 )
 from promptpro.errors import NotFound
 from promptpro.schemas.responses import ResponseCreate
@@ -32,6 +33,9 @@ _PROMPTS = cast("sa.Table", Prompt.__table__)
 _VERSIONS = cast("sa.Table", PromptVersion.__table__)
 _KEYS = cast("sa.Table", ApiKeys.__table__)
 _RESPONSES = cast("sa.Table", Response.__table__)
+_MEMBERS = cast("sa.Table", WorkspaceMember.__table__)
+# The workspaces the `owner` parameter (the acting user) belongs to.
+_MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
 
 _LATEST_VERSION = (
     sa.select(_VERSIONS.c.id)
@@ -40,21 +44,37 @@ _LATEST_VERSION = (
     .limit(1)
     .scalar_subquery()
 )
-# The owner's prompt, its current version and the owner's stored keys, in one round trip.
+# A prompt of one of the user's workspaces, its current version, the user's role there and
+# the user's stored keys (the runner pays), in one round trip.
 _CONTEXT = HotStatement(
     sa.select(
         _PROMPTS.c.content,
         _PROMPTS.c.model,
         _PROMPTS.c.parameters,
         _LATEST_VERSION,
+        _MEMBERS.c.role,
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
-    .select_from(_PROMPTS.outerjoin(_KEYS, _KEYS.c.user_id == _PROMPTS.c.user_id))
-    .where(_PROMPTS.c.id == sa.bindparam("prompt_id"), _PROMPTS.c.user_id == sa.bindparam("owner"))
+    .select_from(
+        _PROMPTS.join(
+            _MEMBERS,
+            sa.and_(
+                _MEMBERS.c.workspace_id == _PROMPTS.c.workspace_id,
+                _MEMBERS.c.user_id == sa.bindparam("owner"),
+            ),
+        ).outerjoin(_KEYS, _KEYS.c.user_id == sa.bindparam("owner"))
+    )
+    .where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
 )
 
 # What a run record holds: every field of ResponseCreate, plus its prompt and start.
-_RECORD_COLUMNS = (*ResponseCreate.model_fields, "prompt_id", "created_at", "worker_id")
+_RECORD_COLUMNS = (
+    *ResponseCreate.model_fields,
+    "prompt_id",
+    "created_at",
+    "worker_id",
+    "run_by_id",
+)
 # INSERT ... SELECT, so that the prompt's ownership is checked by the insert itself.
 _RECORD = HotStatement(
     sa.insert(_RESPONSES)
@@ -65,7 +85,7 @@ _RECORD = HotStatement(
         ).where(
             sa.exists().where(
                 _PROMPTS.c.id == sa.bindparam("prompt_id"),
-                _PROMPTS.c.user_id == sa.bindparam("owner"),
+                _PROMPTS.c.workspace_id.in_(_MEMBER_OF),
             )
         ),
     )
@@ -78,7 +98,7 @@ def _owned(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     return sa.and_(
         _RESPONSES.c.id == sa.bindparam("response_id"),
         _RESPONSES.c.prompt_id.in_(
-            sa.select(_PROMPTS.c.id).where(_PROMPTS.c.user_id == sa.bindparam("owner"))
+            sa.select(_PROMPTS.c.id).where(_PROMPTS.c.workspace_id.in_(_MEMBER_OF))
         ),
         *conditions,
     )
@@ -132,6 +152,7 @@ class RunContext:
     model: str | None
     parameters: dict[str, Any] | None
     version_id: int | None
+    role: str  # the user's role in the prompt's workspace
     ciphertexts: dict[str, str | None]  # provider id -> its stored key, encrypted
 
 
@@ -148,13 +169,14 @@ class RunRecords:
         rows = await _CONTEXT.rows(self.engine, {"prompt_id": prompt_id, "owner": owner_id})
         if not rows:
             return None
-        content, model, parameters, version_id, *ciphertexts = rows[0]
+        content, model, parameters, version_id, role, *ciphertexts = rows[0]
         return RunContext(
             prompt_id=prompt_id,
             content=content,
             model=model,
             parameters=parameters,
             version_id=version_id,
+            role=role,
             ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts, strict=True)),
         )
 
@@ -179,7 +201,11 @@ class RunRecords:
             data.parameters.model_dump(exclude_none=True) if data.parameters else None
         )
         values.update(
-            prompt_id=prompt_id, created_at=created_at, owner=owner_id, worker_id=worker_id
+            prompt_id=prompt_id,
+            created_at=created_at,
+            owner=owner_id,
+            worker_id=worker_id,
+            run_by_id=owner_id,
         )
         rows = await domain_errors(_RECORD.rows(self.engine, values))
         if not rows:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from promptpro.db.models import Prompt, Response, ResponseStatus, WorkerHeartbeat
 from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.workspaces import member_of
 
 INTERRUPTED = {
     "type": "/problems/interrupted",
@@ -20,7 +21,9 @@ INTERRUPTED = {
 
 
 def _owned(owner_id: str) -> sa.ColumnElement[bool]:
-    return Response.prompt_id.in_(sa.select(Prompt.id).where(Prompt.user_id == owner_id))
+    return Response.prompt_id.in_(
+        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id)))
+    )
 
 
 class RunStorage(StorageBase):

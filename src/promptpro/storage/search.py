@@ -43,13 +43,16 @@ _HEADLINE_OPTIONS = (
     'FragmentDelimiter=" … "'
 )
 
+# The workspaces the acting user (:owner) belongs to: every match is scoped by it.
+_MEMBER_OF = "(SELECT m.workspace_id FROM workspace_members m WHERE m.user_id = :owner)"
+
 # Built from constants only (the user's words are always bound parameters).
 _POSTGRES_MATCHES = {
     "prompt": f"""
         SELECT 1 AS kind, p.id AS id, p.id AS prompt_id,
                ts_rank({_PROMPT_VECTOR}, query)::float8 AS rank
         FROM prompts p, plainto_tsquery('simple'::regconfig, :q) query
-        WHERE p.user_id = :owner AND {_PROMPT_VECTOR} @@ query""",  # noqa: S608
+        WHERE p.workspace_id IN {_MEMBER_OF} AND {_PROMPT_VECTOR} @@ query""",  # noqa: S608
     # The owner check is a subquery per match, not a join: with a join PostgreSQL may
     # hash every one of the user's prompts before it looks at the (few) matches.
     "response": f"""
@@ -57,7 +60,7 @@ _POSTGRES_MATCHES = {
                ts_rank({_RESPONSE_VECTOR}, query)::float8 AS rank
         FROM responses r, plainto_tsquery('simple'::regconfig, :q) query
         WHERE {_RESPONSE_VECTOR} @@ query
-          AND (SELECT p.user_id FROM prompts p WHERE p.id = r.prompt_id) = :owner""",  # noqa: S608
+          AND (SELECT p.workspace_id FROM prompts p WHERE p.id = r.prompt_id) IN {_MEMBER_OF}""",  # noqa: S608
 }
 _SQLITE_MATCHES = {
     # bm25 is lower-is-better; its negation ranks like ts_rank. Title matches weigh more.
@@ -66,25 +69,25 @@ _SQLITE_MATCHES = {
                -bm25(prompts_fts, 4.0, 1.0) AS rank,
                snippet(prompts_fts, -1, '{START}', '{STOP}', ' … ', 24) AS snippet
         FROM prompts_fts JOIN prompts p ON p.id = prompts_fts.rowid
-        WHERE prompts_fts MATCH :q AND p.user_id = :owner""",  # noqa: S608
+        WHERE prompts_fts MATCH :q AND p.workspace_id IN {_MEMBER_OF}""",  # noqa: S608
     "response": f"""
         SELECT 0 AS kind, r.id AS id, r.prompt_id AS prompt_id,
                -bm25(responses_fts) AS rank,
                snippet(responses_fts, 0, '{START}', '{STOP}', ' … ', 24) AS snippet
         FROM responses_fts JOIN responses r ON r.id = responses_fts.rowid
              JOIN prompts p ON p.id = r.prompt_id
-        WHERE responses_fts MATCH :q AND p.user_id = :owner""",  # noqa: S608
+        WHERE responses_fts MATCH :q AND p.workspace_id IN {_MEMBER_OF}""",  # noqa: S608
 }
 _POSTGRES_HEADLINES = {
-    "prompt": """
+    "prompt": f"""
         SELECT p.id, ts_headline('simple'::regconfig, p.content, query, :options)
         FROM prompts p, plainto_tsquery('simple'::regconfig, :q) query
-        WHERE p.user_id = :owner AND p.id IN :ids""",
-    "response": """
+        WHERE p.workspace_id IN {_MEMBER_OF} AND p.id IN :ids""",  # noqa: S608
+    "response": f"""
         SELECT r.id, ts_headline('simple'::regconfig, r.content, query, :options)
         FROM responses r JOIN prompts p ON p.id = r.prompt_id,
              plainto_tsquery('simple'::regconfig, :q) query
-        WHERE p.user_id = :owner AND r.id IN :ids""",
+        WHERE p.workspace_id IN {_MEMBER_OF} AND r.id IN :ids""",  # noqa: S608
 }
 _AFTER = " WHERE (rank < :after_rank) OR (rank = :after_rank AND kind < :after_kind)" + (
     " OR (rank = :after_rank AND kind = :after_kind AND id < :after_id)"

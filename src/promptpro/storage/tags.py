@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from promptpro.db.models import Favourite, Prompt, PromptTag
 from promptpro.storage.base import StorageBase, is_row_id
+from promptpro.storage.workspaces import member_of
 
 
 class TagStorage(StorageBase):
@@ -58,7 +59,9 @@ class TagStorage(StorageBase):
         """Star or unstar one of the owner's prompts (False: no such prompt of theirs)."""
         if not is_row_id(prompt_id):
             return False
-        owned = sa.select(Prompt.id).where(Prompt.id == prompt_id, Prompt.user_id == owner_id)
+        owned = sa.select(Prompt.id).where(
+            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+        )
         if await self._scalar(owned) is None:
             return False
         mark = sa.select(Favourite).where(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from promptpro.db.models import User
+from promptpro.db.models import User, Workspace, WorkspaceMember
 from promptpro.db.types import String
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.storage.base import StorageBase
+
+PERSONAL_NAME = "Personal"
 
 
 class UserStorage(StorageBase):
@@ -30,10 +32,16 @@ class UserStorage(StorageBase):
         return await self._scalar(query)
 
     async def create_user(self, data: UserCreate) -> User:
-        """A new user."""
+        """A new user, with their personal workspace."""
         values = data.model_dump(exclude_none=True)
         user = User(**values)
         self.session.add(user)
+        await self._flush()
+        # Every user has a personal workspace from the start (local and OpenID Connect).
+        workspace = Workspace(name=PERSONAL_NAME, personal_user_id=user.id)
+        self.session.add(workspace)
+        await self._flush()
+        self.session.add(WorkspaceMember(workspace_id=workspace.id, user_id=user.id, role="owner"))
         await self._flush()
         return user
 

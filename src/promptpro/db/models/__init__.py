@@ -14,6 +14,7 @@ from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
+from promptpro.db.models.workspaces import Workspace, WorkspaceMember
 
 __all__ = [
     "PROVIDER_KEY_COLUMNS",
@@ -36,4 +37,6 @@ __all__ = [
     "Session",
     "User",
     "WorkerHeartbeat",
+    "Workspace",
+    "WorkspaceMember",
 ]

@@ -12,19 +12,28 @@ from promptpro.db.types import JSON, String, Text
 
 
 class Category(Timestamps, Base):
-    """A user's folder for prompts; names are unique per user regardless of case."""
+    """A workspace's folder for prompts; names are unique per workspace regardless of case."""
 
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The author who made it (the seed's column); the workspace owns it.
     user_id: Mapped[str] = mapped_column(
         String, sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String)
     description: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        sa.Index("uq_categories_user_id_name_lower", user_id, sa.func.lower(name), unique=True),
+        sa.Index(
+            "uq_categories_workspace_id_name_lower",
+            workspace_id,
+            sa.func.lower(name),
+            unique=True,
+        ),
     )
 
 
@@ -34,7 +43,9 @@ class Prompt(Timestamps, Base):
     __tablename__ = "prompts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The author who made it (the seed's column); the workspace owns it.
     user_id: Mapped[str] = mapped_column(String, sa.ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String)
     content: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(
@@ -49,10 +60,12 @@ class Prompt(Timestamps, Base):
 
     __table_args__ = (
         # The library's sorts, each paged by (key, id) on an index of its own.
-        sa.Index("ix_prompts_user_id_updated_at_id", "user_id", "updated_at", "id"),
-        sa.Index("ix_prompts_user_id_created_at_id", "user_id", "created_at", "id"),
-        sa.Index("ix_prompts_user_id_run_count_id", "user_id", "run_count", "id"),
-        sa.Index("ix_prompts_user_id_title_lower_id", "user_id", sa.func.lower(title), "id"),
+        sa.Index("ix_prompts_workspace_id_updated_at_id", "workspace_id", "updated_at", "id"),
+        sa.Index("ix_prompts_workspace_id_created_at_id", "workspace_id", "created_at", "id"),
+        sa.Index("ix_prompts_workspace_id_run_count_id", "workspace_id", "run_count", "id"),
+        sa.Index(
+            "ix_prompts_workspace_id_title_lower_id", "workspace_id", sa.func.lower(title), "id"
+        ),
     )
 
 

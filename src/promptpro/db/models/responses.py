@@ -29,6 +29,9 @@ class Response(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prompt_id: Mapped[int] = mapped_column(sa.ForeignKey("prompts.id", ondelete="CASCADE"))
+    # Who ran it (None for runs from before workspaces). No foreign key, as the audit
+    # log's actor: the record outlives the account (and SQLite can drop the column).
+    run_by_id: Mapped[str | None] = mapped_column(String)
     content: Mapped[str] = mapped_column(Text)
     model: Mapped[str] = mapped_column(String)
     generation_time: Mapped[float | None]

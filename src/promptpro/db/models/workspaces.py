@@ -1,0 +1,45 @@
+"""Workspaces: who owns categories and prompts, and who may do what in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from promptpro.db.base import Base, Timestamps
+from promptpro.db.types import String, UTCDateTime, utcnow
+
+
+class Workspace(Timestamps, Base):
+    """A library shared by its members: a user's personal one, or a team's."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    # Set on a personal workspace: the user it belongs to (one each; it goes with them).
+    personal_user_id: Mapped[str | None] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+
+
+class WorkspaceMember(Base):
+    """A user's membership of a workspace, with their role in it."""
+
+    __tablename__ = "workspace_members"
+
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=sa.func.now()
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('owner', 'admin', 'editor', 'viewer')", name="role"),
+    )
