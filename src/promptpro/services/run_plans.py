@@ -127,17 +127,3 @@ async def plan_runs(
             )
         )
     return plans
-
-
-async def plan_from_version(
-    records: RunRecords,
-    vault: Vault,
-    providers: ProviderRegistry,
-    *,
-    version: VersionSource,
-    model: str | None,
-    **plan: Any,
-) -> RunPlan:
-    """Plan one run of a saved version on `model` (None: the version's own model)."""
-    plans = await plan_runs(records, vault, providers, models=[model], version=version, **plan)
-    return plans[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import Conflict, Invalid, NotFound
@@ -11,7 +12,7 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
 from promptpro.security.vault import Vault
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.run_plans import RunPlan, VersionSource, plan_from_version, plan_runs
+from promptpro.services.run_plans import RunPlan, VersionSource, plan_runs
 from promptpro.services.run_registry import ActiveRun
 from promptpro.services.workspaces import require_for_prompt, require_for_response
 from promptpro.storage import Storage
@@ -55,6 +56,17 @@ class RunService:
         self.owner_id = owner_id
         self.max_input_length = max_input_length  # of the prompt once its variables are in
 
+    async def _plan(self, **plan: Any) -> list[RunPlan]:
+        """`plan_runs` with what every run of this service shares: keys, owner, bounds."""
+        return await plan_runs(
+            self.executor.records,
+            self.vault,
+            self.providers,
+            owner_id=self.owner_id,
+            max_input_length=self.max_input_length,
+            **plan,
+        )
+
     async def start(
         self,
         prompt_id: int,
@@ -74,17 +86,12 @@ class RunService:
         """
         registry = self.executor.registry
         registry.admit(self.owner_id, len(models))  # before spending a query on a refusal
-        plans = await plan_runs(
-            self.executor.records,
-            self.vault,
-            self.providers,
-            owner_id=self.owner_id,
+        plans = await self._plan(
             prompt_id=prompt_id,
             models=models,
             parameters=parameters,
             variables=variables,
             started=started,
-            max_input_length=self.max_input_length,
             version=version,
         )
         # Again now, with nothing awaited until the runs are launched: runs started by other
@@ -125,17 +132,12 @@ class RunService:
                 raise Invalid(
                     "Use `models` to compare models; `model` goes with `versions`.", field="model"
                 )
-            plans = await plan_runs(
-                self.executor.records,
-                self.vault,
-                self.providers,
-                owner_id=self.owner_id,
+            plans = await self._plan(
                 prompt_id=prompt_id,
                 models=list(models),
                 parameters=parameters,
                 variables=variables,
                 started=started,
-                max_input_length=self.max_input_length,
                 compare_group_id=group.id,
             )
             return ComparePlan(group.id, plans, [None] * len(plans))
@@ -148,21 +150,14 @@ class RunService:
             if version is None:
                 raise Invalid(f"This prompt has no version {number}.", field="versions")
             source = VersionSource(version.id, version.content, version.parameters, version.model)
-            plans.append(
-                await plan_from_version(
-                    self.executor.records,
-                    self.vault,
-                    self.providers,
-                    owner_id=self.owner_id,
-                    prompt_id=prompt_id,
-                    version=source,
-                    model=on_model,
-                    parameters=parameters,
-                    variables=variables,
-                    started=started,
-                    max_input_length=self.max_input_length,
-                    compare_group_id=group.id,
-                )
+            plans += await self._plan(
+                prompt_id=prompt_id,
+                models=[on_model],  # None: the version's own model
+                version=source,
+                parameters=parameters,
+                variables=variables,
+                started=started,
+                compare_group_id=group.id,
             )
         return ComparePlan(group.id, plans, list(versions))
 
