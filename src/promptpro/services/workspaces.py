@@ -6,6 +6,8 @@ can't be deleted, shared or handed over (the user's account goes with it).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from promptpro.db.models import AuditEvent, User, Workspace
 from promptpro.errors import Conflict, Invalid, NotFound
 from promptpro.schemas.workspaces import (
@@ -238,10 +240,16 @@ class WorkspaceService:
         )
 
     async def list_events(
-        self, workspace_id: int, *, action: Action | None, cursor: str | None, limit: int
+        self,
+        workspace_id: int,
+        *,
+        action: Action | None,
+        cursor: str | None,
+        limit: int,
+        before: datetime | None = None,
     ) -> Page[AuditEvent]:
         """A page of the workspace's audit events, newest first (admins and owners)."""
         await self._membership(workspace_id, "audit.workspace.read")
         return await audit.list_workspace_events(
-            self.storage, workspace_id, action=action, cursor=cursor, limit=limit
+            self.storage, workspace_id, action=action, before=before, cursor=cursor, limit=limit
         )
