@@ -348,6 +348,12 @@ async def test_a_viewer_reads_a_prompt_without_run_or_edit_controls(
     assert (await bob_browser.get("/prompts/new")).status_code == 403
     categories = await bob_browser.get("/categories")
     assert 'data-testid="new-category-form"' not in categories.text
+    compare = await bob_browser.get(f"/compare?prompt={prompt_id}")
+    assert compare.status_code == 200
+    assert 'data-testid="compare-form"' not in compare.text
+    assert "js/compare.js" not in compare.text
+    assert "You have view access" in text_of(compare.text)
+    assert "Team haiku" in text_of((await bob_browser.get("/compare")).text)  # the current one's
     # The owner still has every control.
     owner = await ada_browser.get(f"/prompts/{prompt_id}")
     assert 'data-testid="run-form"' in owner.text and 'data-testid="edit-prompt"' in owner.text
