@@ -160,10 +160,12 @@ async def test_events_filter_by_action_and_time_and_page_by_keyset(
 
 async def test_no_route_changes_or_deletes_an_event(app: FastAPI, ada: httpx.AsyncClient) -> None:
     paths = {p: ops for p, ops in app.openapi()["paths"].items() if "audit" in p}
-    assert set(paths) == {MINE, ALL}
+    workspace = "/api/v1/workspaces/{workspace_id}/audit"
+    assert set(paths) == {MINE, ALL, workspace}
     for path, operations in paths.items():
         assert set(operations) == {"get"}, path
+    team = (await ada.get("/api/v1/workspaces")).json()[0]["id"]
     for method in ("PUT", "PATCH", "DELETE", "POST"):
-        for path in (MINE, ALL, f"{ALL}/1"):
+        for path in (MINE, ALL, f"{ALL}/1", f"/api/v1/workspaces/{team}/audit"):
             response = await ada.request(method, path)
             assert response.status_code in (404, 405), (method, path)

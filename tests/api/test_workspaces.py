@@ -245,3 +245,50 @@ async def test_category_names_are_unique_per_workspace(ada: httpx.AsyncClient) -
         },
     )
     assert crossed.status_code == 422
+
+
+async def test_a_workspaces_audit_log_is_for_its_admins_and_owners(
+    ada: httpx.AsyncClient, bob: httpx.AsyncClient, carol: httpx.AsyncClient
+) -> None:
+    team = await team_with(ada, {"bob": "admin", "carol": "editor"})
+    other = await team_with(ada, {}, name="Other")
+    ws = f"{WORKSPACES}/{team['id']}/audit"
+    events = await ada.get(ws)
+    assert events.status_code == 200
+    actions = [event["action"] for event in events.json()["items"]]
+    assert actions == [
+        "workspace.member_added",
+        "workspace.member_added",
+        "workspace.created",
+    ]
+    assert (await bob.get(ws)).status_code == 200
+    refused = await carol.get(ws)
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/role-required"
+    assert (await carol.get(f"{WORKSPACES}/{other['id']}/audit")).status_code == 404
+    filtered = await ada.get(ws, params={"action": "workspace.created", "limit": 1})
+    assert [e["action"] for e in filtered.json()["items"]] == ["workspace.created"]
+    first = (await ada.get(ws, params={"limit": 2})).json()
+    rest = (await ada.get(ws, params={"limit": 2, "cursor": first["nextCursor"]})).json()
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["nextCursor"] is None
+    assert (await ada.get(ws, params={"action": "nonsense"})).status_code == 422
+    naive = await ada.get(ws, params={"before": "2026-01-01T00:00:00"})
+    assert naive.status_code == 422
+
+
+async def test_search_narrows_to_one_workspace(
+    ada: httpx.AsyncClient, carol: httpx.AsyncClient
+) -> None:
+    team = await team_with(ada, {})
+    await ada.post(
+        PROMPTS, json={"title": "Team quokka", "content": "x", "workspaceId": team["id"]}
+    )
+    await ada.post(PROMPTS, json={"title": "Own quokka", "content": "x"})
+    everywhere = (await ada.get("/api/v1/search", params={"q": "quokka"})).json()["items"]
+    assert sorted(hit["title"] for hit in everywhere) == ["Own quokka", "Team quokka"]
+    narrowed = await ada.get("/api/v1/search", params={"q": "quokka", "workspaceId": team["id"]})
+    assert [hit["title"] for hit in narrowed.json()["items"]] == ["Team quokka"]
+    theirs = await carol.get("/api/v1/search", params={"q": "quokka", "workspaceId": team["id"]})
+    assert theirs.json()["items"] == []
+    bad = await ada.get("/api/v1/search", params={"q": "quokka", "workspaceId": 0})
+    assert bad.status_code == 422

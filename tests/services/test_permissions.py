@@ -48,3 +48,13 @@ def test_everyone_reads_their_own_events_and_nobody_does_what_the_table_omits() 
 )
 def test_registration_allowed(policy: RegistrationPolicy, invited: bool, allowed: bool) -> None:
     assert registration_allowed(policy, invited=invited) is allowed
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("owner", True), ("admin", True), ("editor", False), ("viewer", False)]
+)
+def test_a_workspaces_audit_log_is_for_its_admins_and_owners(role: str, allowed: bool) -> None:
+    assert permissions.role_allows(role, "audit.workspace.read") is allowed
+    if not allowed:
+        with pytest.raises(Forbidden, match="admin role"):
+            permissions.require_role(role, "audit.workspace.read")

@@ -46,6 +46,13 @@ async def search(
     cursor: Annotated[
         str | None, Query(max_length=200, description="The `nextCursor` of the previous page.")
     ] = None,
+    workspace_id: Annotated[
+        int | None,
+        Query(
+            alias="workspaceId",
+            description="Only this workspace's (default: every workspace you are in).",
+        ),
+    ] = None,
 ) -> SearchPage:
     """Matches best first, each with a snippet whose matches are marked; page with `cursor`."""
-    return await service.search(q, kind=kind, limit=limit, cursor=cursor)
+    return await service.search(q, kind=kind, limit=limit, cursor=cursor, workspace_id=workspace_id)

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from promptpro.api.admin import ActionFilter, Before, Cursor, Limit
 from promptpro.api.problems import problem_responses
 from promptpro.deps import CurrentUser, StorageDep
+from promptpro.schemas.admin import AuditEventPage, AuditEventRead
 from promptpro.schemas.workspaces import (
     MemberCreate,
     MemberRead,
@@ -18,6 +20,7 @@ from promptpro.schemas.workspaces import (
     WorkspaceTransfer,
     WorkspaceUpdate,
 )
+from promptpro.services import audit
 from promptpro.services.workspaces import WorkspaceService
 
 router = APIRouter(prefix="/workspaces", tags=["workspaces"])
@@ -161,3 +164,28 @@ async def remove_member(workspace_id: int, user_id: UserId, workspaces: Workspac
     """Remove the member (admins; an owner only by an owner), or leave with your own id.
     The last owner can't leave or be removed."""
     await workspaces.remove_member(workspace_id, user_id)
+
+
+@router.get(
+    "/{workspace_id}/audit",
+    summary="A workspace's audit events",
+    response_model=AuditEventPage,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def workspace_audit(
+    workspace_id: int,
+    workspaces: Workspaces,
+    action: ActionFilter = None,
+    before: Before = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> AuditEventPage:
+    """Newest first, paged with `nextCursor`: members and roles, handing over, deletions in
+    the workspace (admins and owners; 403 `/problems/role-required` for other members)."""
+    page = await workspaces.list_events(
+        workspace_id, action=audit.parse_action(action), before=before, cursor=cursor, limit=limit
+    )
+    return AuditEventPage(
+        items=[AuditEventRead.model_validate(event) for event in page.items],
+        next_cursor=page.next_cursor.encode() if page.next_cursor else None,
+    )

@@ -120,13 +120,50 @@ async def list_events(
 ) -> Page[AuditEvent]:
     """A page of events, newest first: the viewer's own account's, or (admin) everyone's."""
     permissions.require(viewer, "admin.audit.read" if everyone else "audit.own.read")
+    return await _events(
+        storage,
+        subject_id=None if everyone else viewer.id,
+        action=action,
+        before=before,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+async def list_workspace_events(
+    storage: Storage,
+    workspace_id: int,
+    *,
+    action: Action | None = None,
+    before: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[AuditEvent]:
+    """A page of one workspace's events, newest first. The caller checks the viewer's role
+    (`WorkspaceService.list_events`): this module sits below the workspace rules."""
+    return await _events(
+        storage, workspace_id=workspace_id, action=action, before=before, cursor=cursor, limit=limit
+    )
+
+
+async def _events(
+    storage: Storage,
+    *,
+    subject_id: str | None = None,
+    workspace_id: int | None = None,
+    action: Action | None,
+    before: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[AuditEvent]:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
     if before is not None and before.tzinfo is None:
         raise Invalid("before needs a time zone (e.g. 2026-12-01T10:00:00Z).", field="before")
     after = Keyset.decode(cursor) if cursor else None
     rows = await storage.list_audit_events(
-        subject_id=None if everyone else viewer.id,
+        subject_id=subject_id,
+        workspace_id=workspace_id,
         action=str(action) if action else None,
         before=before,
         after=after,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from promptpro.errors import Invalid
 from promptpro.schemas.search import SearchHitRead, SearchPage
 from promptpro.storage import Storage
+from promptpro.storage.pagination import MAX_ID
 from promptpro.storage.search import SearchKeyset, SearchKind, highlight
 
 MAX_SEARCH_LENGTH = 200
@@ -27,8 +28,10 @@ class SearchService:
         kind: str | None = None,
         limit: int = DEFAULT_SEARCH_PAGE,
         cursor: str | None = None,
+        workspace_id: int | None = None,
     ) -> SearchPage:
-        """A page of matches for the words of `q`, best first (every word must match)."""
+        """A page of matches for the words of `q`, best first (every word must match), in
+        every workspace of the user's or in one (none if they are not in it)."""
         text = q.strip()
         if not text:
             raise Invalid("Type something to search for.", field="q")
@@ -38,6 +41,8 @@ class SearchService:
             raise Invalid("q must not contain the NUL character.", field="q")
         if kind is not None and kind not in KINDS:
             raise Invalid("kind must be prompt or response.", field="kind")
+        if workspace_id is not None and not 0 < workspace_id <= MAX_ID:
+            raise Invalid("No such workspace.", field="workspaceId")
         if not 1 <= limit <= MAX_SEARCH_PAGE:
             raise Invalid(f"limit must be between 1 and {MAX_SEARCH_PAGE}.", field="limit")
         after = SearchKeyset.decode(cursor) if cursor is not None else None
@@ -47,6 +52,7 @@ class SearchService:
             kind="prompt" if kind == "prompt" else "response" if kind == "response" else None,
             limit=limit,
             after=after,
+            workspace_id=workspace_id,
         )
         return SearchPage(
             items=[

@@ -6,7 +6,9 @@ can't be deleted, shared or handed over (the user's account goes with it).
 
 from __future__ import annotations
 
-from promptpro.db.models import User, Workspace
+from datetime import datetime
+
+from promptpro.db.models import AuditEvent, User, Workspace
 from promptpro.errors import Conflict, Invalid, NotFound
 from promptpro.schemas.workspaces import (
     MemberCreate,
@@ -18,7 +20,7 @@ from promptpro.schemas.workspaces import (
 )
 from promptpro.services import audit, permissions
 from promptpro.services.audit import Action
-from promptpro.storage import Storage
+from promptpro.storage import Page, Storage
 
 NO_SUCH_WORKSPACE = "No such workspace."
 NO_SUCH_MEMBER = "No such member."
@@ -235,4 +237,19 @@ class WorkspaceService:
             workspace_id,
             object_type="user",
             object_id=user_id,
+        )
+
+    async def list_events(
+        self,
+        workspace_id: int,
+        *,
+        action: Action | None,
+        cursor: str | None,
+        limit: int,
+        before: datetime | None = None,
+    ) -> Page[AuditEvent]:
+        """A page of the workspace's audit events, newest first (admins and owners)."""
+        await self._membership(workspace_id, "audit.workspace.read")
+        return await audit.list_workspace_events(
+            self.storage, workspace_id, action=action, before=before, cursor=cursor, limit=limit
         )

@@ -117,14 +117,17 @@ class AdminStorage(StorageBase):
         self,
         *,
         subject_id: str | None,
+        workspace_id: int | None = None,
         action: str | None,
         before: datetime | None,
         after: Keyset | None,
         limit: int,
     ) -> list[AuditEvent]:
-        """Events newest first (by id): all, or those by or about `subject_id`; one more than
-        `limit` if there are more."""
+        """Events newest first (by id): all, those by or about `subject_id`, or those of
+        `workspace_id`; one more than `limit` if there are more."""
         query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit + 1)
+        if workspace_id is not None:
+            query = query.where(AuditEvent.workspace_id == workspace_id)
         if subject_id is not None:
             query = query.where(
                 sa.or_(

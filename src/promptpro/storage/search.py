@@ -45,6 +45,11 @@ _HEADLINE_OPTIONS = (
 
 # The workspaces the acting user (:owner) belongs to: every match is scoped by it.
 _MEMBER_OF = "(SELECT m.workspace_id FROM workspace_members m WHERE m.user_id = :owner)"
+# The same, narrowed to one workspace (:workspace) when the search asks for one.
+_MEMBER_OF_ONE = (
+    "(SELECT m.workspace_id FROM workspace_members m"
+    " WHERE m.user_id = :owner AND m.workspace_id = :workspace)"
+)
 
 # Built from constants only (the user's words are always bound parameters).
 _POSTGRES_MATCHES = {
@@ -183,8 +188,10 @@ class SearchStorage(StorageBase):
         kind: SearchKind | None = None,
         limit: int = 20,
         after: SearchKeyset | None = None,
+        workspace_id: int | None = None,
     ) -> tuple[list[SearchHit], SearchKeyset | None]:
-        """A page of matches, best first, and the position after it (None: the last page)."""
+        """A page of matches, best first, and the position after it (None: the last page);
+        in one of the owner's workspaces when `workspace_id` is given, else in all."""
         check_limit(limit)
         sqlite = self.session.get_bind().dialect.name == "sqlite"
         query: str | None = text
@@ -195,10 +202,14 @@ class SearchStorage(StorageBase):
         kinds: list[SearchKind] = [kind] if kind else ["prompt", "response"]
         matches = _SQLITE_MATCHES if sqlite else _POSTGRES_MATCHES
         union = " UNION ALL ".join(matches[name] for name in kinds)
+        if workspace_id is not None:
+            union = union.replace(_MEMBER_OF, _MEMBER_OF_ONE)
         # MATERIALIZED: SQLite must not push the cursor's condition on `rank` into the FTS5
         # query (its auxiliary functions are only valid in the result columns).
         materialized = "MATERIALIZED " if sqlite else ""
         params: dict[str, Any] = {"q": query, "owner": owner_id, "limit": limit + 1}
+        if workspace_id is not None:
+            params["workspace"] = workspace_id
         after_clause = ""
         if after is not None:
             after_clause = _AFTER

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from promptpro.config import Settings
+from promptpro.schemas.workspaces import WorkspaceRead
 from promptpro.services import oidc
 from promptpro.web.advice import ADVICE, KEYS_PAGE, advice_for, page_detail, problem_slug
 from promptpro.web.excerpts import first_line, short_variables, status_label
@@ -52,6 +53,15 @@ DONE_MESSAGES = {
     "account-deleted": "Your account and everything in it are deleted.",
     "user-changed": "The user is changed; a disabled user's sessions and tokens stop at once.",
     "registration": "The registration policy is saved.",
+    "workspace-created": "The workspace is created, and you are working in it now. Add "
+    "its members here.",
+    "workspace-renamed": "The workspace is renamed.",
+    "workspace-transferred": "The workspace is handed over: you are an admin of it now.",
+    "workspace-deleted": "The workspace is deleted, with everything in it.",
+    "workspace-left": "You left the workspace.",
+    "member-added": "The member is added.",
+    "member-changed": "The member's role is changed.",
+    "member-removed": "The member is removed.",
 }
 
 
@@ -62,6 +72,13 @@ class Viewer:
     id: str
     username: str
     is_admin: bool = False
+    # The header's workspace switcher: the user's workspaces and the current one (none on
+    # error pages, which show the menu without the switcher).
+    workspaces: tuple[WorkspaceRead, ...] = ()
+    workspace: WorkspaceRead | None = None
+    # Whether their role in the current workspace lets them write there (a viewer's pages
+    # offer no "New prompt"; the services refuse it anyway).
+    writes: bool = True
 
 
 def when(value: datetime | None) -> str:

@@ -17,6 +17,8 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    workspace_members,
+    workspaces,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -34,5 +36,7 @@ for feature in (
     settings,
     access,
     admin,
+    workspaces,
+    workspace_members,
 ):
     router.include_router(feature.router)

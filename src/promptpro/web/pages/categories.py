@@ -21,7 +21,14 @@ from promptpro.web.forms import (
     values,
 )
 from promptpro.web.guards import FORM_TOKEN_FIELD, new_form_token
-from promptpro.web.pages.common import FormOnceDep, PageAuth, page, see_other
+from promptpro.web.pages.common import (
+    FormOnceDep,
+    PageAuth,
+    form_workspace,
+    page,
+    see_other,
+    workspace_errors,
+)
 
 router = APIRouter()
 
@@ -66,8 +73,9 @@ def _data(kept: dict[str, str]) -> dict[str, str | None]:
 async def categories(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
     """The user's categories, with forms to add, rename and delete them."""
     service = CategoryService(storage, auth.user.id)
-    listed = await service.list_categories()
-    return _categories_page(request, auth, listed, await service.prompt_counts())
+    listed = await service.list_categories(auth.workspace.id)
+    counts = await service.prompt_counts(auth.workspace.id)
+    return _categories_page(request, auth, listed, counts)
 
 
 @router.post("/categories")
@@ -79,13 +87,15 @@ async def create_category(
     kept = values(form, *FIELDS)
     token = text(form, FORM_TOKEN_FIELD)
     service = CategoryService(storage, auth.user.id)
-    listed = await service.list_categories()  # read before the write: see RolledBack
-    counts = await service.prompt_counts()
+    listed = await service.list_categories(auth.workspace.id)  # before the write: RolledBack
+    counts = await service.prompt_counts(auth.workspace.id)
     async with once.claim(auth.user.id, token) as claim:
         if claim.done_url:
             return see_other(claim.done_url)
         try:
-            data = validate(CategoryCreate, _data(kept))
+            data = validate(
+                CategoryCreate, {**_data(kept), "workspaceId": form_workspace(form, auth)}
+            )
             await service.create_category(data)
         except (FormInvalid, Invalid, Conflict) as exc:
             errors = exc.errors if isinstance(exc, FormInvalid) else domain_errors(exc)
@@ -95,7 +105,7 @@ async def create_category(
                 listed,
                 counts,
                 new_values=kept,
-                new_errors=errors,
+                new_errors=workspace_errors(errors),
                 form_token=token,
                 status_code=409 if isinstance(exc, Conflict) else 422,
             )
@@ -111,8 +121,8 @@ async def rename_category(
     """Rename or redescribe a category."""
     service = CategoryService(storage, auth.user.id)
     await service.get_category(category_id)
-    listed = await service.list_categories()  # read before the write: see RolledBack
-    counts = await service.prompt_counts()
+    listed = await service.list_categories(auth.workspace.id)  # before the write: RolledBack
+    counts = await service.prompt_counts(auth.workspace.id)
     form = await read_form(request)
     kept = values(form, *FIELDS)
     try:

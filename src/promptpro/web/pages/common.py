@@ -6,19 +6,26 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from promptpro.db.models import User
-from promptpro.deps import Auth, CurrentAuth
+from promptpro.deps import Auth, CurrentAuth, StorageDep
 from promptpro.schemas.library import CategoryRead
+from promptpro.schemas.workspaces import WorkspaceRead
 from promptpro.security.vault import Vault
+from promptpro.services import permissions
 from promptpro.services.categories import CategoryService
+from promptpro.services.current_workspace import WorkspaceChoice, current_workspace
 from promptpro.services.keys import KeyService
 from promptpro.services.sessions import ActiveSession
 from promptpro.storage import Storage
+from promptpro.web.forms import FORM, FieldErrors
 from promptpro.web.guards import FormOnce
 from promptpro.web.models import ModelGroup, model_groups
 from promptpro.web.templating import Viewer, render
+
+WORKSPACE_FIELD = "workspaceId"
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class PageUser:
 
     auth: Auth
     viewer: Viewer
+    choice: WorkspaceChoice
 
     @property
     def user(self) -> User:
@@ -38,15 +46,31 @@ class PageUser:
         """Their session (None for a bearer token)."""
         return self.auth.session
 
+    @property
+    def workspace(self) -> WorkspaceRead:
+        """The workspace the pages work in now (the switcher's choice)."""
+        return self.choice.current
 
-def page_user(auth: CurrentAuth) -> PageUser:
+    def may(self, action: str, workspace_id: int) -> bool:
+        """Whether the user's role in a workspace allows `action`: only for what a page
+        offers (a viewer sees no Run button); the services check every action anyway."""
+        return permissions.role_allows(self.choice.role_in(workspace_id), action)
+
+
+async def page_user(auth: CurrentAuth, storage: StorageDep) -> PageUser:
     """The signed-in user of a page request.
 
     Pages authenticate like the API (session cookie; unsafe methods need the CSRF token,
     which forms send in their hidden `csrf_token` field). Not signed in: the page error
     handler sends the browser to sign in and back.
     """
-    return PageUser(auth, Viewer(auth.user.id, auth.user.username, auth.user.is_admin))
+    user = auth.user
+    choice = await current_workspace(storage, user, auth.session)
+    writes = permissions.role_allows(choice.current.role, "library.write")
+    viewer = Viewer(
+        user.id, user.username, user.is_admin, choice.workspaces, choice.current, writes
+    )
+    return PageUser(auth, viewer, choice)
 
 
 PageAuth = Annotated[PageUser, Depends(page_user)]
@@ -67,6 +91,21 @@ def page(
     )
 
 
+def form_workspace(form: FormData, auth: PageUser) -> str | int:
+    """The workspace a create form was shown for (its hidden `workspaceId`, so a form opened
+    before switching in another tab still creates where it said), else the current one."""
+    posted = form.get(WORKSPACE_FIELD)
+    return posted if isinstance(posted, str) and posted else auth.workspace.id
+
+
+def workspace_errors(errors: FieldErrors) -> FieldErrors:
+    """A refused `workspaceId` (a hidden field) is shown for the form as a whole."""
+    if WORKSPACE_FIELD in errors:
+        errors = {**errors, FORM: errors[WORKSPACE_FIELD]}
+        del errors[WORKSPACE_FIELD]
+    return errors
+
+
 def see_other(url: str) -> RedirectResponse:
     """Redirect after a post (303, so a reload doesn't post again)."""
     return RedirectResponse(url, status_code=303)
@@ -81,9 +120,12 @@ def get_form_once(request: Request) -> FormOnce:
 FormOnceDep = Annotated[FormOnce, Depends(get_form_once)]
 
 
-async def categories_of(storage: Storage, auth: PageUser) -> list[CategoryRead]:
-    """The user's categories, by name."""
-    return await CategoryService(storage, auth.user.id).list_categories()
+async def categories_of(
+    storage: Storage, auth: PageUser, workspace_id: int | None = None
+) -> list[CategoryRead]:
+    """A workspace's categories (by default the current one's), by name."""
+    workspace = auth.workspace.id if workspace_id is None else workspace_id
+    return await CategoryService(storage, auth.user.id).list_categories(workspace)
 
 
 async def model_choices(

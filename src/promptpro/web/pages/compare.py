@@ -25,7 +25,7 @@ async def compare_page(
     service = PromptService(storage, auth.user.id)
     raw = request.query_params.get("prompt", "")
     prompt = await service.get_prompt(int(raw)) if raw.isdigit() and len(raw) < 12 else None
-    recent = await service.list_prompts(limit=MAX_PAGE_SIZE)
+    recent = await service.list_prompts(limit=MAX_PAGE_SIZE, workspace_id=auth.workspace.id)
     choices = list(recent.items)
     if prompt is not None and all(item.id != prompt.id for item in choices):
         choices.insert(0, prompt)
@@ -48,5 +48,6 @@ async def compare_page(
         errors={},
         min_models=MIN_MODELS,
         max_models=MAX_MODELS,
+        can_run=prompt is None or auth.may("prompt.run", prompt.workspace_id),
         **panel,
     )

@@ -11,8 +11,9 @@ from starlette.responses import Response
 from promptpro.deps import StorageDep, VaultDep
 from promptpro.errors import Conflict, Invalid
 from promptpro.schemas.library import PromptCreate, PromptRead, PromptUpdate
-from promptpro.services.prompts import PromptService
+from promptpro.services.prompts import NO_SUCH_PROMPT, PromptService
 from promptpro.services.templates import variables_in
+from promptpro.services.workspaces import require_for_prompt, target_workspace
 from promptpro.web.errors import RolledBack
 from promptpro.web.forms import FormInvalid, domain_errors, read_form, text, validate, values
 from promptpro.web.guards import FORM_TOKEN_FIELD, new_form_token
@@ -20,9 +21,11 @@ from promptpro.web.pages.common import (
     FormOnceDep,
     PageAuth,
     categories_of,
+    form_workspace,
     model_choices,
     page,
     see_other,
+    workspace_errors,
 )
 from promptpro.web.pages.drafts import draft_context
 
@@ -109,11 +112,16 @@ def form_values(prompt: PromptRead | None) -> dict[str, str]:
 
 
 async def _choices(
-    storage: StorageDep, vault: VaultDep, auth: PageAuth, kept: dict[str, str]
+    storage: StorageDep,
+    vault: VaultDep,
+    auth: PageAuth,
+    kept: dict[str, str],
+    workspace_id: int | None = None,
 ) -> dict[str, Any]:
-    """What the editor's pickers offer (read before any write: see `RolledBack`)."""
+    """What the editor's pickers offer (read before any write: see `RolledBack`): the
+    categories of the prompt's workspace (a new one's: the current workspace)."""
     return {
-        "categories": await categories_of(storage, auth),
+        "categories": await categories_of(storage, auth, workspace_id),
         "model_groups": await model_choices(
             storage, vault, auth, include=[kept.get("model") or None]
         ),
@@ -153,7 +161,9 @@ def _kept(form: FormData) -> dict[str, str]:
 async def new_prompt(
     request: Request, storage: StorageDep, vault: VaultDep, auth: PageAuth
 ) -> Response:
-    """An empty editor (a category chosen already when coming from one)."""
+    """An empty editor (a category chosen already when coming from one); a viewer of the
+    current workspace gets the 403 page naming the role needed, not a form that fails."""
+    await target_workspace(storage, auth.user.id, auth.workspace.id)
     kept = form_values(None)
     category = request.query_params.get("category", "")
     kept["categoryId"] = category if category.isdigit() else ""
@@ -174,7 +184,8 @@ async def create_prompt(
         if claim.done_url:
             return see_other(claim.done_url)
         try:
-            data = validate(PromptCreate, prompt_data(kept))
+            body = {**prompt_data(kept), "workspaceId": form_workspace(form, auth)}
+            data = validate(PromptCreate, body)
             created = await PromptService(storage, auth.user.id).create_prompt(data)
         except (FormInvalid, Invalid, Conflict) as exc:
             errors = exc.errors if isinstance(exc, FormInvalid) else domain_errors(exc)
@@ -184,7 +195,7 @@ async def create_prompt(
                 choices,
                 prompt=None,
                 kept=kept,
-                errors=_model_field(errors, kept),
+                errors=workspace_errors(_model_field(errors, kept)),
                 form_token=token,
                 status_code=422,
             )
@@ -197,10 +208,13 @@ async def create_prompt(
 async def edit_prompt(
     request: Request, prompt_id: int, storage: StorageDep, vault: VaultDep, auth: PageAuth
 ) -> Response:
-    """The editor with the prompt as it is now."""
+    """The editor with the prompt as it is now (the 403 page for a viewer)."""
+    await require_for_prompt(
+        storage, auth.user.id, prompt_id, "library.write", missing=NO_SUCH_PROMPT
+    )
     prompt = await PromptService(storage, auth.user.id).get_prompt(prompt_id)
     kept = form_values(prompt)
-    choices = await _choices(storage, vault, auth, kept)
+    choices = await _choices(storage, vault, auth, kept, prompt.workspace_id)
     max_bytes = request.app.state.settings.draft_max_bytes
     choices.update(await draft_context(storage, auth.user.id, prompt_id, kept, max_bytes))
     return _editor(request, auth, choices, prompt=prompt, kept=kept, errors={})
@@ -215,7 +229,7 @@ async def save_prompt(
     prompt = await service.get_prompt(prompt_id)
     form = await read_form(request)
     kept = _kept(form)
-    choices = await _choices(storage, vault, auth, kept)
+    choices = await _choices(storage, vault, auth, kept, prompt.workspace_id)
     try:
         data = validate(PromptUpdate, prompt_data(kept))
         await service.update_prompt(prompt_id, data)

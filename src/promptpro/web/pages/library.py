@@ -91,6 +91,7 @@ async def _listing(
             sort=sort,
             limit=PAGE_SIZE,
             cursor=cursor,
+            workspace_id=auth.workspace.id,
         )
     except Invalid as exc:
         errors[exc.field or ""] = exc.detail
@@ -143,7 +144,7 @@ async def library(request: Request, storage: StorageDep, auth: PageAuth) -> Resp
         errors=errors,
         filtered=filtered,
         has_keys=has_keys,
-        counts=await CategoryService(storage, auth.user.id).prompt_counts(),
+        counts=await CategoryService(storage, auth.user.id).prompt_counts(auth.workspace.id),
         **context,
     )
 

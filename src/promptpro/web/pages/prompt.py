@@ -62,6 +62,10 @@ async def _history_or_first(
         return await history(storage, owner_id, prompt_id, None, wanted)
 
 
+def _workspace_name(auth: PageAuth, workspace_id: int) -> str:
+    return next((w.name for w in auth.choice.workspaces if w.id == workspace_id), "")
+
+
 @router.get("/prompts/{prompt_id:int}")
 async def prompt_page(
     request: Request, prompt_id: int, storage: StorageDep, vault: VaultDep, auth: PageAuth
@@ -81,6 +85,9 @@ async def prompt_page(
         errors={},
         model_groups=await model_choices(storage, vault, auth, include=[prompt.model]),
         prompt_id=prompt_id,
+        can_run=auth.may("prompt.run", prompt.workspace_id),
+        can_write=auth.may("library.write", prompt.workspace_id),
+        workspace_name=_workspace_name(auth, prompt.workspace_id),
         **await panel_context(storage, auth.user.id, prompt, request.query_params.get("from")),
         **await _history_or_first(
             storage,
@@ -100,7 +107,16 @@ async def history_fragment(
     cursor = request.query_params.get("cursor")
     rating = request.query_params.get("rating")
     context = await _history_or_first(storage, auth.user.id, prompt_id, cursor, rating)
-    return page(request, "prompts/_history_more.html", auth, prompt_id=prompt_id, **context)
+    prompt = await PromptService(storage, auth.user.id).get_prompt(prompt_id)
+    can_run = auth.may("prompt.run", prompt.workspace_id)
+    return page(
+        request,
+        "prompts/_history_more.html",
+        auth,
+        prompt_id=prompt_id,
+        can_run=can_run,
+        **context,
+    )
 
 
 def rating_filter(raw: str | None) -> int | None:

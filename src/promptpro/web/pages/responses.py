@@ -55,6 +55,7 @@ async def response_page(
         prompt=prompt,
         response=response,
         parameters=parameters,
+        can_run=auth.may("prompt.run", prompt.workspace_id),
     )
 
 

@@ -32,7 +32,7 @@ async def search_page(request: Request, storage: StorageDep, auth: PageAuth) -> 
     if q.strip():
         try:
             results = await SearchService(storage, auth.user.id).search(
-                q, kind=kind or None, limit=PAGE_SIZE, cursor=cursor
+                q, kind=kind or None, limit=PAGE_SIZE, cursor=cursor, workspace_id=auth.workspace.id
             )
         except Invalid as exc:
             errors[exc.field or "q"] = exc.detail
