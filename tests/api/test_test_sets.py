@@ -308,8 +308,7 @@ async def test_an_export_reads_back_as_the_same_rows(ada: httpx.AsyncClient) -> 
         assert [{k: r[k] for k in keys} for r in copied] == [
             {k: r[k] for k in keys} for r in original
         ]
-        if file_format == "jsonl":
-            assert [r["variables"] for r in copied] == [r["variables"] for r in original]
+        assert [r["variables"] for r in copied] == [r["variables"] for r in original]
     header = next(
         csv.reader(
             io.StringIO((await ada.get(f"{SETS}/{set_id}/export", params={"format": "csv"})).text)

@@ -4,8 +4,9 @@ CSV: a header row, then one row per line. Each column is a variable (named as in
 prompt: letters, digits, `_`), except `expected` (the expected answer), `__meta.KEY` (a
 metadata entry, a string) and `__assertions` (the row's assertions, as a JSON list). A
 header with a tab in it makes the file tab-separated, so rows pasted from a spreadsheet
-import as they are. Empty cells: an empty variable, and no expected, metadata entry or
-assertions. JSONL: one row object per line, as the API takes it
+import as they are. An empty cell leaves its variable (or expected answer, metadata entry,
+assertions) out, so a set whose rows use different variables exports and imports back as
+it was. JSONL: one row object per line, as the API takes it
 (`{variables, expected?, assertions?, metadata?}`); blank lines are skipped.
 
 Everything is read and checked before anything is stored: a bad line is an `Invalid`
@@ -99,7 +100,7 @@ def _csv_row(line: int, names: list[str], cells: list[str]) -> TestRowCreate:
         elif name.startswith(META_PREFIX):
             if cell:
                 metadata[name[len(META_PREFIX) :]] = cell
-        else:
+        elif cell:
             row["variables"][name] = cell
     if metadata:
         row["metadata"] = metadata

@@ -52,6 +52,10 @@ DONE_MESSAGES = {
     "account-deleted": "Your account and everything in it are deleted.",
     "user-changed": "The user is changed; a disabled user's sessions and tokens stop at once.",
     "registration": "The registration policy is saved.",
+    "test-set-created": "The test set is created: add rows, paste them or import a file.",
+    "test-set-deleted": "The test set is deleted, with its rows.",
+    "rows-imported": "The rows are imported.",
+    "row-added": "The response is added to the test set as a row.",
 }
 
 

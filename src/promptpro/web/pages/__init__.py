@@ -17,6 +17,7 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    test_sets,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +32,7 @@ for feature in (
     compare_groups,
     search,
     categories,
+    test_sets,
     settings,
     access,
     admin,
