@@ -33,6 +33,7 @@ from promptpro.api import (
     responses,
     runs,
     search,
+    test_sets,
     tokens,
     workspaces,
 )
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         compare_groups.router,
         workspaces.router,
+        test_sets.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     # following a run that another worker process executes looks at its stored text.
     draft_max_bytes: int = Field(default=256 * 1024, ge=1)
     follow_poll_seconds: float = Field(default=1.0, gt=0)
+    # Test sets: the most rows one set holds, and the largest file an import reads (bodies
+    # over 1 MB are refused before any route reads them, whatever this says).
+    test_set_max_rows: int = Field(default=10_000, ge=1)
+    test_set_import_max_bytes: int = Field(default=1024 * 1024, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -57,6 +57,24 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/prompts/{prompt}/inputs"),
     Endpoint("PUT", "/api/v1/prompts/{prompt}/draft", {"title": "t", "content": "c"}),
     Endpoint("DELETE", "/api/v1/prompts/{prompt}/draft", success=204),
+    Endpoint("GET", "/api/v1/test-sets", owned=False),
+    Endpoint("POST", "/api/v1/test-sets", {"name": "New"}, owned=False, success=201),
+    Endpoint("GET", "/api/v1/test-sets/{test_set}"),
+    Endpoint("PATCH", "/api/v1/test-sets/{test_set}", {"name": "Renamed"}),
+    Endpoint("DELETE", "/api/v1/test-sets/{test_set}", success=204),
+    Endpoint("GET", "/api/v1/test-sets/{test_set}/rows"),
+    Endpoint("POST", "/api/v1/test-sets/{test_set}/rows", {"variables": {"a": "1"}}, success=201),
+    Endpoint(
+        "POST",
+        "/api/v1/test-sets/{test_set}/rows/from-response",
+        {"responseId": "{response}"},
+        success=201,
+    ),
+    Endpoint("PATCH", "/api/v1/test-sets/{test_set}/rows/{row}", {"expected": "x"}),
+    Endpoint("DELETE", "/api/v1/test-sets/{test_set}/rows/{row}", success=204),
+    # JSON Lines: the JSON body is one line holding one row.
+    Endpoint("POST", "/api/v1/test-sets/{test_set}/import?format=jsonl", {"variables": {"a": "1"}}),
+    Endpoint("GET", "/api/v1/test-sets/{test_set}/export?format=csv"),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 
@@ -68,11 +86,33 @@ class Library:
     category: int
     prompt: int
     response: int
+    test_set: int
+    row: int
 
     def url(self, endpoint: Endpoint) -> str:
         return endpoint.path.format(
-            category=self.category, prompt=self.prompt, response=self.response
+            category=self.category,
+            prompt=self.prompt,
+            response=self.response,
+            test_set=self.test_set,
+            row=self.row,
         )
+
+    def body(self, endpoint: Endpoint) -> dict[str, Any] | None:
+        """The endpoint's body, "{response}" replaced by the response's id."""
+        if endpoint.body is None:
+            return None
+        return {k: self.response if v == "{response}" else v for k, v in endpoint.body.items()}
+
+
+async def add_test_set(client: httpx.AsyncClient, workspace: int | None = None) -> tuple[int, int]:
+    """A test set called "Mine" with one row (in the workspace; None: the personal one)."""
+    body: dict[str, Any] = {"name": "Mine"}
+    if workspace is not None:
+        body["workspaceId"] = workspace
+    test_set = (await client.post("/api/v1/test-sets", json=body)).json()["id"]
+    row = await client.post(f"/api/v1/test-sets/{test_set}/rows", json={"variables": {"a": "1"}})
+    return test_set, row.json()["id"]
 
 
 @pytest.fixture
@@ -90,7 +130,7 @@ async def library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
             owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
         )
         response = stored.id
-    return Library(category, prompt, response)
+    return Library(category, prompt, response, *await add_test_set(ada))
 
 
 async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
@@ -100,6 +140,8 @@ async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
         (await owner.get("/api/v1/prompts")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/versions")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
+        (await owner.get("/api/v1/test-sets")).json(),
+        (await owner.get(f"/api/v1/test-sets/{library.test_set}/rows")).json(),
     ]
 
 
@@ -141,7 +183,9 @@ async def test_access(
     client = await acting_client(actor, credentials, ada, new_client)
     before = await snapshot(ada, library)
 
-    response = await client.request(endpoint.method, library.url(endpoint), json=endpoint.body)
+    response = await client.request(
+        endpoint.method, library.url(endpoint), json=library.body(endpoint)
+    )
 
     if actor == "anonymous":
         assert response.status_code == 401, response.text
@@ -162,7 +206,9 @@ async def test_a_cookie_change_without_the_csrf_header_is_refused_and_changes_no
 ) -> None:
     before = await snapshot(ada, library)
     token = ada.headers.pop("X-CSRF-Token")
-    response = await ada.request(endpoint.method, library.url(endpoint), json=endpoint.body)
+    response = await ada.request(
+        endpoint.method, library.url(endpoint), json=library.body(endpoint)
+    )
     ada.headers["X-CSRF-Token"] = token
     assert response.status_code == 403
     assert await snapshot(ada, library) == before
@@ -227,7 +273,7 @@ async def team_library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
         stored = await Storage(session).create_response(
             owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
         )
-    return Library(category, prompt, stored.id)
+    return Library(category, prompt, stored.id, *await add_test_set(ada, team))
 
 
 async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
@@ -237,6 +283,8 @@ async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]
         (await owner.get(f"/api/v1/prompts/{library.prompt}")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/versions")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
+        (await owner.get(f"/api/v1/test-sets/{library.test_set}")).json(),
+        (await owner.get(f"/api/v1/test-sets/{library.test_set}/rows")).json(),
     ]
 
 
@@ -256,7 +304,9 @@ async def test_access_by_role(
     assert added.status_code == 201
     before = await team_snapshot(ada, team_library)
 
-    response = await bob.request(endpoint.method, team_library.url(endpoint), json=endpoint.body)
+    response = await bob.request(
+        endpoint.method, team_library.url(endpoint), json=team_library.body(endpoint)
+    )
 
     if role == "editor" or viewer_may(endpoint):
         assert response.status_code == endpoint.success, response.text

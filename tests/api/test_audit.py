@@ -61,6 +61,8 @@ async def _do_everything(
     assert (await bob.delete(f"/api/v1/prompts/{prompt['id']}")).status_code == 204
     category = (await bob.post("/api/v1/categories", json={"name": "Poems"})).json()
     assert (await bob.delete(f"/api/v1/categories/{category['id']}")).status_code == 204
+    test_set = (await bob.post("/api/v1/test-sets", json={"name": "Secret plan"})).json()
+    assert (await bob.delete(f"/api/v1/test-sets/{test_set['id']}")).status_code == 204
     changed = await bob.post(
         "/api/v1/me/password",
         json={"currentPassword": DEFAULT_PASSWORD, "newPassword": NEW_PASSWORD},

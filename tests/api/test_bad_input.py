@@ -16,6 +16,7 @@ from promptpro.api.problems import PROBLEM_MEDIA_TYPE
 
 CATEGORIES = "/api/v1/categories"
 PROMPTS = "/api/v1/prompts"
+TEST_SETS = "/api/v1/test-sets"
 MB = 1024 * 1024
 
 
@@ -36,6 +37,7 @@ async def state(client: httpx.AsyncClient, library: dict[str, int]) -> list[Any]
         (await client.get(CATEGORIES)).json(),
         (await client.get(PROMPTS)).json(),
         (await client.get(f"{PROMPTS}/{library['prompt']}/versions")).json(),
+        (await client.get(TEST_SETS)).json(),
     ]
 
 
@@ -96,7 +98,8 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
         (method, path, operation)
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
-        if "requestBody" in operation
+        # JSON bodies (a file upload, such as a test set's import, is read as its format)
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
     ]
     assert len(operations) >= 9
     for method, path, operation in operations:
@@ -108,6 +111,8 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             workspace_id=library["workspace"],
             response_id=1,  # the body is refused before anything is looked up
             group_id=1,
+            test_set_id=1,
+            row_id=1,
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
@@ -167,6 +172,21 @@ BAD_BODIES = [
     ("PATCH", PROMPTS + "/{prompt}", {"model": "nobody/gpt"}, "model"),
     ("PATCH", PROMPTS + "/{prompt}", {"categoryId": -1}, "categoryId"),
     ("PATCH", PROMPTS + "/{prompt}", {"createdAt": "2020-01-01T00:00:00Z"}, "createdAt"),
+    ("POST", TEST_SETS, {}, "name"),
+    ("POST", TEST_SETS, {"name": "x" * 101}, "name"),
+    ("POST", TEST_SETS, {"name": "x", "threshold": 1.5}, "threshold"),
+    ("POST", TEST_SETS, {"name": "x", "threshold": True}, "threshold"),
+    ("POST", TEST_SETS, {"name": "x", "workspaceId": "one"}, "workspaceId"),
+    ("POST", TEST_SETS, {"name": "x", "assertions": {"type": "equals"}}, "assertions"),
+    ("POST", TEST_SETS, {"name": "x", "assertions": [{"type": "fuzzy"}]}, "assertions.0.type"),
+    ("POST", TEST_SETS, {"name": "x", "assertions": [{"type": "equals"}] * 51}, "assertions"),
+    (
+        "POST",
+        TEST_SETS,
+        {"name": "x", "assertions": [{"type": "max-cost", "value": "cheap"}]},
+        "assertions.0.value",
+    ),
+    ("POST", TEST_SETS, {"name": "x", "rows": []}, "rows"),
 ]
 BAD_PARAMETERS = [
     # (parameters, field at fault)
@@ -288,6 +308,12 @@ async def test_a_body_just_under_1_mb_is_read(ada: httpx.AsyncClient) -> None:
         ("GET", "/api/v1/prompts/abc/responses", "promptId"),
         ("GET", "/api/v1/responses/abc", "responseId"),
         ("DELETE", "/api/v1/responses/%00", "responseId"),
+        ("GET", "/api/v1/test-sets/abc", "testSetId"),
+        ("PATCH", "/api/v1/test-sets/1.5", "testSetId"),
+        ("GET", "/api/v1/test-sets/x/rows", "testSetId"),
+        ("PATCH", "/api/v1/test-sets/1/rows/abc", "rowId"),
+        ("DELETE", "/api/v1/test-sets/1/rows/1e3", "rowId"),
+        ("GET", "/api/v1/test-sets/0x10/export?format=csv", "testSetId"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
@@ -311,6 +337,11 @@ async def test_an_id_that_is_not_a_number_is_a_422_naming_the_path_parameter(
         ("GET", "/api/v1/prompts/{}/responses"),
         ("GET", "/api/v1/responses/{}"),
         ("DELETE", "/api/v1/responses/{}"),
+        ("GET", "/api/v1/test-sets/{}"),
+        ("PATCH", "/api/v1/test-sets/{}"),
+        ("DELETE", "/api/v1/test-sets/{}"),
+        ("GET", "/api/v1/test-sets/{}/rows"),
+        ("GET", "/api/v1/test-sets/{}/export?format=csv"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
@@ -319,9 +350,19 @@ async def test_an_id_out_of_range_is_a_404(
 ) -> None:
     body = None
     if method == "PATCH":
-        body = {"name": "x"} if "categories" in template else {"title": "x"}
+        body = (
+            {"name": "x"} if "categories" in template or "test-sets" in template else {"title": "x"}
+        )
     for id_ in (0, -1, 2**31, 99_999_999_999, 2**63, 10**30):
         assert_problem(await ada.request(method, template.format(id_), json=body), 404)
+
+
+async def test_a_row_id_out_of_range_is_a_404(ada: httpx.AsyncClient) -> None:
+    test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+    for id_ in (0, -1, 2**31, 2**63, 10**30):
+        row = f"{TEST_SETS}/{test_set}/rows/{id_}"
+        assert_problem(await ada.patch(row, json={"expected": "x"}), 404)
+        assert_problem(await ada.delete(row), 404)
 
 
 @pytest.mark.parametrize(
@@ -393,3 +434,31 @@ async def test_a_path_with_a_line_break_cannot_forge_a_log_line(
     logged = [record.getMessage() for record in caplog.records if record.name == "promptpro.access"]
     assert logged
     assert all("\n" not in line for line in logged)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "501"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"cursor": "garbage"}, "cursor"),
+        ({"cursor": "x" * 201}, "cursor"),
+        ({"cursor": cursor_of(["x", 5])}, "cursor"),
+    ],
+)
+async def test_a_bad_row_list_query_is_a_422_naming_it(
+    ada: httpx.AsyncClient, params: dict[str, str], field: str
+) -> None:
+    test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+    assert_problem(await ada.get(f"{TEST_SETS}/{test_set}/rows", params=params), 422, field)
+
+
+@pytest.mark.parametrize("params", [{}, {"format": "xml"}, {"format": ""}])
+async def test_an_export_or_import_without_a_known_format_is_a_422(
+    ada: httpx.AsyncClient, params: dict[str, str]
+) -> None:
+    test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+    assert_problem(await ada.get(f"{TEST_SETS}/{test_set}/export", params=params), 422, "format")
+    response = await ada.post(f"{TEST_SETS}/{test_set}/import", params=params, content=b"a\n1\n")
+    assert_problem(response, 422, "format")

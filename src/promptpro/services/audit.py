@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     KEY_REMOVED = "key.removed"
     PROMPT_DELETED = "prompt.deleted"
     CATEGORY_DELETED = "category.deleted"
+    TEST_SET_DELETED = "test_set.deleted"
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     USER_PROMOTED = "user.promoted"

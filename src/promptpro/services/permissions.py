@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "workspace.leave": _MEMBERS,
     "library.write": _WRITERS,  # prompts, categories, tags, drafts; deleting them too
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
+    "test_sets.write": _WRITERS,  # create, change, delete test sets and their rows; import
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "workspace.rename": _MANAGERS,
     "audit.workspace.read": _MANAGERS,  # the workspace's audit events

@@ -21,6 +21,7 @@ from promptpro.storage.responses import ResponseStorage
 from promptpro.storage.runs import RunStorage
 from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
+from promptpro.storage.test_sets import TestSetStorage
 from promptpro.storage.users import UserStorage
 from promptpro.storage.workspaces import WorkspaceStorage
 
@@ -42,6 +43,7 @@ class Storage(
     FeedbackStorage,
     DraftStorage,
     AdminStorage,
+    TestSetStorage,
     WorkspaceStorage,
 ):
     """All storage operations over one session."""

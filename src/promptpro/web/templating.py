@@ -62,6 +62,10 @@ DONE_MESSAGES = {
     "member-added": "The member is added.",
     "member-changed": "The member's role is changed.",
     "member-removed": "The member is removed.",
+    "test-set-created": "The test set is created: add rows, paste them or import a file.",
+    "test-set-deleted": "The test set is deleted, with its rows.",
+    "rows-imported": "The rows are imported.",
+    "row-added": "The response is added to the test set as a row.",
 }
 
 

@@ -14,6 +14,7 @@ from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
+from promptpro.db.models.test_sets import TestSet, TestSetRow
 from promptpro.db.models.workspaces import Workspace, WorkspaceMember
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Response",
     "ResponseStatus",
     "Session",
+    "TestSet",
+    "TestSetRow",
     "User",
     "WorkerHeartbeat",
     "Workspace",

@@ -19,6 +19,7 @@ from promptpro.web.pages import (
     settings,
     workspace_members,
     workspaces,
+    test_sets,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +34,7 @@ for feature in (
     compare_groups,
     search,
     categories,
+    test_sets,
     settings,
     access,
     admin,

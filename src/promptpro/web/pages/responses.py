@@ -10,6 +10,7 @@ from promptpro.errors import NotFound
 from promptpro.schemas.responses import ResponseRead
 from promptpro.services.prompts import PromptService
 from promptpro.services.responses import NO_SUCH_RESPONSE, ResponseService
+from promptpro.services.test_sets import TestSetService
 from promptpro.storage import Storage
 from promptpro.web.markdown import prerender_markdown
 from promptpro.web.pages.common import PageAuth, page, see_other
@@ -48,6 +49,8 @@ async def response_page(
     if "stop" in given:
         given["stop"] = "\n".join(encode_stop(stop) for stop in given["stop"])
     parameters = {PARAMETER_LABELS[name]: value for name, value in given.items()}
+    # "Add to test set" offers the sets of the prompt's workspace.
+    test_sets = await TestSetService(storage, auth.user.id).list_test_sets(prompt.workspace_id)
     return page(
         request,
         "prompts/response.html",
@@ -56,6 +59,7 @@ async def response_page(
         response=response,
         parameters=parameters,
         can_run=auth.may("prompt.run", prompt.workspace_id),
+        test_sets=test_sets,
     )
 
 
