@@ -17,9 +17,9 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    test_sets,
     workspace_members,
     workspaces,
-    test_sets,
 )
 
 router = APIRouter(include_in_schema=False)
