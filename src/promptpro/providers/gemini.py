@@ -125,11 +125,19 @@ def _texts(response: genai_types.GenerateContentResponse) -> Iterator[str]:
 
 
 def _usage(metadata: genai_types.GenerateContentResponseUsageMetadata) -> Usage:
-    """Input and output tokens; thinking tokens are billed as output, so they count as output."""
+    """Input and output tokens; thinking tokens are billed as output, so they count as output
+    (Gemini leaves them out of `candidatesTokenCount`), and are kept as reasoning tokens too.
+    Cached tokens are part of `promptTokenCount`."""
+    thoughts = metadata.thoughts_token_count
     output = metadata.candidates_token_count
-    if metadata.thoughts_token_count:
-        output = (output or 0) + metadata.thoughts_token_count
-    return Usage(metadata.prompt_token_count, output)
+    if thoughts:
+        output = (output or 0) + thoughts
+    return Usage(
+        metadata.prompt_token_count,
+        output,
+        cached_input_tokens=metadata.cached_content_token_count,
+        reasoning_tokens=thoughts,
+    )
 
 
 def _retry_delay(details: object) -> float | None:
