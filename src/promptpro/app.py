@@ -44,7 +44,6 @@ from promptpro.config import Settings, get_settings
 from promptpro.db.engine import create_engine
 from promptpro.db.session import create_session_factory
 from promptpro.logs import RequestLogMiddleware, configure_logging
-from promptpro.providers.catalogue import get_catalogue
 from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
 from promptpro.services.housekeeping import (
@@ -164,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.runs = RunExecutor(
             RunRecords(engine),
-            get_catalogue(),
+            None,  # the catalogue in effect at each run's end (`promptpro models update`)
             registry,
             progress_every=settings.run_progress_seconds,
             store_retry=settings.run_store_retry_seconds,

@@ -13,9 +13,7 @@ from tests.providers.helpers import API_KEY, request_for, streamed
 REPORTED = {
     "openai": Usage(100, 40, cached_input_tokens=60, reasoning_tokens=25),
     "xai": Usage(100, 40, cached_input_tokens=60, reasoning_tokens=25),
-    "anthropic": Usage(
-        100, 40, cached_input_tokens=60, cache_write_tokens=30, reasoning_tokens=25
-    ),
+    "anthropic": Usage(100, 40, cached_input_tokens=60, cache_write_tokens=30, reasoning_tokens=25),
     "gemini": Usage(100, 40, cached_input_tokens=60, reasoning_tokens=25),
 }
 

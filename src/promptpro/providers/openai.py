@@ -191,16 +191,22 @@ def _usage(counts: dict[str, Any]) -> Usage:
     completion = _count(counts.get("completion_tokens"))
     prompt_details = counts.get("prompt_tokens_details")
     completion_details = counts.get("completion_tokens_details")
-    cached = _count(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else None
+    cached = (
+        _count(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else None
+    )
     reasoning = (
         _count(completion_details.get("reasoning_tokens"))
         if isinstance(completion_details, dict)
         else None
     )
     total = _count(counts.get("total_tokens"))
-    if reasoning and prompt is not None and completion is not None:
-        if total == prompt + completion + reasoning:
-            completion += reasoning
+    if (
+        reasoning
+        and prompt is not None
+        and completion is not None
+        and total == prompt + completion + reasoning
+    ):
+        completion += reasoning
     return Usage(prompt, completion, cached_input_tokens=cached, reasoning_tokens=reasoning)
 
 

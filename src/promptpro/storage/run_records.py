@@ -113,6 +113,10 @@ _END_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cost_usd",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "price_table",
     "time_to_first_token",
 )
 _FINISH = HotStatement(
@@ -128,6 +132,10 @@ _PARTIAL_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cost_usd",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "price_table",
 )
 _KEEP_PARTIAL = HotStatement(
     sa.update(_RESPONSES)
