@@ -221,13 +221,14 @@ def anthropic_stream(
         delta["delta"] = {"type": "text_delta", "text": piece}
         yield _sse(delta, "content_block_delta"), True
     yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop"), False
+    delta_usage: dict[str, Any] = {"output_tokens": output_tokens}
+    if extra.reasoning is not None:
+        delta_usage["output_tokens_details"] = {"thinking_tokens": extra.reasoning}
     message_delta = {
         "type": "message_delta",
         "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-        "usage": {"output_tokens": output_tokens},
+        "usage": delta_usage,
     }
-    if extra.reasoning is not None:
-        message_delta["usage"]["output_tokens_details"] = {"thinking_tokens": extra.reasoning}
     yield _sse(message_delta, "message_delta"), False
     yield _sse({"type": "message_stop"}, "message_stop"), False
 
