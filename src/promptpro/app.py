@@ -21,6 +21,7 @@ from promptpro.api import (
     auth,
     categories,
     compare_groups,
+    costs,
     drafts,
     feedback,
     health,
@@ -238,6 +239,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         compare_groups.router,
         workspaces.router,
+        costs.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

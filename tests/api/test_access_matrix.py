@@ -57,6 +57,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/prompts/{prompt}/inputs"),
     Endpoint("PUT", "/api/v1/prompts/{prompt}/draft", {"title": "t", "content": "c"}),
     Endpoint("DELETE", "/api/v1/prompts/{prompt}/draft", success=204),
+    Endpoint("POST", "/api/v1/prompts/{prompt}/estimate", {"model": "openai/gpt-4o-mini"}),
+    Endpoint("GET", "/api/v1/usage", owned=False),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 

@@ -111,6 +111,17 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
         text = "".join(block.text for block in message.content if block.type == "text")
         return Completion(text, _usage(message.usage))
 
+    async def _count_once(
+        self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
+    ) -> int | None:
+        arguments = self._arguments(model, request)
+        counted = await client.messages.count_tokens(
+            model=model,
+            messages=arguments["messages"],
+            **({"system": arguments["system"]} if "system" in arguments else {}),
+        )
+        return counted.input_tokens
+
     def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
         name = self.display_name
         if isinstance(exc, anthropic.APIStatusError) and exc.status_code < 400:

@@ -94,6 +94,15 @@ class GeminiProvider(SdkProvider[genai.Client]):
         usage = _usage(response.usage_metadata) if response.usage_metadata else Usage()
         return Completion("".join(_texts(response)), usage)
 
+    async def _count_once(
+        self, client: genai.Client, model: str, request: CompletionRequest
+    ) -> int | None:
+        # The Gemini API's countTokens takes no system instruction: it is counted as text.
+        system = request.parameters.system
+        contents: list[str] = [system, request.prompt] if system else [request.prompt]
+        counted = await client.aio.models.count_tokens(model=model, contents=contents)
+        return counted.total_tokens
+
     def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
         if not isinstance(exc, genai_errors.APIError):
             return None
