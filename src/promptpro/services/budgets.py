@@ -71,8 +71,8 @@ async def admit_spending(records: RunRecords, plans: list[RunPlan]) -> None:
                 scope=scope,
                 scope_id=scope_id,
                 monthly_usd=monthly,
-                spent_usd=round(spent, 6),
-                estimate_usd=round(estimate, 6),
+                spent_usd=round(spent, 10),
+                estimate_usd=round(estimate, 10),
             )
 
 

@@ -41,6 +41,13 @@ _WORKSPACES = cast("sa.Table", Workspace.__table__)
 # The workspaces the `owner` parameter (the acting user) belongs to.
 _MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
 
+
+def _float(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A double precision read as the driver gives it: asyncpg already returns a float, and
+    SQLAlchemy's float result processor needs the column's type code, which `db.hot` lacks."""
+    return sa.type_coerce(column, sa.types.NullType())
+
+
 _LATEST_VERSION = (
     sa.select(_VERSIONS.c.id)
     .where(_VERSIONS.c.prompt_id == _PROMPTS.c.id)
@@ -59,8 +66,8 @@ _CONTEXT = HotStatement(
         _LATEST_VERSION,
         _MEMBERS.c.role,
         _PROMPTS.c.workspace_id,
-        _USERS.c.monthly_budget_usd,
-        _WORKSPACES.c.monthly_budget_usd,
+        _float(_USERS.c.monthly_budget_usd).label("user_budget"),
+        _float(_WORKSPACES.c.monthly_budget_usd).label("workspace_budget"),
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
     .select_from(
@@ -162,13 +169,13 @@ _PROGRESS = HotStatement(
 _STATUS = HotStatement(sa.select(_RESPONSES.c.status).where(_owned()))
 # This month's spending (runs still going have no cost yet, so they count from their end).
 _SPENT_BY_USER = HotStatement(
-    sa.select(sa.func.coalesce(sa.func.sum(_RESPONSES.c.cost_usd), 0.0)).where(
+    sa.select(_float(sa.func.coalesce(sa.func.sum(_RESPONSES.c.cost_usd), 0.0))).where(
         _RESPONSES.c.run_by_id == sa.bindparam("user_id"),
         _RESPONSES.c.created_at >= sa.bindparam("since", type_=_RESPONSES.c.created_at.type),
     )
 )
 _SPENT_IN_WORKSPACE = HotStatement(
-    sa.select(sa.func.coalesce(sa.func.sum(_RESPONSES.c.cost_usd), 0.0))
+    sa.select(_float(sa.func.coalesce(sa.func.sum(_RESPONSES.c.cost_usd), 0.0)))
     .select_from(_RESPONSES.join(_PROMPTS, _PROMPTS.c.id == _RESPONSES.c.prompt_id))
     .where(
         _PROMPTS.c.workspace_id == sa.bindparam("workspace_id"),
