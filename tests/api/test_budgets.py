@@ -64,7 +64,10 @@ async def test_a_run_past_the_users_budget_is_refused_before_any_provider_reques
             headers={"Accept": "text/event-stream"},
         )
     elif how == "compare":
-        body = {"models": [MODEL, "anthropic/claude-sonnet-4-6"], "variables": variables}
+        body: dict[str, Any] = {
+            "models": [MODEL, "anthropic/claude-sonnet-4-6"],
+            "variables": variables,
+        }
         response = await runner.post(f"/api/v1/prompts/{pid}/compare", json=body)
     elif how == "compare-versions":
         body = {"versions": [1, 2], "variables": variables}
