@@ -47,6 +47,7 @@ from promptpro.db.session import create_session_factory
 from promptpro.logs import RequestLogMiddleware, configure_logging
 from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
+from promptpro.services.catalogue import CatalogueRefresher
 from promptpro.services.housekeeping import (
     beat,
     beat_periodically,
@@ -177,8 +178,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a dead process's. (If the database is away, the loop keeps trying.)
         with contextlib.suppress(Exception):
             await beat(factory, settings, worker_id)
+        # A catalogue loaded with `promptpro models update` is in effect before the first run.
+        catalogue = CatalogueRefresher(factory)
+        with contextlib.suppress(Exception):
+            await catalogue.refresh()
         stop_housekeeping = asyncio.Event()
         housekeeping = [
+            asyncio.create_task(
+                catalogue.run(settings.catalogue_refresh_seconds, stop_housekeeping)
+            ),
             asyncio.create_task(tidy_periodically(factory, settings, stop_housekeeping)),
             asyncio.create_task(beat_periodically(factory, settings, worker_id, stop_housekeeping)),
         ]

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     # following a run that another worker process executes looks at its stored text.
     draft_max_bytes: int = Field(default=256 * 1024, ge=1)
     follow_poll_seconds: float = Field(default=1.0, gt=0)
+    # Costs: how often each server process looks for a model catalogue loaded by
+    # `promptpro models update` (in the database).
+    catalogue_refresh_seconds: float = Field(default=30, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -3,10 +3,17 @@ date of the catalogue that priced it; an unknown model has no price (null), neve
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from promptpro.providers.catalogue import get_catalogue
+from promptpro.db.session import unit_of_work
+from promptpro.providers.catalogue import get_catalogue, install_catalogue
+from promptpro.services.catalogue import update_catalogue
+from promptpro.storage import Storage
 from promptpro.testing import FakeProviderServer
 from tests.support.runs import create_prompt, stream_run
 
@@ -51,3 +58,31 @@ async def test_a_model_the_catalogue_does_not_price_has_no_cost_and_no_price_tab
     assert run["costUsd"] is None
     assert run["priceTable"] is None
     assert run["reasoningTokens"] == 4
+
+
+async def test_a_loaded_catalogue_prices_the_next_run_and_names_its_date(
+    app: FastAPI, runner: httpx.AsyncClient
+) -> None:
+    text = resources.files("promptpro.providers").joinpath("catalogue.json").read_text()
+    data = json.loads(text)
+    data["as_of"] = "2030-01-01"
+    data["providers"]["openai"][0]["input_usd_per_mtok"] = 1000.0
+    model_id = "openai/" + data["providers"]["openai"][0]["name"]
+    try:
+        async with unit_of_work(app.state.session_factory) as session:
+            await update_catalogue(Storage(session), json.dumps(data))
+        prompt = await create_prompt(runner, model=model_id)
+
+        run = (
+            await runner.post(
+                f"/api/v1/prompts/{prompt['id']}/run", json={"variables": {"topic": "x"}}
+            )
+        ).json()
+
+        assert run["priceTable"] == "2030-01-01"
+        loaded = get_catalogue().lookup(model_id)
+        assert loaded is not None
+        assert run["costUsd"] == pytest.approx(loaded.cost_usd(12, 7))
+        assert run["costUsd"] > 1000.0 * 12 / 1_000_000 - 1e-12
+    finally:
+        install_catalogue(None)
