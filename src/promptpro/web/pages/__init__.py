@@ -17,6 +17,7 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    usage,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +33,7 @@ for feature in (
     search,
     categories,
     settings,
+    usage,
     access,
     admin,
 ):
