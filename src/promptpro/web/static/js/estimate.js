@@ -12,7 +12,7 @@ const METHODS = {
 const form = document.getElementById("run-form");
 const shown = document.getElementById("run-estimate");
 let timer = null;
-let inFlight = null;
+let asked = 0; // answers to older questions are dropped (not aborted: no failed requests)
 
 function usd(value) {
   if (value === null || value === undefined) return "no price";
@@ -27,24 +27,24 @@ async function refresh() {
     shown.textContent = "";
     return;
   }
-  inFlight?.abort();
-  inFlight = new AbortController();
+  const mine = ++asked;
   const body = { model, variables: variablesOf(form), parameters: parametersOf(form) };
   try {
     const response = await api(`/api/v1/prompts/${form.dataset.promptId}/estimate`, {
       method: "POST",
       body,
-      signal: inFlight.signal,
     });
+    if (mine !== asked) return;
     if (!response.ok) {
       shown.textContent = "";
       return;
     }
     const estimate = await response.json();
+    if (mine !== asked) return;
     shown.textContent = `Estimate: ${usd(estimate.costUsd)} · ${estimate.inputTokens.toLocaleString()} in + up to ${estimate.outputTokens.toLocaleString()} out tokens (${METHODS[estimate.method] || estimate.method})`;
     shown.dataset.method = estimate.method;
   } catch (error) {
-    if (error instanceof SignedOut || error.name === "AbortError") return;
+    if (error instanceof SignedOut || mine !== asked) return;
     shown.textContent = "";
   }
 }
