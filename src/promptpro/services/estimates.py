@@ -14,11 +14,12 @@ local counts only, so a refused run costs no request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from promptpro.errors import Invalid, NotFound, ProviderError
+from promptpro.errors import Invalid, KeyUnavailable, NotFound, ProviderError
 from promptpro.providers.base import Provider
 from promptpro.providers.catalogue import get_catalogue
 from promptpro.providers.registry import ProviderRegistry
@@ -129,9 +130,11 @@ async def estimate_prompt(
     provider, ref = providers.resolve(chosen)
     request = CompletionRequest(ref.id, rendered, params)
     ciphertext = context.ciphertexts.get(ref.provider)
-    api_key = (
-        vault.decrypt(ciphertext, user_id=owner_id, provider=ref.provider) if ciphertext else None
-    )
+    api_key = None
+    if ciphertext:
+        # A key the vault can't open only costs the provider's count: estimate locally.
+        with contextlib.suppress(KeyUnavailable):
+            api_key = vault.decrypt(ciphertext, user_id=owner_id, provider=ref.provider)
     tokens = await _provider_count(provider, request, api_key)
     method = "provider"
     if tokens is None:
