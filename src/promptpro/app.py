@@ -21,6 +21,7 @@ from promptpro.api import (
     auth,
     categories,
     compare_groups,
+    costs,
     drafts,
     feedback,
     health,
@@ -45,9 +46,9 @@ from promptpro.config import Settings, get_settings
 from promptpro.db.engine import create_engine
 from promptpro.db.session import create_session_factory
 from promptpro.logs import RequestLogMiddleware, configure_logging
-from promptpro.providers.catalogue import get_catalogue
 from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
+from promptpro.services.catalogue import CatalogueRefresher
 from promptpro.services.housekeeping import (
     beat,
     beat_periodically,
@@ -165,7 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.runs = RunExecutor(
             RunRecords(engine),
-            get_catalogue(),
+            None,  # the catalogue in effect at each run's end (`promptpro models update`)
             registry,
             progress_every=settings.run_progress_seconds,
             store_retry=settings.run_store_retry_seconds,
@@ -178,8 +179,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a dead process's. (If the database is away, the loop keeps trying.)
         with contextlib.suppress(Exception):
             await beat(factory, settings, worker_id)
+        # A catalogue loaded with `promptpro models update` is in effect before the first run.
+        catalogue = CatalogueRefresher(factory)
+        with contextlib.suppress(Exception):
+            await catalogue.refresh()
         stop_housekeeping = asyncio.Event()
         housekeeping = [
+            asyncio.create_task(
+                catalogue.run(settings.catalogue_refresh_seconds, stop_housekeeping)
+            ),
             asyncio.create_task(tidy_periodically(factory, settings, stop_housekeeping)),
             asyncio.create_task(beat_periodically(factory, settings, worker_id, stop_housekeeping)),
         ]
@@ -241,6 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compare_groups.router,
         workspaces.router,
         test_sets.router,
+        costs.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

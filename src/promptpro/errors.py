@@ -174,3 +174,28 @@ class TooManyRuns(PromptProError):
         self.running = running
         self.limit = limit
         self.scope = scope
+
+
+class BudgetExceeded(PromptProError):
+    """A run whose estimate would take this month's spending past a budget (refused before
+    any provider call): which budget (`scope` user or workspace, its id and monthly USD),
+    what has been spent this month, and the run's estimate."""
+
+    title = "Monthly budget exceeded"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        scope: str,
+        scope_id: str,
+        monthly_usd: float,
+        spent_usd: float,
+        estimate_usd: float,
+    ) -> None:
+        super().__init__(detail)
+        self.scope = scope
+        self.scope_id = scope_id
+        self.monthly_usd = monthly_usd
+        self.spent_usd = spent_usd
+        self.estimate_usd = estimate_usd

@@ -75,6 +75,8 @@ ENDPOINTS = [
     # JSON Lines: the JSON body is one line holding one row.
     Endpoint("POST", "/api/v1/test-sets/{test_set}/import?format=jsonl", {"variables": {"a": "1"}}),
     Endpoint("GET", "/api/v1/test-sets/{test_set}/export?format=csv"),
+    Endpoint("POST", "/api/v1/prompts/{prompt}/estimate", {"model": "openai/gpt-4o-mini"}),
+    Endpoint("GET", "/api/v1/usage", owned=False),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 

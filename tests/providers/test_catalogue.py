@@ -39,6 +39,7 @@ def test_the_models_named_in_the_design_are_known(model_id: str) -> None:
     assert model is not None
     assert model.id == model_id
     assert model.context_window >= 100_000
+    assert model.input_usd_per_mtok is not None and model.output_usd_per_mtok is not None
     assert 0 < model.input_usd_per_mtok <= model.output_usd_per_mtok
 
 
@@ -49,6 +50,7 @@ def test_every_model_is_sane() -> None:
     for model in models:
         assert model.display_name
         assert model.context_window > 0
+        assert model.input_usd_per_mtok is not None and model.output_usd_per_mtok is not None
         assert model.input_usd_per_mtok > 0
         assert model.output_usd_per_mtok > 0
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from promptpro.db.errors import DATABASE_ERRORS, is_database_lost
 from promptpro.errors import (
+    BudgetExceeded,
     ConfigurationError,
     Conflict,
     Forbidden,
@@ -176,6 +177,16 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
         return details(503, exc.detail, slug="configuration", title=exc.title)
     if isinstance(exc, RunNotStored):
         return details(503, exc.detail, slug="not-stored", title=exc.title)
+    if isinstance(exc, BudgetExceeded):
+        return details(
+            402,
+            exc.detail,
+            slug="budget-exceeded",
+            title=exc.title,
+            budget={"scope": exc.scope, "id": exc.scope_id, "monthlyUsd": exc.monthly_usd},
+            spentUsd=exc.spent_usd,
+            estimateUsd=exc.estimate_usd,
+        )
     if isinstance(exc, TooManyRuns):
         headers = {"Retry-After": str(RUNS_RETRY_AFTER_S)}
         return details(
@@ -295,6 +306,8 @@ class Problem(BaseModel):
 PROBLEM_DESCRIPTIONS = {
     400: "The request is malformed.",
     401: "Not signed in: no valid session cookie or bearer token.",
+    402: "Refused before any provider call: the run's estimate would take this month's "
+    "spending past a budget (`budget`, `spentUsd`, `estimateUsd`).",
     403: "Refused, e.g. a cookie-authenticated change without its X-CSRF-Token.",
     404: "It does not exist, or it is not yours.",
     409: "It would break a uniqueness rule; `errors` names the field.",

@@ -42,7 +42,7 @@ EVENTS_DOC = {
     status_code=status.HTTP_201_CREATED,
     summary="Run a response again, exactly",
     response_model=ResponseRead,
-    responses={**problem_responses(401, 404, 409, 422, 429, 502, 504), 200: STREAM_DOC},
+    responses={**problem_responses(401, 402, 404, 409, 422, 429, 502, 504), 200: STREAM_DOC},
 )
 async def rerun_response(
     response_id: ResponseId,

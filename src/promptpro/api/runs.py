@@ -142,7 +142,7 @@ async def _events(started: list[StartedRun]) -> AsyncIterator[bytes]:
     status_code=status.HTTP_201_CREATED,
     summary="Run a prompt once",
     response_model=ResponseRead,
-    responses={**problem_responses(401, 404, 413, 422, 429, 502, 503, 504), 200: STREAM_DOC},
+    responses={**problem_responses(401, 402, 404, 413, 422, 429, 502, 503, 504), 200: STREAM_DOC},
 )
 async def run_prompt(
     prompt_id: PromptId,
@@ -176,7 +176,7 @@ async def run_prompt(
     status_code=status.HTTP_201_CREATED,
     summary="Run a prompt on several models, or several of its versions, at once",
     response_model=list[ResponseRead],
-    responses={**problem_responses(401, 404, 413, 422, 429, 503), 200: STREAM_DOC},
+    responses={**problem_responses(401, 402, 404, 413, 422, 429, 503), 200: STREAM_DOC},
 )
 async def compare_prompt(
     prompt_id: PromptId,

@@ -85,8 +85,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
         self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
     ) -> AsyncGenerator[StreamEvent, None]:
         stream = await client.messages.create(**self._arguments(model, request), stream=True)
-        input_tokens: int | None = None
-        output_tokens: int | None = None
+        usage = Usage()
         finished = False
         async with stream:
             async for event in stream:
@@ -94,25 +93,34 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
                     if isinstance(event.delta, AnthropicTextDelta) and event.delta.text:
                         yield TextDelta(event.delta.text)
                 elif isinstance(event, RawMessageStartEvent):
-                    input_tokens = _input_tokens(event.message.usage)
-                    output_tokens = event.message.usage.output_tokens
+                    usage = _usage(event.message.usage)
                 elif isinstance(event, RawMessageDeltaEvent):
-                    # message_delta carries the final, cumulative counts.
-                    output_tokens = event.usage.output_tokens
-                    input_tokens = _input_tokens(event.usage) or input_tokens
+                    # message_delta carries the final, cumulative counts; the input ones
+                    # only in newer API versions (else message_start's stand).
+                    usage = _merged(usage, _usage(event.usage))
                 elif isinstance(event, RawMessageStopEvent):
                     finished = True
         if not finished:
             raise StreamCut()
-        yield Usage(input_tokens, output_tokens)
+        yield usage
 
     async def _complete_once(
         self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
     ) -> Completion:
         message = await client.messages.create(**self._arguments(model, request), stream=False)
         text = "".join(block.text for block in message.content if block.type == "text")
-        usage = Usage(_input_tokens(message.usage), message.usage.output_tokens)
-        return Completion(text, usage)
+        return Completion(text, _usage(message.usage))
+
+    async def _count_once(
+        self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
+    ) -> int | None:
+        arguments = self._arguments(model, request)
+        counted = await client.messages.count_tokens(
+            model=model,
+            messages=arguments["messages"],
+            **({"system": arguments["system"]} if "system" in arguments else {}),
+        )
+        return counted.input_tokens
 
     def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
         name = self.display_name
@@ -144,12 +152,41 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
         return None
 
 
-def _input_tokens(usage: AnthropicUsage | MessageDeltaUsage) -> int | None:
-    """All the prompt's tokens: Anthropic counts cache writes and reads apart from the rest."""
-    if usage.input_tokens is None:
-        return None
-    return (
-        usage.input_tokens
-        + (usage.cache_creation_input_tokens or 0)
-        + (usage.cache_read_input_tokens or 0)
+def _usage(usage: AnthropicUsage | MessageDeltaUsage) -> Usage:
+    """Anthropic's counts as ours: its `input_tokens` leave out cache reads and writes, which
+    it reports apart, so the prompt's tokens are the three added up. Thinking is counted
+    in `output_tokens`, and on its own in `output_tokens_details.thinking_tokens`."""
+    details = usage.output_tokens_details
+    read = usage.cache_read_input_tokens
+    written = usage.cache_creation_input_tokens
+    input_tokens = None
+    if usage.input_tokens is not None:
+        input_tokens = usage.input_tokens + (read or 0) + (written or 0)
+    return Usage(
+        input_tokens,
+        usage.output_tokens,
+        cached_input_tokens=read,
+        cache_write_tokens=written,
+        reasoning_tokens=details.thinking_tokens if details is not None else None,
+    )
+
+
+def _merged(start: Usage, delta: Usage) -> Usage:
+    """message_start's counts, updated by what message_delta reports."""
+    return Usage(
+        delta.input_tokens or start.input_tokens,
+        delta.output_tokens if delta.output_tokens is not None else start.output_tokens,
+        cached_input_tokens=(
+            delta.cached_input_tokens
+            if delta.cached_input_tokens is not None
+            else start.cached_input_tokens
+        ),
+        cache_write_tokens=(
+            delta.cache_write_tokens
+            if delta.cache_write_tokens is not None
+            else start.cache_write_tokens
+        ),
+        reasoning_tokens=(
+            delta.reasoning_tokens if delta.reasoning_tokens is not None else start.reasoning_tokens
+        ),
     )

@@ -232,6 +232,28 @@ class SdkProvider(ABC, Generic[ClientT]):
                     attempt += 1
                     await asyncio.sleep(delay)
 
+    async def _count_once(
+        self, client: ClientT, model: str, request: CompletionRequest
+    ) -> int | None:
+        """The request's input tokens from the provider's own count endpoint (None: none)."""
+        return None
+
+    async def count_tokens(self, request: CompletionRequest, *, api_key: str) -> int | None:
+        """The request's input tokens as the provider counts them, or None when it has no
+        counting endpoint; raise ProviderError. One attempt, bounded by the first-token
+        timeout: an estimate is not worth waiting for."""
+        model = self._model_name(request.model)
+        async with self._lease(api_key) as client:
+            try:
+                async with asyncio.timeout(self.timeouts.first_token):
+                    return await self._count_once(client, model, request)
+            except ProviderError:
+                raise
+            except TimeoutError:
+                raise self._timeout(first=True, api_key=api_key) from None
+            except Exception as exc:
+                raise self._failure(exc, model).to_error(self._id, api_key) from None
+
     # --- the shared rules ------------------------------------------------------------------
 
     def _lease(self, api_key: str) -> AbstractAsyncContextManager[ClientT]:

@@ -94,6 +94,15 @@ class GeminiProvider(SdkProvider[genai.Client]):
         usage = _usage(response.usage_metadata) if response.usage_metadata else Usage()
         return Completion("".join(_texts(response)), usage)
 
+    async def _count_once(
+        self, client: genai.Client, model: str, request: CompletionRequest
+    ) -> int | None:
+        # The Gemini API's countTokens takes no system instruction: it is counted as text.
+        system = request.parameters.system
+        contents: list[str] = [system, request.prompt] if system else [request.prompt]
+        counted = await client.aio.models.count_tokens(model=model, contents=contents)
+        return counted.total_tokens
+
     def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
         if not isinstance(exc, genai_errors.APIError):
             return None
@@ -125,11 +134,19 @@ def _texts(response: genai_types.GenerateContentResponse) -> Iterator[str]:
 
 
 def _usage(metadata: genai_types.GenerateContentResponseUsageMetadata) -> Usage:
-    """Input and output tokens; thinking tokens are billed as output, so they count as output."""
+    """Input and output tokens; thinking tokens are billed as output, so they count as output
+    (Gemini leaves them out of `candidatesTokenCount`), and are kept as reasoning tokens too.
+    Cached tokens are part of `promptTokenCount`."""
+    thoughts = metadata.thoughts_token_count
     output = metadata.candidates_token_count
-    if metadata.thoughts_token_count:
-        output = (output or 0) + metadata.thoughts_token_count
-    return Usage(metadata.prompt_token_count, output)
+    if thoughts:
+        output = (output or 0) + thoughts
+    return Usage(
+        metadata.prompt_token_count,
+        output,
+        cached_input_tokens=metadata.cached_content_token_count,
+        reasoning_tokens=thoughts,
+    )
 
 
 def _retry_delay(details: object) -> float | None:

@@ -174,9 +174,40 @@ class OpenAICompatibleProvider(OpenAIProvider):
     max_tokens_field = "max_tokens"
 
 
+def _count(value: object) -> int | None:
+    """A token count as sent, or None for anything that is not one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def _usage(counts: dict[str, Any]) -> Usage:
-    """The token counts of a chat completion's `usage` object."""
-    return Usage(counts.get("prompt_tokens"), counts.get("completion_tokens"))
+    """The token counts of a chat completion's `usage` object, cached and reasoning ones too.
+
+    OpenAI counts cached tokens inside `prompt_tokens` and reasoning tokens inside
+    `completion_tokens`. xAI leaves reasoning out of `completion_tokens` (its `total_tokens`
+    adds them on top): when the total says so, they are added, so that `output_tokens` is
+    always every token billed as output.
+    """
+    prompt = _count(counts.get("prompt_tokens"))
+    completion = _count(counts.get("completion_tokens"))
+    prompt_details = counts.get("prompt_tokens_details")
+    completion_details = counts.get("completion_tokens_details")
+    cached = (
+        _count(prompt_details.get("cached_tokens")) if isinstance(prompt_details, dict) else None
+    )
+    reasoning = (
+        _count(completion_details.get("reasoning_tokens"))
+        if isinstance(completion_details, dict)
+        else None
+    )
+    total = _count(counts.get("total_tokens"))
+    if (
+        reasoning
+        and prompt is not None
+        and completion is not None
+        and total == prompt + completion + reasoning
+    ):
+        completion += reasoning
+    return Usage(prompt, completion, cached_input_tokens=cached, reasoning_tokens=reasoning)
 
 
 def _message(exc: openai.APIError) -> str:

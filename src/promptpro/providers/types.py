@@ -74,10 +74,19 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Tokens as the provider counted them; None when it did not say."""
+    """Tokens as the provider counted them; None when it did not say.
+
+    `input_tokens` are all the prompt's tokens and `output_tokens` all the answer's, whatever
+    each provider calls them; the other three are parts of those, priced apart:
+    `cached_input_tokens` (read from the provider's prompt cache) and `cache_write_tokens`
+    (written to it) of the input, `reasoning_tokens` (thinking) of the output.
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
 
 StreamEvent = TextDelta | Usage

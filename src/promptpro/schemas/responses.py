@@ -36,7 +36,21 @@ class ResponseRead(ReadSchema):
     error: dict[str, Any] | None
     input_tokens: int | None
     output_tokens: int | None
-    cost_usd: float | None
+    cost_usd: float | None = Field(
+        description="What the run cost in USD; null: no price (the model or a price is unknown)."
+    )
+    cached_input_tokens: int | None = Field(
+        default=None, description="Of the input tokens, those read from the provider's cache."
+    )
+    cache_write_tokens: int | None = Field(
+        default=None, description="Of the input tokens, those written to the provider's cache."
+    )
+    reasoning_tokens: int | None = Field(
+        default=None, description="Of the output tokens, those spent reasoning (thinking)."
+    )
+    price_table: str | None = Field(
+        default=None, description="The date of the model catalogue that priced the run."
+    )
     time_to_first_token: float | None
     rating: int | None = Field(
         default=None, description="1 (thumbs up), -1 (thumbs down), or null: not rated."
@@ -62,6 +76,10 @@ class ResponseCreate(WriteSchema):
     input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
+    cached_input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    cache_write_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    reasoning_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    price_table: str | None = Field(default=None, max_length=10)
     time_to_first_token: float | None = Field(default=None, ge=0)
     compare_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
 
@@ -76,6 +94,10 @@ class ResponseUpdate(WriteSchema):
     input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     output_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     cost_usd: float | None = Field(default=None, ge=0)
+    cached_input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    cache_write_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    reasoning_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
+    price_table: str | None = Field(default=None, max_length=10)
     time_to_first_token: float | None = Field(default=None, ge=0)
 
 

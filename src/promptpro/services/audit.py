@@ -52,6 +52,8 @@ class Action(enum.StrEnum):
     MEMBER_ADDED = "workspace.member_added"
     MEMBER_REMOVED = "workspace.member_removed"
     MEMBER_ROLE_CHANGED = "workspace.member_role_changed"
+    BUDGET_SET = "budget.set"
+    CATALOGUE_UPDATED = "instance.catalogue_updated"
 
 
 async def record(

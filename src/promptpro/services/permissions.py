@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "admin.users.write": frozenset({Role.INSTANCE_ADMIN}),
     "admin.settings.write": frozenset({Role.INSTANCE_ADMIN}),
     "admin.audit.read": frozenset({Role.INSTANCE_ADMIN}),
+    "admin.usage.read": frozenset({Role.INSTANCE_ADMIN}),  # everyone's spending
     "audit.own.read": frozenset({Role.INSTANCE_ADMIN, Role.USER}),
     "workspace.create": frozenset({Role.INSTANCE_ADMIN, Role.USER}),
     # Inside a workspace:
@@ -49,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "workspace.rename": _MANAGERS,
     "audit.workspace.read": _MANAGERS,  # the workspace's audit events
+    "workspace.budget": _MANAGERS,  # set or clear its monthly budget; see its spending
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

@@ -19,7 +19,7 @@ from promptpro import metrics
 from promptpro.db.errors import is_database_lost
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
-from promptpro.providers.catalogue import Catalogue
+from promptpro.providers.catalogue import Catalogue, get_catalogue
 from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseCreate, ResponseRead
@@ -73,7 +73,7 @@ class RunExecutor:
     def __init__(
         self,
         records: RunRecords,
-        catalogue: Catalogue,
+        catalogue: Catalogue | None = None,
         registry: RunRegistry | None = None,
         *,
         record_after: float = RECORD_AFTER_S,
@@ -83,7 +83,7 @@ class RunExecutor:
         worker_id: str | None = None,
     ) -> None:
         self.records = records
-        self.catalogue = catalogue
+        self._catalogue = catalogue  # None: the one in effect (a loaded update included)
         self.registry = registry if registry is not None else RunRegistry()  # empty is falsy
         self.record_after = record_after
         self.cancel_poll = cancel_poll
@@ -91,6 +91,11 @@ class RunExecutor:
         self.store_retry = store_retry
         # The worker process whose heartbeat vouches for this process's runs.
         self.worker_id = worker_id
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The catalogue that prices runs: the given one, or the one in effect now."""
+        return self._catalogue if self._catalogue is not None else get_catalogue()
 
     def launch(self, plan: RunPlan, *, streamed: bool) -> ActiveRun:
         """Start the run; a `streamed` one writes its `running` row at once, for its followers.
@@ -254,8 +259,9 @@ class _Execution:
         usage: Usage | None,
     ) -> ResponseCreate:
         plan = self.plan
-        input_tokens = usage.input_tokens if usage else None
-        output_tokens = usage.output_tokens if usage else None
+        usage = usage or Usage()
+        catalogue = self.executor.catalogue
+        cost = catalogue.usage_cost(plan.model, usage)
         ended = status is not ResponseStatus.RUNNING
         return ResponseCreate(
             content=content,
@@ -267,9 +273,13 @@ class _Execution:
             variables=plan.variables,
             status=status,
             error=_problem(error) if error else None,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cost_usd=self.executor.catalogue.cost_usd(plan.model, input_tokens, output_tokens),
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=cost,
+            cached_input_tokens=usage.cached_input_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            price_table=catalogue.as_of.isoformat() if cost is not None else None,
             time_to_first_token=self.first_token,
             compare_group_id=plan.compare_group_id,
         )

@@ -34,6 +34,11 @@ class RunPlan:
     started_at: datetime
     # The compare run this is one column of (None: a single run); its record carries it.
     compare_group_id: int | None = None
+    # The budgets this run counts against (services/budgets.py): the runner's and the
+    # prompt's workspace's monthly USD, None where none is set.
+    workspace_id: int = 0
+    user_budget_usd: float | None = None
+    workspace_budget_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,9 @@ async def plan_runs(
                 started=started,
                 started_at=started_at,
                 compare_group_id=compare_group_id,
+                workspace_id=context.workspace_id,
+                user_budget_usd=context.user_budget_usd,
+                workspace_budget_usd=context.workspace_budget_usd,
             )
         )
     return plans

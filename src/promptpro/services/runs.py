@@ -11,6 +11,8 @@ from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
 from promptpro.security.vault import Vault
+from promptpro.services.budgets import admit_spending
+from promptpro.services.estimates import Estimate, estimate_prompt
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import RunPlan, VersionSource, plan_runs
 from promptpro.services.run_registry import ActiveRun
@@ -94,8 +96,11 @@ class RunService:
             started=started,
             version=version,
         )
-        # Again now, with nothing awaited until the runs are launched: runs started by other
-        # requests while this one was planning count too.
+        # Runs are admitted here, planned and before any provider call: against the monthly
+        # budgets (nothing to check, and no query, when none is set)...
+        await admit_spending(self.executor.records, plans)
+        # ...and again against the run limits, with nothing awaited until the runs are
+        # launched: runs started by other requests while this one was planning count too.
         registry.admit(self.owner_id, len(plans))
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
@@ -140,6 +145,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
+            await admit_spending(self.executor.records, plans)
             return ComparePlan(group.id, plans, [None] * len(plans))
         if models is not None and (len(models) != 1 or model is not None):
             raise Invalid("Versions are compared on one model.", field="models")
@@ -159,6 +165,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
+        await admit_spending(self.executor.records, plans)
         return ComparePlan(group.id, plans, list(versions))
 
     def launch(self, compare: ComparePlan, *, streamed: bool) -> list[StartedRun]:
@@ -174,6 +181,27 @@ class RunService:
             )
             for plan, version in zip(compare.plans, compare.versions, strict=True)
         ]
+
+    async def estimate(
+        self,
+        prompt_id: int,
+        *,
+        model: str | None,
+        variables: dict[str, str],
+        parameters: PromptParameters | None,
+    ) -> Estimate:
+        """What the prompt's next run would cost (services/estimates.py)."""
+        return await estimate_prompt(
+            self.executor.records,
+            self.vault,
+            self.providers,
+            owner_id=self.owner_id,
+            prompt_id=prompt_id,
+            model=model,
+            variables=variables,
+            parameters=parameters,
+            max_input_length=self.max_input_length,
+        )
 
     async def cancel(self, response_id: int) -> ResponseRead:
         """Cancel a running run, wherever it runs; a run that has ended can't be cancelled."""

@@ -21,6 +21,7 @@ from promptpro.storage.responses import ResponseStorage
 from promptpro.storage.runs import RunStorage
 from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
+from promptpro.storage.spending import SpendingStorage
 from promptpro.storage.test_sets import TestSetStorage
 from promptpro.storage.users import UserStorage
 from promptpro.storage.workspaces import WorkspaceStorage
@@ -45,6 +46,7 @@ class Storage(
     AdminStorage,
     TestSetStorage,
     WorkspaceStorage,
+    SpendingStorage,
 ):
     """All storage operations over one session."""
 

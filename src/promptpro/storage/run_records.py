@@ -23,6 +23,8 @@ from promptpro.db.models import (
     PromptVersion,
     Response,
     ResponseStatus,
+    User,
+    Workspace,
     WorkspaceMember,
 )
 from promptpro.errors import NotFound
@@ -34,8 +36,17 @@ _VERSIONS = cast("sa.Table", PromptVersion.__table__)
 _KEYS = cast("sa.Table", ApiKeys.__table__)
 _RESPONSES = cast("sa.Table", Response.__table__)
 _MEMBERS = cast("sa.Table", WorkspaceMember.__table__)
+_USERS = cast("sa.Table", User.__table__)
+_WORKSPACES = cast("sa.Table", Workspace.__table__)
 # The workspaces the `owner` parameter (the acting user) belongs to.
 _MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
+
+
+def _float(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A double precision read as the driver gives it: asyncpg already returns a float, and
+    SQLAlchemy's float result processor needs the column's type code, which `db.hot` lacks."""
+    return sa.type_coerce(column, sa.types.NullType())
+
 
 _LATEST_VERSION = (
     sa.select(_VERSIONS.c.id)
@@ -45,7 +56,8 @@ _LATEST_VERSION = (
     .scalar_subquery()
 )
 # A prompt of one of the user's workspaces, its current version, the user's role there and
-# the user's stored keys (the runner pays), in one round trip.
+# the user's stored keys (the runner pays), and the user's and the workspace's monthly
+# budgets, in one round trip.
 _CONTEXT = HotStatement(
     sa.select(
         _PROMPTS.c.content,
@@ -53,6 +65,9 @@ _CONTEXT = HotStatement(
         _PROMPTS.c.parameters,
         _LATEST_VERSION,
         _MEMBERS.c.role,
+        _PROMPTS.c.workspace_id,
+        _float(_USERS.c.monthly_budget_usd).label("user_budget"),
+        _float(_WORKSPACES.c.monthly_budget_usd).label("workspace_budget"),
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
     .select_from(
@@ -62,7 +77,10 @@ _CONTEXT = HotStatement(
                 _MEMBERS.c.workspace_id == _PROMPTS.c.workspace_id,
                 _MEMBERS.c.user_id == sa.bindparam("owner"),
             ),
-        ).outerjoin(_KEYS, _KEYS.c.user_id == sa.bindparam("owner"))
+        )
+        .join(_USERS, _USERS.c.id == _MEMBERS.c.user_id)
+        .join(_WORKSPACES, _WORKSPACES.c.id == _PROMPTS.c.workspace_id)
+        .outerjoin(_KEYS, _KEYS.c.user_id == sa.bindparam("owner"))
     )
     .where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
 )
@@ -113,6 +131,10 @@ _END_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cost_usd",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "price_table",
     "time_to_first_token",
 )
 _FINISH = HotStatement(
@@ -128,6 +150,10 @@ _PARTIAL_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cost_usd",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "price_table",
 )
 _KEEP_PARTIAL = HotStatement(
     sa.update(_RESPONSES)
@@ -141,6 +167,21 @@ _PROGRESS = HotStatement(
     .values(content=sa.bindparam("progress_content"))
 )
 _STATUS = HotStatement(sa.select(_RESPONSES.c.status).where(_owned()))
+# This month's spending (runs still going have no cost yet, so they count from their end).
+_SPENT_BY_USER = HotStatement(
+    sa.select(_float(sa.func.coalesce(sa.func.sum(_RESPONSES.c.cost_usd), 0.0))).where(
+        _RESPONSES.c.run_by_id == sa.bindparam("user_id"),
+        _RESPONSES.c.created_at >= sa.bindparam("since", type_=_RESPONSES.c.created_at.type),
+    )
+)
+_SPENT_IN_WORKSPACE = HotStatement(
+    sa.select(_float(sa.func.coalesce(sa.func.sum(_RESPONSES.c.cost_usd), 0.0)))
+    .select_from(_RESPONSES.join(_PROMPTS, _PROMPTS.c.id == _RESPONSES.c.prompt_id))
+    .where(
+        _PROMPTS.c.workspace_id == sa.bindparam("workspace_id"),
+        _RESPONSES.c.created_at >= sa.bindparam("since", type_=_RESPONSES.c.created_at.type),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +195,9 @@ class RunContext:
     version_id: int | None
     role: str  # the user's role in the prompt's workspace
     ciphertexts: dict[str, str | None]  # provider id -> its stored key, encrypted
+    workspace_id: int = 0
+    user_budget_usd: float | None = None  # the runner's monthly budget
+    workspace_budget_usd: float | None = None  # the prompt's workspace's
 
 
 class RunRecords:
@@ -169,7 +213,8 @@ class RunRecords:
         rows = await _CONTEXT.rows(self.engine, {"prompt_id": prompt_id, "owner": owner_id})
         if not rows:
             return None
-        content, model, parameters, version_id, role, *ciphertexts = rows[0]
+        content, model, parameters, version_id, role, workspace_id, *rest = rows[0]
+        user_budget, workspace_budget, *ciphertexts = rest
         return RunContext(
             prompt_id=prompt_id,
             content=content,
@@ -178,7 +223,21 @@ class RunRecords:
             version_id=version_id,
             role=role,
             ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts, strict=True)),
+            workspace_id=workspace_id,
+            user_budget_usd=user_budget,
+            workspace_budget_usd=workspace_budget,
         )
+
+    async def spent_by_user(self, user_id: str, since: datetime) -> float:
+        """What the user's runs since `since` cost (priced runs only)."""
+        rows = await _SPENT_BY_USER.rows(self.engine, {"user_id": user_id, "since": since})
+        return float(rows[0][0] or 0.0)
+
+    async def spent_in_workspace(self, workspace_id: int, since: datetime) -> float:
+        """What runs of the workspace's prompts since `since` cost (priced runs only)."""
+        params = {"workspace_id": workspace_id, "since": since}
+        rows = await _SPENT_IN_WORKSPACE.rows(self.engine, params)
+        return float(rows[0][0] or 0.0)
 
     async def record(
         self,

@@ -5,9 +5,28 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 Frame = tuple[bytes, bool]  # (bytes to write, whether the frame carries answer text)
+
+
+@dataclass(frozen=True)
+class Extra:
+    """The token counts beyond input and output that a script makes the fake report.
+
+    In PromptPro's terms: `cached` and `cache_write` are parts of the input tokens,
+    `reasoning` of the output; each provider's body spells them its own way. None: not
+    reported at all. `reasoning_apart`: reasoning left out of `completion_tokens` (xAI).
+    """
+
+    cached: int | None = None
+    cache_write: int | None = None
+    reasoning: int | None = None
+    reasoning_apart: bool = False
+
+
+NO_EXTRA = Extra()
 
 ERROR_STATUS = {
     # HTTP status -> (OpenAI type/code, Anthropic type, Gemini status)
@@ -94,7 +113,26 @@ def _openai_chunk(model: str, delta: dict[str, Any], finish: str | None) -> dict
     }
 
 
-def openai_complete(model: str, text: str, input_tokens: int, output_tokens: int) -> dict[str, Any]:
+def openai_usage(input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA) -> dict[str, Any]:
+    """A chat completion's `usage`, with the details objects when a count is reported."""
+    completion = output_tokens
+    if extra.reasoning_apart and extra.reasoning:
+        completion -= extra.reasoning  # xAI: total = prompt + completion + reasoning
+    usage: dict[str, Any] = {
+        "prompt_tokens": input_tokens,
+        "completion_tokens": completion,
+        "total_tokens": input_tokens + output_tokens,
+    }
+    if extra.cached is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": extra.cached, "audio_tokens": 0}
+    if extra.reasoning is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": extra.reasoning}
+    return usage
+
+
+def openai_complete(
+    model: str, text: str, input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+) -> dict[str, Any]:
     """A chat.completion document."""
     message = {"role": "assistant", "content": text, "refusal": None}
     return {
@@ -104,16 +142,17 @@ def openai_complete(model: str, text: str, input_tokens: int, output_tokens: int
         "model": model,
         "system_fingerprint": "fp_fake",
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
-        "usage": {
-            "prompt_tokens": input_tokens,
-            "completion_tokens": output_tokens,
-            "total_tokens": input_tokens + output_tokens,
-        },
+        "usage": openai_usage(input_tokens, output_tokens, extra),
     }
 
 
 def openai_stream(
-    model: str, pieces: list[str], input_tokens: int, output_tokens: int, include_usage: bool
+    model: str,
+    pieces: list[str],
+    input_tokens: int,
+    output_tokens: int,
+    include_usage: bool,
+    extra: Extra = NO_EXTRA,
 ) -> Iterator[Frame]:
     """chat.completion.chunk events, the usage chunk when asked for, then [DONE]."""
     yield _sse(_openai_chunk(model, {"role": "assistant", "content": ""}, None)), False
@@ -121,18 +160,31 @@ def openai_stream(
         yield _sse(_openai_chunk(model, {"content": piece}, None)), True
     yield _sse(_openai_chunk(model, {}, "stop")), False
     if include_usage:
-        usage = {
-            "prompt_tokens": input_tokens,
-            "completion_tokens": output_tokens,
-            "total_tokens": input_tokens + output_tokens,
-        }
+        usage = openai_usage(input_tokens, output_tokens, extra)
         final = _openai_chunk(model, {}, None) | {"choices": [], "usage": usage}
         yield _sse(final), False
     yield b"data: [DONE]\n\n", False
 
 
+def anthropic_usage(
+    input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+) -> dict[str, Any]:
+    """A message's `usage`: Anthropic's `input_tokens` leave out cache reads and writes."""
+    usage: dict[str, Any] = {
+        "input_tokens": input_tokens - (extra.cached or 0) - (extra.cache_write or 0),
+        "output_tokens": output_tokens,
+    }
+    if extra.cached is not None:
+        usage["cache_read_input_tokens"] = extra.cached
+    if extra.cache_write is not None:
+        usage["cache_creation_input_tokens"] = extra.cache_write
+    if extra.reasoning is not None:
+        usage["output_tokens_details"] = {"thinking_tokens": extra.reasoning}
+    return usage
+
+
 def anthropic_complete(
-    model: str, text: str, input_tokens: int, output_tokens: int
+    model: str, text: str, input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
 ) -> dict[str, Any]:
     """A Messages API message."""
     return {
@@ -143,15 +195,19 @@ def anthropic_complete(
         "content": [{"type": "text", "text": text}],
         "stop_reason": "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        "usage": anthropic_usage(input_tokens, output_tokens, extra),
     }
 
 
 def anthropic_stream(
-    model: str, pieces: list[str], input_tokens: int, output_tokens: int
+    model: str, pieces: list[str], input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
 ) -> Iterator[Frame]:
     """message_start, one text block of deltas, message_delta with usage, message_stop."""
-    start = anthropic_complete(model, "", input_tokens, 1) | {"content": [], "stop_reason": None}
+    start_extra = Extra(extra.cached, extra.cache_write)  # thinking is known at the end
+    start = anthropic_complete(model, "", input_tokens, 1, start_extra) | {
+        "content": [],
+        "stop_reason": None,
+    }
     yield _sse({"type": "message_start", "message": start}, "message_start"), False
     block = {
         "type": "content_block_start",
@@ -165,17 +221,20 @@ def anthropic_stream(
         delta["delta"] = {"type": "text_delta", "text": piece}
         yield _sse(delta, "content_block_delta"), True
     yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop"), False
+    delta_usage: dict[str, Any] = {"output_tokens": output_tokens}
+    if extra.reasoning is not None:
+        delta_usage["output_tokens_details"] = {"thinking_tokens": extra.reasoning}
     message_delta = {
         "type": "message_delta",
         "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-        "usage": {"output_tokens": output_tokens},
+        "usage": delta_usage,
     }
     yield _sse(message_delta, "message_delta"), False
     yield _sse({"type": "message_stop"}, "message_stop"), False
 
 
 def _gemini_chunk(
-    model: str, text: str, finish: bool, input_tokens: int, output_tokens: int
+    model: str, text: str, finish: bool, input_tokens: int, output_tokens: int, extra: Extra
 ) -> dict[str, Any]:
     candidate: dict[str, Any] = {
         "content": {"parts": [{"text": text}], "role": "model"},
@@ -185,27 +244,41 @@ def _gemini_chunk(
         candidate["finishReason"] = "STOP"
     return {
         "candidates": [candidate],
-        "usageMetadata": {
-            "promptTokenCount": input_tokens,
-            "candidatesTokenCount": output_tokens,
-            "totalTokenCount": input_tokens + output_tokens,
-        },
+        "usageMetadata": gemini_usage(input_tokens, output_tokens, extra),
         "modelVersion": model,
         "responseId": "fake-response",
     }
 
 
-def gemini_complete(model: str, text: str, input_tokens: int, output_tokens: int) -> dict[str, Any]:
+def gemini_usage(input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA) -> dict[str, Any]:
+    """`usageMetadata`: cached tokens inside the prompt's, thoughts apart from the candidates'."""
+    thoughts = extra.reasoning or 0
+    usage: dict[str, Any] = {
+        "promptTokenCount": input_tokens,
+        "candidatesTokenCount": max(0, output_tokens - thoughts),
+        "totalTokenCount": input_tokens + output_tokens,
+    }
+    if extra.cached is not None:
+        usage["cachedContentTokenCount"] = extra.cached
+    if extra.reasoning is not None:
+        usage["thoughtsTokenCount"] = extra.reasoning
+    return usage
+
+
+def gemini_complete(
+    model: str, text: str, input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+) -> dict[str, Any]:
     """A GenerateContentResponse."""
-    return _gemini_chunk(model, text, True, input_tokens, output_tokens)
+    return _gemini_chunk(model, text, True, input_tokens, output_tokens, extra)
 
 
 def gemini_stream(
-    model: str, pieces: list[str], input_tokens: int, output_tokens: int
+    model: str, pieces: list[str], input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
 ) -> Iterator[Frame]:
     """streamGenerateContent?alt=sse: one response per piece, the last with finishReason."""
     for index, piece in enumerate(pieces):
         last = index == len(pieces) - 1
         # Gemini reports the running count of output tokens in every chunk.
         so_far = output_tokens if last else output_tokens * (index + 1) // len(pieces)
-        yield _sse(_gemini_chunk(model, piece, last, input_tokens, so_far)), True
+        chunk_extra = extra if last else Extra(extra.cached)
+        yield _sse(_gemini_chunk(model, piece, last, input_tokens, so_far, chunk_extra)), True

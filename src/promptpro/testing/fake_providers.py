@@ -48,7 +48,25 @@ class Script:
     cut_after: int | None = None  # streams: drop the connection after this many text deltas
     input_tokens: int = 12
     output_tokens: int = 7
+    # Parts of those reported apart (None: not reported): cached and cache-write input,
+    # reasoning output; `reasoning_apart` reports reasoning outside completion_tokens (xAI).
+    cached_input_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    reasoning_apart: bool = False
+    # What the token-count endpoints answer (None: a quarter of the request body's length).
+    counted_tokens: int | None = None
     _failed: int = field(default=0, repr=False)
+
+    @property
+    def extra(self) -> _wire.Extra:
+        """The reported token counts beyond input and output, as the wire module takes them."""
+        return _wire.Extra(
+            self.cached_input_tokens,
+            self.cache_write_tokens,
+            self.reasoning_tokens,
+            self.reasoning_apart,
+        )
 
     def should_fail(self) -> bool:
         """Whether this request gets the error status (counting down `fail_times`)."""
@@ -227,6 +245,7 @@ class FakeProviderServer:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/v1/messages", self._anthropic)
+        app.router.add_post("/v1/messages/count_tokens", self._anthropic_count)
         # google-genai 3 calls /v1 by default; older SDKs and the docs use /v1beta.
         app.router.add_post("/v1beta/models/{target}", self._gemini)
         app.router.add_post("/v1/models/{target}", self._gemini)
@@ -244,8 +263,44 @@ class FakeProviderServer:
         model = str(body.get("model", ""))
         return await self._answer(request, "anthropic", model, bool(body.get("stream")), body)
 
+    async def _anthropic_count(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        return await self._count(request, "anthropic", str(body.get("model", "")), body)
+
+    async def _count(
+        self, request: web.Request, provider: str, model: str, body: dict[str, Any]
+    ) -> web.StreamResponse:
+        """A token-count endpoint: recorded and counted like any other request."""
+        self._record(request, provider, model, False, body)
+        script, fail = self._take_script(model)
+        if fail:
+            return self._error(provider, model, script)
+        counted = script.counted_tokens
+        if counted is None:
+            counted = max(1, len(json.dumps(body)) // 4)
+        if provider == "gemini":
+            return web.json_response({"totalTokens": counted})
+        return web.json_response({"input_tokens": counted})
+
+    def _record(
+        self, request: web.Request, provider: str, model: str, stream: bool, body: dict[str, Any]
+    ) -> None:
+        recorded = RecordedRequest(
+            provider=provider,
+            path=request.path,
+            query=dict(request.query),
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=body,
+            model=model,
+            stream=stream,
+        )
+        with self._lock:
+            self._requests.append(recorded)
+
     async def _gemini(self, request: web.Request) -> web.StreamResponse:
         model, _, action = request.match_info["target"].partition(":")
+        if action == "countTokens":
+            return await self._count(request, "gemini", model, await self._body(request))
         if action not in ("generateContent", "streamGenerateContent"):
             raise web.HTTPNotFound()
         body = await self._body(request)
@@ -267,17 +322,7 @@ class FakeProviderServer:
         body: dict[str, Any],
         include_usage: bool = False,
     ) -> web.StreamResponse:
-        recorded = RecordedRequest(
-            provider=provider,
-            path=request.path,
-            query=dict(request.query),
-            headers={name.lower(): value for name, value in request.headers.items()},
-            body=body,
-            model=model,
-            stream=stream,
-        )
-        with self._lock:
-            self._requests.append(recorded)
+        self._record(request, provider, model, stream, body)
         script, fail = self._take_script(model)
         if script.hang:
             await asyncio.Event().wait()  # until the client gives up or the server stops
@@ -300,7 +345,7 @@ class FakeProviderServer:
         return web.json_response(body, status=status, headers=headers)
 
     def _document(self, provider: str, model: str, script: Script) -> dict[str, Any]:
-        args = (model, script.text, script.input_tokens, script.output_tokens)
+        args = (model, script.text, script.input_tokens, script.output_tokens, script.extra)
         if provider == "anthropic":
             return _wire.anthropic_complete(*args)
         if provider == "gemini":
@@ -313,10 +358,10 @@ class FakeProviderServer:
         pieces = _wire.split_text(script.text, script.chunks)
         tokens = (script.input_tokens, script.output_tokens)
         if provider == "anthropic":
-            return _wire.anthropic_stream(model, pieces, *tokens)
+            return _wire.anthropic_stream(model, pieces, *tokens, script.extra)
         if provider == "gemini":
-            return _wire.gemini_stream(model, pieces, *tokens)
-        return _wire.openai_stream(model, pieces, *tokens, include_usage)
+            return _wire.gemini_stream(model, pieces, *tokens, script.extra)
+        return _wire.openai_stream(model, pieces, *tokens, include_usage, script.extra)
 
     async def _stream(
         self,

@@ -34,6 +34,9 @@ class User(Timestamps, Base):
     is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     # A disabled account can't sign in, and its sessions and tokens are refused; its data stays.
     disabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # What the user's runs may cost in a calendar month (UTC), set by the instance admin;
+    # None: no budget.
+    monthly_budget_usd: Mapped[float | None]
 
     __table_args__ = (
         sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),

@@ -52,6 +52,12 @@ class Response(Base):
     input_tokens: Mapped[int | None]
     output_tokens: Mapped[int | None]
     cost_usd: Mapped[float | None]
+    # Parts of the input (cache reads, cache writes) and of the output (reasoning) that the
+    # provider reported apart and the catalogue prices apart; the catalogue's date.
+    cached_input_tokens: Mapped[int | None]
+    cache_write_tokens: Mapped[int | None]
+    reasoning_tokens: Mapped[int | None]
+    price_table: Mapped[str | None] = mapped_column(String(10))
     time_to_first_token: Mapped[float | None]
     # The worker process running it while `running` (see WorkerHeartbeat): a run whose
     # worker stopped beating is failed by housekeeping. Not a foreign key: the heartbeat
@@ -70,6 +76,8 @@ class Response(Base):
         sa.Index("ix_responses_prompt_id_created_at_id", "prompt_id", "created_at", "id"),
         # Housekeeping looks up the running runs (few) every few seconds.
         sa.Index("ix_responses_status_worker_id", "status", "worker_id"),
+        # Spending: one user's runs of a month (budgets, the usage page).
+        sa.Index("ix_responses_run_by_id_created_at", "run_by_id", "created_at"),
         sa.CheckConstraint(
             "status IN ('running', 'completed', 'failed', 'cancelled')", name="status"
         ),

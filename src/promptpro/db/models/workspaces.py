@@ -22,6 +22,9 @@ class Workspace(Timestamps, Base):
     personal_user_id: Mapped[str | None] = mapped_column(
         String, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )
+    # What runs of the workspace's prompts may cost in a calendar month (UTC), set by its
+    # admins; None: no budget.
+    monthly_budget_usd: Mapped[float | None]
 
 
 class WorkspaceMember(Base):

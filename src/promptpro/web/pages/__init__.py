@@ -18,6 +18,7 @@ from promptpro.web.pages import (
     search,
     settings,
     test_sets,
+    usage,
     workspace_members,
     workspaces,
 )
@@ -36,6 +37,7 @@ for feature in (
     categories,
     test_sets,
     settings,
+    usage,
     access,
     admin,
     workspaces,

@@ -1,0 +1,119 @@
+"""Monthly budgets in USD, per user and per workspace: set, read, and checked before a run.
+
+A run (or compare, or re-run) is admitted in `RunService` once planned and before any
+provider call: when its estimate (services/estimates.py, local counts only) would take this
+calendar month's (UTC) spending past the runner's budget or the prompt's workspace's, it is
+refused with `BudgetExceeded` (402 `/problems/budget-exceeded`). Spending is the sum of the
+recorded costs of runs since the month began; runs still going count once they end, and
+runs on models without a price count nothing (their cost is unknown).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from promptpro.db.models import User
+from promptpro.db.types import utcnow
+from promptpro.errors import BudgetExceeded, NotFound
+from promptpro.schemas.costs import BudgetRead
+from promptpro.services import audit, permissions
+from promptpro.services.audit import Action
+from promptpro.services.estimates import local_estimate
+from promptpro.services.run_plans import RunPlan
+from promptpro.services.workspaces import require_in
+from promptpro.storage import Storage
+from promptpro.storage.run_records import RunRecords
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    """Midnight UTC on the first of this month: where a monthly budget starts counting."""
+    now = now or utcnow()
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}" if value >= 1 else f"${value:,.4f}"
+
+
+async def admit_spending(records: RunRecords, plans: list[RunPlan]) -> None:
+    """Refuse the runs (BudgetExceeded) when their estimate would pass a monthly budget.
+
+    Costs nothing when no budget applies: the budgets come with the run's context query.
+    """
+    budgets: list[tuple[str, str, float]] = []
+    for plan in plans:
+        if plan.user_budget_usd is not None:
+            budgets.append(("user", plan.owner_id, plan.user_budget_usd))
+        if plan.workspace_budget_usd is not None:
+            budgets.append(("workspace", str(plan.workspace_id), plan.workspace_budget_usd))
+    if not budgets:
+        return
+    estimate = 0.0
+    for plan in plans:
+        cost = (await local_estimate(plan)).cost_usd
+        estimate += cost or 0.0  # a model without a price can't be counted against a budget
+    since = month_start()
+    checked: set[tuple[str, str]] = set()
+    for scope, scope_id, monthly in budgets:
+        if (scope, scope_id) in checked:
+            continue
+        checked.add((scope, scope_id))
+        if scope == "user":
+            spent = await records.spent_by_user(scope_id, since)
+            whose = "your monthly budget"
+        else:
+            spent = await records.spent_in_workspace(int(scope_id), since)
+            whose = "this workspace's monthly budget"
+        if spent + estimate > monthly:
+            raise BudgetExceeded(
+                f"This run would pass {whose} of {_usd(monthly)}: {_usd(spent)} spent this "
+                f"month, and the run is estimated at {_usd(estimate)}.",
+                scope=scope,
+                scope_id=scope_id,
+                monthly_usd=monthly,
+                spent_usd=round(spent, 10),
+                estimate_usd=round(estimate, 10),
+            )
+
+
+async def set_user_budget(
+    storage: Storage, actor: User, user_id: str, monthly_usd: float | None
+) -> BudgetRead:
+    """The instance admin sets (or, with None, clears) a user's monthly budget."""
+    permissions.require(actor, "admin.users.write")
+    user = await storage.get_user(user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    await storage.set_user_budget(user, monthly_usd)
+    await audit.record(
+        storage,
+        Action.BUDGET_SET,
+        f"monthly budget of user {user_id} set to {monthly_usd}",
+        actor_id=actor.id,
+        object_type="user",
+        object_id=user_id,
+    )
+    spent = await storage.spent_by_user(user_id, month_start())
+    return BudgetRead(monthly_usd=monthly_usd, spent_usd=spent)
+
+
+async def set_workspace_budget(
+    storage: Storage, actor_id: str, workspace_id: int, monthly_usd: float | None
+) -> BudgetRead:
+    """A workspace's owner or admin sets (or clears) its monthly budget."""
+    await require_in(storage, actor_id, workspace_id, "workspace.budget")
+    found = await storage.get_membership(actor_id, workspace_id)
+    if found is None:  # pragma: no cover  (require_in found it a moment ago)
+        raise NotFound("No such workspace.")
+    await storage.set_workspace_budget(found[0], monthly_usd)
+    await audit.record(
+        storage,
+        Action.BUDGET_SET,
+        f"monthly budget of workspace {workspace_id} set to {monthly_usd}",
+        actor_id=actor_id,
+        object_type="workspace",
+        object_id=str(workspace_id),
+        workspace_id=workspace_id,
+    )
+    spent = await storage.spent_in_workspace(workspace_id, month_start())
+    return BudgetRead(monthly_usd=monthly_usd, spent_usd=spent)

@@ -1,0 +1,61 @@
+// The estimate next to the Run button: what the next run should cost, fetched again
+// (debounced) as the model, variables or parameters change.
+import { api, SignedOut } from "./http.js";
+import { parametersOf, variablesOf } from "./runner.js";
+
+const DEBOUNCE_MS = 400;
+const METHODS = {
+  provider: "counted by the provider",
+  tokenizer: "counted with OpenAI's tokenizer",
+  heuristic: "rough estimate, 4 characters a token",
+};
+const form = document.getElementById("run-form");
+const shown = document.getElementById("run-estimate");
+let timer = null;
+let asked = 0; // answers to older questions are dropped (not aborted: no failed requests)
+
+function usd(value) {
+  if (value === null || value === undefined) return "no price";
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  if (value >= 0.01) return `$${value.toFixed(4)}`;
+  return `$${value.toFixed(6)}`;
+}
+
+async function refresh() {
+  const model = form.elements.model?.value;
+  if (!model) {
+    shown.textContent = "";
+    return;
+  }
+  const mine = ++asked;
+  const body = { model, variables: variablesOf(form), parameters: parametersOf(form) };
+  try {
+    const response = await api(`/api/v1/prompts/${form.dataset.promptId}/estimate`, {
+      method: "POST",
+      body,
+    });
+    if (mine !== asked) return;
+    if (!response.ok) {
+      shown.textContent = "";
+      return;
+    }
+    const estimate = await response.json();
+    if (mine !== asked) return;
+    shown.textContent = `Estimate: ${usd(estimate.costUsd)} · ${estimate.inputTokens.toLocaleString()} in + up to ${estimate.outputTokens.toLocaleString()} out tokens (${METHODS[estimate.method] || estimate.method})`;
+    shown.dataset.method = estimate.method;
+  } catch (error) {
+    if (error instanceof SignedOut || mine !== asked) return;
+    shown.textContent = "";
+  }
+}
+
+function soon() {
+  clearTimeout(timer);
+  timer = setTimeout(refresh, DEBOUNCE_MS);
+}
+
+if (form && shown) {
+  form.addEventListener("input", soon);
+  form.addEventListener("change", soon);
+  refresh();
+}
