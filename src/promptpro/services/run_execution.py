@@ -20,11 +20,20 @@ from promptpro.db.errors import is_database_lost
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
 from promptpro.providers.catalogue import Catalogue
-from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
+from promptpro.providers.types import (
+    ChatMessage,
+    CompletionRequest,
+    RunParameters,
+    TextDelta,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseCreate, ResponseRead
 from promptpro.services.run_plans import RunPlan
 from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
+from promptpro.services.structured import check_output
 from promptpro.services.text import storable
 from promptpro.storage.run_records import RunRecords
 
@@ -132,6 +141,7 @@ class _Execution:
         self.finished = False
         self.lock = asyncio.Lock()
         self.saved_parts = 0  # how many of `parts` the record's content already holds
+        self.tool_calls: list[ToolCall] = []
 
     async def run(self) -> None:
         """Execute the run to its end, whatever happens to whoever started it."""
@@ -145,7 +155,7 @@ class _Execution:
             await asyncio.sleep(0)
         status, error, usage = ResponseStatus.COMPLETED, None, None
         try:
-            request = CompletionRequest(plan.model, plan.rendered_input, _parameters(plan))
+            request = _request(plan)
             usage = await (self._stream(request) if self.streamed else self._complete(request))
         except asyncio.CancelledError:
             reason = run.stop_reason or "shutdown"
@@ -174,6 +184,8 @@ class _Execution:
                 # Let the followers send it before the next chunk is parsed: chunks often
                 # arrive together, and the first token should not wait for the others.
                 await asyncio.sleep(0)
+            elif isinstance(event, ToolCall):
+                self.tool_calls.append(event)
             else:
                 usage = self.usage = event
         return usage
@@ -182,6 +194,7 @@ class _Execution:
         completion = await self.plan.provider.complete(request, api_key=self.plan.api_key)
         if completion.text:
             await self._text(completion.text)
+        self.tool_calls += completion.tool_calls
         return completion.usage
 
     async def _text(self, text: str) -> None:
@@ -257,6 +270,9 @@ class _Execution:
         input_tokens = usage.input_tokens if usage else None
         output_tokens = usage.output_tokens if usage else None
         ended = status is not ResponseStatus.RUNNING
+        fits, failures = None, None
+        if status is ResponseStatus.COMPLETED and not self.tool_calls:
+            fits, failures = check_output(content, plan.output_schema)
         return ResponseCreate(
             content=content,
             model=plan.model,
@@ -272,6 +288,15 @@ class _Execution:
             cost_usd=self.executor.catalogue.cost_usd(plan.model, input_tokens, output_tokens),
             time_to_first_token=self.first_token,
             compare_group_id=plan.compare_group_id,
+            messages=plan.messages,
+            schema_valid=fits,
+            schema_errors=failures,
+            tool_calls=[
+                {"id": call.id, "name": call.name, "arguments": dict(call.arguments)}
+                for call in self.tool_calls
+            ]
+            or None,
+            previous_response_id=plan.previous_response_id,
         )
 
     async def _store(self, record: ResponseCreate) -> int:
@@ -361,7 +386,15 @@ class _Execution:
         """Store the end of a recorded run; a cancel made meanwhile wins over the result."""
         assert self.response_id is not None
         values = record.model_dump(
-            exclude={"model", "prompt_version_id", "rendered_input", "parameters", "variables"}
+            exclude={
+                "model",
+                "prompt_version_id",
+                "rendered_input",
+                "parameters",
+                "variables",
+                "messages",
+                "previous_response_id",
+            }
         )
         records, owner_id = self.executor.records, self.plan.owner_id
         if await records.finish(owner_id, self.response_id, values):
@@ -374,6 +407,37 @@ class _Execution:
         if status is None:
             raise NotFound("No such response.")
         return ResponseStatus(status)
+
+
+def _request(plan: RunPlan) -> CompletionRequest:
+    """What the provider is asked: the prompt (or its conversation), schema and tools."""
+    tools = tuple(
+        ToolSpec(tool["name"], tool.get("description", ""), tool.get("parameters") or {})
+        for tool in plan.tools or ()
+    )
+    return CompletionRequest(
+        plan.model,
+        plan.rendered_input,
+        _parameters(plan),
+        messages=tuple(_message(message) for message in plan.messages or ()),
+        schema=plan.output_schema,
+        tools=tools,
+    )
+
+
+def _message(message: dict[str, Any]) -> ChatMessage:
+    """A recorded turn ({role, content, toolCalls?, toolCallId?, name?}) for a provider."""
+    calls = tuple(
+        ToolCall(call["id"], call["name"], call.get("arguments") or {})
+        for call in message.get("toolCalls") or ()
+    )
+    return ChatMessage(
+        message["role"],
+        message.get("content") or "",
+        tool_calls=calls,
+        tool_call_id=message.get("toolCallId"),
+        name=message.get("name"),
+    )
 
 
 def _parameters(plan: RunPlan) -> RunParameters:

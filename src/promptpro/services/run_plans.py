@@ -10,10 +10,11 @@ from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
 from promptpro.providers.registry import ProviderRegistry
+from promptpro.schemas.chat import readable_messages
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
-from promptpro.services.templates import render
+from promptpro.services.templates import render, render_messages
 from promptpro.storage.run_records import RunContext, RunRecords
 
 
@@ -34,6 +35,13 @@ class RunPlan:
     started_at: datetime
     # The compare run this is one column of (None: a single run); its record carries it.
     compare_group_id: int | None = None
+    # A chat prompt's rendered messages, or a continued conversation (None: a text prompt's
+    # first turn); each {role, content} with toolCalls / toolCallId / name where they apply.
+    messages: list[dict[str, Any]] | None = None
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+    # The response whose tool calls this run answers.
+    previous_response_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,19 @@ class VersionSource:
     content: str
     parameters: dict[str, Any] | None
     model: str | None = None
+    type: str = "text"
+    messages: list[dict[str, Any]] | None = None
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """A conversation to send instead of the prompt's first turn: the turns so far (the
+    model's tool calls and their results last), and the response it continues."""
+
+    messages: list[dict[str, Any]]
+    previous_response_id: int
 
 
 def merged_parameters(
@@ -86,6 +107,7 @@ async def plan_runs(
     max_input_length: int | None = None,
     version: VersionSource | None = None,
     compare_group_id: int | None = None,
+    continuation: Continuation | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model).
 
@@ -98,10 +120,29 @@ async def plan_runs(
     permissions.require_role(context.role, "prompt.run")
     content, version_id, saved = context.content, context.version_id, context.parameters
     default_model = context.model
+    shape: VersionSource = VersionSource(
+        0,
+        content,
+        saved,
+        None,
+        context.type,
+        context.messages,
+        context.output_schema,
+        context.tools,
+    )
     if version is not None:
         content, version_id, saved = version.content, version.version_id, version.parameters
         default_model = version.model or context.model
-    rendered = render(content, variables, max_length=max_input_length)
+        shape = version
+    messages: list[dict[str, Any]] | None = None
+    if continuation is not None:
+        messages = continuation.messages
+        rendered = readable_messages(messages)
+    elif shape.type == "chat" and shape.messages:
+        messages = render_messages(shape.messages, variables, max_length=max_input_length)
+        rendered = readable_messages(messages)
+    else:
+        rendered = render(content, variables, max_length=max_input_length)
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
@@ -124,6 +165,12 @@ async def plan_runs(
                 started=started,
                 started_at=started_at,
                 compare_group_id=compare_group_id,
+                messages=messages,
+                output_schema=shape.output_schema,
+                tools=shape.tools,
+                previous_response_id=(
+                    continuation.previous_response_id if continuation is not None else None
+                ),
             )
         )
     return plans

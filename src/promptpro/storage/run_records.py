@@ -51,6 +51,10 @@ _CONTEXT = HotStatement(
         _PROMPTS.c.content,
         _PROMPTS.c.model,
         _PROMPTS.c.parameters,
+        _PROMPTS.c.type,
+        _PROMPTS.c.messages,
+        _PROMPTS.c.output_schema,
+        _PROMPTS.c.tools,
         _LATEST_VERSION,
         _MEMBERS.c.role,
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
@@ -114,6 +118,9 @@ _END_COLUMNS = (
     "output_tokens",
     "cost_usd",
     "time_to_first_token",
+    "schema_valid",
+    "schema_errors",
+    "tool_calls",
 )
 _FINISH = HotStatement(
     sa.update(_RESPONSES)
@@ -154,6 +161,10 @@ class RunContext:
     version_id: int | None
     role: str  # the user's role in the prompt's workspace
     ciphertexts: dict[str, str | None]  # provider id -> its stored key, encrypted
+    type: str = "text"
+    messages: list[dict[str, Any]] | None = None
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
 
 
 class RunRecords:
@@ -169,7 +180,7 @@ class RunRecords:
         rows = await _CONTEXT.rows(self.engine, {"prompt_id": prompt_id, "owner": owner_id})
         if not rows:
             return None
-        content, model, parameters, version_id, role, *ciphertexts = rows[0]
+        content, model, parameters, kind, messages, schema, tools, version_id, role, *keys = rows[0]
         return RunContext(
             prompt_id=prompt_id,
             content=content,
@@ -177,7 +188,11 @@ class RunRecords:
             parameters=parameters,
             version_id=version_id,
             role=role,
-            ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts, strict=True)),
+            ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, keys, strict=True)),
+            type=kind,
+            messages=messages,
+            output_schema=schema,
+            tools=tools,
         )
 
     async def record(
