@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from promptpro.schemas.base import (
     LongText,
@@ -21,6 +28,7 @@ from promptpro.schemas.base import (
     no_nul,
 )
 from promptpro.schemas.chat import (
+    ChatMessage,
     ChatMessageRead,
     JsonSchema,
     Messages,
@@ -143,8 +151,9 @@ class PromptCreate(WriteSchema):
     type: PromptType | None = Field(
         default=None, description='"text" or "chat"; left out: "chat" if messages are sent.'
     )
-    content: PromptContent | None = None
-    messages: Messages | None = None
+    # Checked even when left out (validate_default): whether they may be depends on `type`.
+    messages: Messages | None = Field(default=None, validate_default=True)
+    content: PromptContent | None = Field(default=None, validate_default=True)
     output_schema: JsonSchema | None = SCHEMA_FIELD
     tools: Tools | None = None
     category_id: Annotated[int, NotBoolean] | None = None
@@ -152,19 +161,39 @@ class PromptCreate(WriteSchema):
     parameters: PromptParameters | None = None
     tags: Tags = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _text_or_chat(self) -> PromptCreate:
-        if self.type is None:
-            self.type = "chat" if self.messages is not None else "text"
-        if self.type == "chat":
-            if not self.messages:
+    @field_validator("messages")
+    @classmethod
+    def _messages_for_chat(
+        cls, messages: list[ChatMessage] | None, info: ValidationInfo
+    ) -> list[ChatMessage] | None:
+        if _kind(info.data.get("type"), messages) == "chat":
+            if not messages:
                 raise ValueError("a chat prompt needs at least one message")
-            self.content = readable_messages(m.model_dump() for m in self.messages)
-        elif self.messages is not None:
+        elif messages is not None:
             raise ValueError('messages go with type "chat"; a text prompt has content')
-        elif self.content is None:
+        return messages
+
+    @field_validator("content")
+    @classmethod
+    def _content_for_text(cls, content: str | None, info: ValidationInfo) -> str | None:
+        if "messages" not in info.data:
+            return content  # the messages were refused: that error says it
+        messages = info.data["messages"]
+        if _kind(info.data.get("type"), messages) == "chat":
+            return readable_messages(m.model_dump() for m in messages or ())
+        if content is None:
             raise ValueError("a text prompt needs content")
+        return content
+
+    @model_validator(mode="after")
+    def _settle_type(self) -> PromptCreate:
+        self.type = _kind(self.type, self.messages)  # type: ignore[assignment]
         return self
+
+
+def _kind(kind: str | None, messages: object) -> str:
+    """The prompt's type: as sent, else chat when it has messages."""
+    return kind or ("chat" if messages is not None else "text")
 
 
 class PromptUpdate(PatchSchema):

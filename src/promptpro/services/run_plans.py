@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from promptpro.db.models import PromptVersion
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
@@ -61,6 +62,22 @@ class VersionSource:
     messages: list[dict[str, Any]] | None = None
     output_schema: dict[str, Any] | None = None
     tools: list[dict[str, Any]] | None = None
+
+
+def version_source(
+    version: PromptVersion, parameters: dict[str, Any] | None, *, with_model: bool = True
+) -> VersionSource:
+    """A saved version to run: its wording and shape (type, messages, schema, tools)."""
+    return VersionSource(
+        version_id=version.id,
+        content=version.content,
+        parameters=parameters,
+        model=version.model if with_model else None,
+        type=version.type,
+        messages=version.messages,
+        output_schema=version.output_schema,
+        tools=version.tools,
+    )
 
 
 @dataclass(frozen=True)

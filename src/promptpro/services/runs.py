@@ -12,7 +12,13 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
 from promptpro.security.vault import Vault
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.run_plans import RunPlan, VersionSource, plan_runs
+from promptpro.services.run_plans import (
+    Continuation,
+    RunPlan,
+    VersionSource,
+    plan_runs,
+    version_source,
+)
 from promptpro.services.run_registry import ActiveRun
 from promptpro.services.workspaces import require_for_prompt, require_for_response
 from promptpro.storage import Storage
@@ -77,6 +83,7 @@ class RunService:
         streamed: bool,
         started: float,
         version: VersionSource | None = None,
+        continuation: Continuation | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -93,6 +100,7 @@ class RunService:
             variables=variables,
             started=started,
             version=version,
+            continuation=continuation,
         )
         # Again now, with nothing awaited until the runs are launched: runs started by other
         # requests while this one was planning count too.
@@ -149,7 +157,7 @@ class RunService:
             version = await self.storage.get_prompt_version(self.owner_id, prompt_id, number)
             if version is None:
                 raise Invalid(f"This prompt has no version {number}.", field="versions")
-            source = VersionSource(version.id, version.content, version.parameters, version.model)
+            source = version_source(version, version.parameters)
             plans += await self._plan(
                 prompt_id=prompt_id,
                 models=[on_model],  # None: the version's own model

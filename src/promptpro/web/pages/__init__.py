@@ -17,6 +17,7 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    tool_turns,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +28,7 @@ for feature in (
     editor,
     prompt,
     responses,
+    tool_turns,
     compare,
     compare_groups,
     search,

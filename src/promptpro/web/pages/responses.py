@@ -14,6 +14,7 @@ from promptpro.storage import Storage
 from promptpro.web.markdown import prerender_markdown
 from promptpro.web.pages.common import PageAuth, page, see_other
 from promptpro.web.pages.editor import encode_stop
+from promptpro.web.pages.tool_turns import formatted_output
 
 router = APIRouter()
 
@@ -55,6 +56,7 @@ async def response_page(
         prompt=prompt,
         response=response,
         parameters=parameters,
+        structured=formatted_output(response),
     )
 
 
