@@ -17,7 +17,7 @@ function say(text) {
 }
 
 // Labels, ids and button names follow each message's place in the list.
-function renumber() {
+function renumber(changed = true) {
   items().forEach((item, index) => {
     const n = index + 1;
     const role = item.querySelector("[data-message-role]");
@@ -36,7 +36,7 @@ function renumber() {
     item.querySelector("[data-message-remove]").disabled = items().length === 1;
   });
   showVariables();
-  form.dispatchEvent(new Event("input", { bubbles: true })); // the unsaved-changes guard
+  if (changed) form.dispatchEvent(new Event("input", { bubbles: true })); // drafts, guard
 }
 
 // The variables of every message, listed as the text prompt's are.
@@ -64,7 +64,7 @@ function chosenChat() {
 }
 
 // Only the chosen kind's fields are sent (and checked by the browser).
-function showType() {
+function showType(event) {
   const chat = chosenChat();
   for (const section of form.querySelectorAll("[data-type-section]")) {
     const on = section.dataset.typeSection === (chat ? "chat" : "text");
@@ -76,7 +76,7 @@ function showType() {
     }
   }
   if (chat) showVariables();
-  else {
+  else if (event) {
     const content = form.querySelector("textarea[name=content]");
     if (content) content.dispatchEvent(new Event("input", { bubbles: true }));
   }
@@ -132,6 +132,6 @@ if (form && list) {
   for (const radio of form.querySelectorAll("[data-type-choice]")) {
     radio.addEventListener("change", showType);
   }
-  renumber();
-  showType();
+  renumber(false);
+  showType(null);
 }
