@@ -110,6 +110,7 @@ def test_a_schema_prompts_answer_is_shown_as_formatted_json_with_its_verdict(
 
     page.get_by_test_id("run-button").click()
     wait_for_run_end(page)
+    expect(page.get_by_test_id("run-schema-verdict")).to_contain_text("doesn't fit")
     response_id = answer_id(page)
     page.goto(f"/prompts/{prompt_id}/responses/{response_id}")
     expect(page.get_by_test_id("formatted-json")).to_have_text(
@@ -130,11 +131,11 @@ def test_a_tool_call_is_answered_on_the_response_page_and_the_conversation_goes_
     page.get_by_label("Prompt", exact=True).fill("Weather in Oslo?")
     page.get_by_text("Structured output and tools").click()
     page.get_by_label("Tools (JSON)").fill(json.dumps(tools))
-    prompt_id = save(page)
+    save(page)
     page.get_by_test_id("run-button").click()
     wait_for_run_end(page)
-    response_id = answer_id(page)
-    page.goto(f"/prompts/{prompt_id}/responses/{response_id}")
+    expect(page.get_by_test_id("run-tool-calls")).to_contain_text("get_weather")
+    page.get_by_role("link", name="give the results and continue").click()
 
     expect(page.get_by_test_id("tool-calls")).to_contain_text("get_weather")
     fake.configure(text="Sunny in Oslo.")

@@ -188,7 +188,18 @@ async def test_gemini_calls_without_an_id_get_one(
 
     completion = await run(registry, chat("gemini", messages=CONVERSATION, tools=(WEATHER,)), mode)
 
-    assert completion.tool_calls == (ToolCall("call_0", "get_weather", {"city": "Oslo"}),)
+    assert completion.tool_calls == (ToolCall("gemini-call-0", "get_weather", {"city": "Oslo"}),)
+    # Sent back, the made-up id is left out: Gemini matches the result by name.
+    turns = (
+        *CONVERSATION,
+        ChatMessage("assistant", "", tool_calls=completion.tool_calls),
+        ChatMessage("tool", "cold", tool_call_id="gemini-call-0", name="get_weather"),
+    )
+    await run(registry, chat("gemini", messages=turns, tools=(WEATHER,)), mode)
+    call, result = fake.last_request.body["contents"][-2:]
+    assert "id" not in call["parts"][0]["functionCall"]
+    assert "id" not in result["parts"][0]["functionResponse"]
+    assert result["parts"][0]["functionResponse"]["name"] == "get_weather"
 
 
 TOOL_TURNS = (

@@ -23,7 +23,7 @@ from promptpro.providers.types import (
     ToolCall,
     Usage,
 )
-from promptpro.providers.wire import gemini_contents, gemini_tools, system_text
+from promptpro.providers.wire import MADE_UP_ID, gemini_contents, gemini_tools, system_text
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
@@ -146,7 +146,8 @@ def _texts(response: genai_types.GenerateContentResponse) -> Iterator[str]:
 
 def _calls(response: genai_types.GenerateContentResponse, start: int) -> list[ToolCall]:
     """The function calls of the first candidate; Gemini may leave out their ids, so those
-    get one of ours (`call_<n>`, counted across the answer from `start`)."""
+    get one of ours (`gemini-call-<n>`, counted across the answer from `start`), which is
+    never sent back to Gemini (providers/wire.py)."""
     if not response.candidates:
         return []
     content = response.candidates[0].content
@@ -155,7 +156,8 @@ def _calls(response: genai_types.GenerateContentResponse, start: int) -> list[To
         call = part.function_call
         if call is not None:
             number = start + len(calls)
-            calls.append(ToolCall(call.id or f"call_{number}", call.name or "", call.args or {}))
+            call_id = call.id or f"{MADE_UP_ID}{number}"
+            calls.append(ToolCall(call_id, call.name or "", call.args or {}))
     return calls
 
 

@@ -21,6 +21,12 @@ from promptpro.providers.types import ChatMessage, ToolSpec
 
 # The tool Anthropic is made to call when a schema is asked for: its input is the output.
 SCHEMA_TOOL = "structured_output"
+# How a Gemini call id of ours begins (Gemini sent none): not sent back to it.
+MADE_UP_ID = "gemini-call-"
+
+
+def _gemini_id(call_id: str | None) -> dict[str, str]:
+    return {"id": call_id} if call_id and not call_id.startswith(MADE_UP_ID) else {}
 
 
 def call_arguments(raw: object) -> dict[str, Any]:
@@ -169,7 +175,7 @@ def gemini_contents(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
         if message.role == "tool":
             part = {
                 "function_response": {
-                    "id": message.tool_call_id,
+                    **_gemini_id(message.tool_call_id),
                     "name": message.name or "",
                     "response": {"result": message.content},
                 }
@@ -184,7 +190,13 @@ def gemini_contents(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
         if message.content or not message.tool_calls:
             parts.append({"text": message.content})
         parts += [
-            {"function_call": {"id": call.id, "name": call.name, "args": dict(call.arguments)}}
+            {
+                "function_call": {
+                    **_gemini_id(call.id),
+                    "name": call.name,
+                    "args": dict(call.arguments),
+                }
+            }
             for call in message.tool_calls
         ]
         wire.append({"role": "model" if message.role == "assistant" else "user", "parts": parts})
