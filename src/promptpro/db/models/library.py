@@ -55,7 +55,9 @@ class Prompt(Timestamps, Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "text" (content is the prompt) or "chat" (messages are; content is a readable
     # rendering of them, so that the list and the search keep working).
-    type: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
+    # (No Python-side default, as run_count: statements that insert prompts need not name it;
+    # the ORM always sets it.)
+    type: Mapped[str] = mapped_column(String(8), server_default="text")
     messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # A JSON Schema the output must fit (None: free text), and the tools the model may call.
     output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -90,7 +92,9 @@ class PromptVersion(CreatedAt, Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "text" (content is the prompt) or "chat" (messages are; content is a readable
     # rendering of them, so that the list and the search keep working).
-    type: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
+    # (No Python-side default, as run_count: statements that insert prompts need not name it;
+    # the ORM always sets it.)
+    type: Mapped[str] = mapped_column(String(8), server_default="text")
     messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # A JSON Schema the output must fit (None: free text), and the tools the model may call.
     output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON)
