@@ -20,19 +20,12 @@ from promptpro.db.errors import is_database_lost
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
 from promptpro.providers.catalogue import Catalogue
-from promptpro.providers.types import (
-    ChatMessage,
-    CompletionRequest,
-    RunParameters,
-    TextDelta,
-    ToolCall,
-    ToolSpec,
-    Usage,
-)
+from promptpro.providers.types import CompletionRequest, TextDelta, ToolCall, Usage
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseCreate, ResponseRead
 from promptpro.services.run_plans import RunPlan
 from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
+from promptpro.services.run_requests import completion_request
 from promptpro.services.structured import check_output
 from promptpro.services.text import storable
 from promptpro.storage.run_records import RunRecords
@@ -155,7 +148,7 @@ class _Execution:
             await asyncio.sleep(0)
         status, error, usage = ResponseStatus.COMPLETED, None, None
         try:
-            request = _request(plan)
+            request = completion_request(plan)
             usage = await (self._stream(request) if self.streamed else self._complete(request))
         except asyncio.CancelledError:
             reason = run.stop_reason or "shutdown"
@@ -407,46 +400,3 @@ class _Execution:
         if status is None:
             raise NotFound("No such response.")
         return ResponseStatus(status)
-
-
-def _request(plan: RunPlan) -> CompletionRequest:
-    """What the provider is asked: the prompt (or its conversation), schema and tools."""
-    tools = tuple(
-        ToolSpec(tool["name"], tool.get("description", ""), tool.get("parameters") or {})
-        for tool in plan.tools or ()
-    )
-    return CompletionRequest(
-        plan.model,
-        plan.rendered_input,
-        _parameters(plan),
-        messages=tuple(_message(message) for message in plan.messages or ()),
-        schema=plan.output_schema,
-        tools=tools,
-    )
-
-
-def _message(message: dict[str, Any]) -> ChatMessage:
-    """A recorded turn ({role, content, toolCalls?, toolCallId?, name?}) for a provider."""
-    calls = tuple(
-        ToolCall(call["id"], call["name"], call.get("arguments") or {})
-        for call in message.get("toolCalls") or ()
-    )
-    return ChatMessage(
-        message["role"],
-        message.get("content") or "",
-        tool_calls=calls,
-        tool_call_id=message.get("toolCallId"),
-        name=message.get("name"),
-    )
-
-
-def _parameters(plan: RunPlan) -> RunParameters:
-    values = plan.parameters
-    stop = values.get("stop")
-    return RunParameters(
-        temperature=values.get("temperature"),
-        max_tokens=values.get("max_tokens"),
-        top_p=values.get("top_p"),
-        system=values.get("system"),
-        stop=tuple(stop) if stop else None,
-    )
