@@ -44,7 +44,11 @@ async def test_a_new_prompt_is_201_in_camel_case_with_its_location(
         "id",
         "workspaceId",
         "title",
+        "type",
         "content",
+        "messages",
+        "schema",
+        "tools",
         "categoryId",
         "model",
         "parameters",
@@ -55,6 +59,12 @@ async def test_a_new_prompt_is_201_in_camel_case_with_its_location(
         "updatedAt",
     }
     assert (body["tags"], body["favourite"], body["runCount"]) == ([], False, 0)
+    assert (body["type"], body["messages"], body["schema"], body["tools"]) == (
+        "text",
+        None,
+        None,
+        None,
+    )
     assert body["categoryId"] == category["id"]
     assert body["parameters"] == {
         "temperature": 0.7,
@@ -137,7 +147,11 @@ async def test_each_change_of_title_content_model_or_parameters_adds_a_version(
         "promptId",
         "version",
         "title",
+        "type",
         "content",
+        "messages",
+        "schema",
+        "tools",
         "model",
         "parameters",
         "createdAt",

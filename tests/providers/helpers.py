@@ -67,7 +67,7 @@ async def streamed(
         if isinstance(event, TextDelta):
             assert not usages, "a text delta came after the Usage"
             deltas.append(event.text)
-        else:
+        elif isinstance(event, Usage):
             usages.append(event)
     return deltas, usages
 

@@ -21,7 +21,9 @@ from promptpro.api.runs import (
     wants_stream,
 )
 from promptpro.deps import CurrentUser, RunServiceDep, SessionDep, StorageDep
+from promptpro.schemas.chat import ContinueRequest
 from promptpro.schemas.responses import ResponseRead
+from promptpro.services.continuations import continuation_of
 from promptpro.services.reruns import rerun_of
 from promptpro.services.responses import ResponseService
 from promptpro.services.run_follow import RunFollower
@@ -64,6 +66,47 @@ async def rerun_response(
         streamed=streamed,
         started=started,
         version=rerun.version,
+        continuation=rerun.continuation,
+    )
+    if streamed:
+        return EventSourceResponse(_events(runs_started))
+    outcome = await runs.executor.outcome(runs_started[0].run)
+    if outcome.error is not None or outcome.response is None:
+        return _failed(outcome)
+    return JSONResponse(outcome.response.model_dump(mode="json", by_alias=True), status_code=201)
+
+
+@router.post(
+    "/responses/{response_id}/continue",
+    status_code=status.HTTP_201_CREATED,
+    summary="Give a response's tool calls their results and continue the conversation",
+    response_model=ResponseRead,
+    responses={**problem_responses(401, 404, 409, 422, 429, 502, 504), 200: STREAM_DOC},
+)
+async def continue_response(
+    response_id: ResponseId,
+    body: ContinueRequest,
+    runs: RunServiceDep,
+    session: SessionDep,
+    accept: Accept = None,
+) -> Response:
+    """Send one result per tool call back to the model, with the conversation so far; the
+    answer is a new response linked to this one (`previousResponseId`)."""
+    started = time.perf_counter()
+    streamed = wants_stream(accept)
+    rerun, continuation = await continuation_of(
+        runs.storage, runs.owner_id, response_id, body.tool_results
+    )
+    await _end_transaction(session)
+    runs_started = await runs.start(
+        rerun.prompt_id,
+        models=[rerun.model],
+        parameters=None,
+        variables=rerun.variables,
+        streamed=streamed,
+        started=started,
+        version=rerun.version,
+        continuation=continuation,
     )
     if streamed:
         return EventSourceResponse(_events(runs_started))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -9,6 +10,8 @@ import anthropic
 from anthropic.types import (
     MessageDeltaUsage,
     RawContentBlockDeltaEvent,
+    RawContentBlockStartEvent,
+    RawContentBlockStopEvent,
     RawMessageDeltaEvent,
     RawMessageStartEvent,
     RawMessageStopEvent,
@@ -31,7 +34,15 @@ from promptpro.providers.types import (
     CompletionRequest,
     StreamEvent,
     TextDelta,
+    ToolCall,
     Usage,
+)
+from promptpro.providers.wire import (
+    SCHEMA_TOOL,
+    anthropic_messages,
+    anthropic_tools,
+    call_arguments,
+    system_text,
 )
 
 # The Messages API requires max_tokens; every current model can produce at least this many.
@@ -61,13 +72,19 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
 
     def _arguments(self, model: str, request: CompletionRequest) -> dict[str, Any]:
         parameters = request.parameters
+        conversation = request.conversation()
         arguments: dict[str, Any] = {
             "model": model,
-            "messages": [{"role": "user", "content": request.prompt}],
+            "messages": anthropic_messages(conversation),
             "max_tokens": parameters.max_tokens or self.default_max_tokens,
         }
-        if parameters.system:
-            arguments["system"] = parameters.system
+        if system := system_text(conversation):
+            arguments["system"] = system
+        if request.tools or request.schema is not None:
+            tools, choice = anthropic_tools(request.tools, request.schema)
+            arguments["tools"] = tools
+            if choice is not None:
+                arguments["tool_choice"] = choice
         if parameters.stop:
             arguments["stop_sequences"] = list(parameters.stop)
         # The SDK no longer lists the sampling parameters (the newest models ignore or refuse
@@ -87,11 +104,23 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
         stream = await client.messages.create(**self._arguments(model, request), stream=True)
         usage = Usage()
         finished = False
+        # Tool use blocks by index: id, name, and the input's JSON as it arrives in pieces.
+        uses: dict[int, list[str]] = {}
         async with stream:
             async for event in stream:
                 if isinstance(event, RawContentBlockDeltaEvent):
                     if isinstance(event.delta, AnthropicTextDelta) and event.delta.text:
                         yield TextDelta(event.delta.text)
+                    elif event.delta.type == "input_json_delta" and event.index in uses:
+                        uses[event.index].append(event.delta.partial_json)
+                elif isinstance(event, RawContentBlockStartEvent):
+                    block = event.content_block
+                    if block.type == "tool_use":
+                        uses[event.index] = [block.id, block.name]
+                elif isinstance(event, RawContentBlockStopEvent) and event.index in uses:
+                    use_id, name, *pieces = uses.pop(event.index)
+                    for item in _tool_output(use_id, name, call_arguments("".join(pieces))):
+                        yield item
                 elif isinstance(event, RawMessageStartEvent):
                     usage = _usage(event.message.usage)
                 elif isinstance(event, RawMessageDeltaEvent):
@@ -108,8 +137,19 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
         self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
     ) -> Completion:
         message = await client.messages.create(**self._arguments(model, request), stream=False)
-        text = "".join(block.text for block in message.content if block.type == "text")
-        return Completion(text, _usage(message.usage))
+        parts: list[str] = []
+        calls: list[ToolCall] = []
+        for block in message.content:
+            if block.type == "text":
+                parts.append(block.text)
+            elif block.type == "tool_use":
+                for item in _tool_output(block.id, block.name, call_arguments(block.input)):
+                    if isinstance(item, TextDelta):
+                        parts.append(item.text)
+                    elif isinstance(item, ToolCall):
+                        calls.append(item)
+        usage = _usage(message.usage)
+        return Completion("".join(parts), usage, tuple(calls))
 
     async def _count_once(
         self, client: anthropic.AsyncAnthropic, model: str, request: CompletionRequest
@@ -150,6 +190,14 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
         if isinstance(exc, anthropic.APIError):
             return Failure(ProviderErrorKind.UPSTREAM, f"{name} failed mid-answer: {exc.message}")
         return None
+
+
+def _tool_output(use_id: str, name: str, arguments: dict[str, Any]) -> list[StreamEvent]:
+    """A tool use block as what it means: the answer itself when it is the schema's tool
+    (its input, as JSON text), a tool call otherwise."""
+    if name == SCHEMA_TOOL:
+        return [TextDelta(json.dumps(arguments, ensure_ascii=False, indent=2))]
+    return [ToolCall(use_id, name, arguments)]
 
 
 def _usage(usage: AnthropicUsage | MessageDeltaUsage) -> Usage:

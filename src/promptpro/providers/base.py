@@ -26,6 +26,7 @@ from promptpro.providers.types import (
     StreamEvent,
     TextDelta,
     Timeouts,
+    ToolCall,
     Usage,
     parse_model_id,
 )
@@ -50,7 +51,8 @@ class Provider(Protocol):
     def stream(
         self, request: CompletionRequest, *, api_key: str
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Yield the answer's text deltas, then exactly one Usage; raise ProviderError.
+        """Yield the answer's text deltas and tool calls, then exactly one Usage; raise
+        ProviderError.
 
         A caller that stops early calls `aclose()`, which releases the connection at once.
         """
@@ -64,13 +66,16 @@ class Provider(Protocol):
 async def collect(events: AsyncIterator[StreamEvent]) -> Completion:
     """Join a stream into one Completion (what a caller that needs no deltas does)."""
     parts: list[str] = []
+    calls: list[ToolCall] = []
     usage = Usage()
     async for event in events:
         if isinstance(event, TextDelta):
             parts.append(event.text)
+        elif isinstance(event, ToolCall):
+            calls.append(event)
         else:
             usage = event
-    return Completion("".join(parts), usage)
+    return Completion("".join(parts), usage, tuple(calls))
 
 
 class SdkProvider(ABC, Generic[ClientT]):
@@ -179,6 +184,12 @@ class SdkProvider(ABC, Generic[ClientT]):
                                 break
                             if isinstance(event, Usage):
                                 usage = event  # held back: Usage is always the last event
+                            elif isinstance(event, ToolCall):
+                                # A tool call is the answer's content as much as text is.
+                                if not got_text:
+                                    got_text = True
+                                    deadline.extend(run_deadline)
+                                yield event
                             elif event.text:
                                 if not got_text:
                                     got_text = True

@@ -20,8 +20,10 @@ from promptpro.providers.types import (
     CompletionRequest,
     StreamEvent,
     TextDelta,
+    ToolCall,
     Usage,
 )
+from promptpro.providers.wire import MADE_UP_ID, gemini_contents, gemini_tools, system_text
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
@@ -55,44 +57,62 @@ class GeminiProvider(SdkProvider[genai.Client]):
 
     def _config(self, request: CompletionRequest) -> genai_types.GenerateContentConfig:
         parameters = request.parameters
-        return genai_types.GenerateContentConfig(
-            system_instruction=parameters.system or None,
+        config = genai_types.GenerateContentConfig(
+            system_instruction=system_text(request.conversation()),
             temperature=parameters.temperature,
             top_p=parameters.top_p,
             max_output_tokens=parameters.max_tokens,
             stop_sequences=list(parameters.stop) if parameters.stop else None,
-            # No tools are passed; this skips the SDK's function-calling loop altogether.
+            # Tools are only declared: the calls come back to the user, never run by the SDK.
             automatic_function_calling=genai_types.AutomaticFunctionCallingConfig(disable=True),
         )
+        if request.tools:
+            config.tools = [
+                genai_types.Tool.model_validate(tool) for tool in gemini_tools(request.tools)
+            ]
+        if request.schema is not None:
+            config.response_mime_type = "application/json"
+            config.response_schema = dict(request.schema)
+        return config
+
+    def _contents(self, request: CompletionRequest) -> Any:
+        """A text prompt as it is; a conversation as Gemini's contents (roles user/model)."""
+        if not request.messages:
+            return request.prompt
+        return [genai_types.Content.model_validate(c) for c in gemini_contents(request.messages)]
 
     async def _events(
         self, client: genai.Client, model: str, request: CompletionRequest
     ) -> AsyncGenerator[StreamEvent, None]:
         chunks = await client.aio.models.generate_content_stream(
-            model=model, contents=request.prompt, config=self._config(request)
+            model=model, contents=self._contents(request), config=self._config(request)
         )
         usage = Usage()
         finished = False
+        calls: list[ToolCall] = []
         async with contextlib.aclosing(cast("AsyncGenerator[Any, None]", chunks)):
             async for chunk in chunks:
                 if chunk.usage_metadata is not None:
                     usage = _usage(chunk.usage_metadata)  # running totals: the last one counts
                 for text in _texts(chunk):
                     yield TextDelta(text)
+                calls += _calls(chunk, len(calls))
                 if any(c.finish_reason is not None for c in chunk.candidates or ()):
                     finished = True
         if not finished:
             raise StreamCut()
+        for call in calls:
+            yield call
         yield usage
 
     async def _complete_once(
         self, client: genai.Client, model: str, request: CompletionRequest
     ) -> Completion:
         response = await client.aio.models.generate_content(
-            model=model, contents=request.prompt, config=self._config(request)
+            model=model, contents=self._contents(request), config=self._config(request)
         )
         usage = _usage(response.usage_metadata) if response.usage_metadata else Usage()
-        return Completion("".join(_texts(response)), usage)
+        return Completion("".join(_texts(response)), usage, tuple(_calls(response, 0)))
 
     async def _count_once(
         self, client: genai.Client, model: str, request: CompletionRequest
@@ -131,6 +151,23 @@ def _texts(response: genai_types.GenerateContentResponse) -> Iterator[str]:
     for part in (content.parts if content else None) or ():
         if part.text and not part.thought:
             yield part.text
+
+
+def _calls(response: genai_types.GenerateContentResponse, start: int) -> list[ToolCall]:
+    """The function calls of the first candidate; Gemini may leave out their ids, so those
+    get one of ours (`gemini-call-<n>`, counted across the answer from `start`), which is
+    never sent back to Gemini (providers/wire.py)."""
+    if not response.candidates:
+        return []
+    content = response.candidates[0].content
+    calls: list[ToolCall] = []
+    for part in (content.parts if content else None) or ():
+        call = part.function_call
+        if call is not None:
+            number = start + len(calls)
+            call_id = call.id or f"{MADE_UP_ID}{number}"
+            calls.append(ToolCall(call_id, call.name or "", call.args or {}))
+    return calls
 
 
 def _usage(metadata: genai_types.GenerateContentResponseUsageMetadata) -> Usage:

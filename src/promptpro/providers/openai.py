@@ -22,7 +22,14 @@ from promptpro.providers.types import (
     CompletionRequest,
     StreamEvent,
     TextDelta,
+    ToolCall,
     Usage,
+)
+from promptpro.providers.wire import (
+    call_arguments,
+    is_strict_schema,
+    openai_messages,
+    openai_tools,
 )
 
 CHAT_PATH = "/chat/completions"
@@ -57,11 +64,21 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
 
     def _arguments(self, model: str, request: CompletionRequest) -> dict[str, Any]:
         parameters = request.parameters
-        messages: list[dict[str, str]] = []
-        if parameters.system:
-            messages.append({"role": "system", "content": parameters.system})
-        messages.append({"role": "user", "content": request.prompt})
+        messages = openai_messages(request.conversation())
         arguments: dict[str, Any] = {"model": model, "messages": messages}
+        if request.tools:
+            arguments["tools"] = openai_tools(request.tools)
+        if request.schema is not None:
+            arguments["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "output",
+                    "schema": dict(request.schema),
+                    # Strict mode refuses a schema that leaves properties optional or open;
+                    # such a schema is still asked for, and our own check says if it fit.
+                    "strict": is_strict_schema(request.schema),
+                },
+            }
         if parameters.temperature is not None:
             arguments["temperature"] = parameters.temperature
         if parameters.top_p is not None:
@@ -108,6 +125,9 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
         stream = await self._post(client, model, request, stream=True)
         finished = False
         usage = Usage()
+        # Tool calls come in pieces, keyed by index: the id and name first, then the
+        # arguments' JSON a few characters at a time.
+        calls: dict[int, dict[str, str]] = {}
         async with stream:
             async for chunk in stream:
                 if not isinstance(chunk, dict):
@@ -116,12 +136,20 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
                     usage = _usage(counts)
                 for choice in chunk.get("choices") or ():
                     delta = choice.get("delta")
-                    if isinstance(delta, dict) and (text := delta.get("content")):
-                        yield TextDelta(text)
+                    if isinstance(delta, dict):
+                        if text := delta.get("content"):
+                            yield TextDelta(text)
+                        for piece in delta.get("tool_calls") or ():
+                            _add_call_piece(calls, piece)
                     if choice.get("finish_reason") is not None:
                         finished = True
         if not finished:
             raise StreamCut()
+        for index in sorted(calls):
+            call = calls[index]
+            yield ToolCall(
+                call["id"] or f"call_{index}", call["name"], call_arguments(call["arguments"])
+            )
         yield usage
 
     async def _complete_once(
@@ -133,8 +161,19 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
         choices = response.get("choices") or ()
         message = choices[0].get("message") if choices else None
         text = (message.get("content") or "") if isinstance(message, dict) else ""
+        calls: list[ToolCall] = []
+        for index, call in enumerate((message or {}).get("tool_calls") or ()):
+            function = call.get("function") or {}
+            calls.append(
+                ToolCall(
+                    str(call.get("id") or f"call_{index}"),
+                    str(function.get("name") or ""),
+                    call_arguments(function.get("arguments")),
+                )
+            )
         counts = response.get("usage")
-        return Completion(text, _usage(counts) if isinstance(counts, dict) else Usage())
+        usage = _usage(counts) if isinstance(counts, dict) else Usage()
+        return Completion(text, usage, tuple(calls))
 
     def _sdk_failure(self, exc: Exception, model: str) -> Failure | None:
         name = self.display_name
@@ -177,6 +216,21 @@ class OpenAICompatibleProvider(OpenAIProvider):
 def _count(value: object) -> int | None:
     """A token count as sent, or None for anything that is not one."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _add_call_piece(calls: dict[int, dict[str, str]], piece: Any) -> None:
+    """Add one streamed piece of a tool call to the calls gathered so far."""
+    if not isinstance(piece, dict):
+        return
+    index = piece["index"] if isinstance(piece.get("index"), int) else len(calls)
+    call = calls.setdefault(index, {"id": "", "name": "", "arguments": ""})
+    if piece.get("id"):
+        call["id"] = str(piece["id"])
+    function = piece.get("function") or {}
+    if function.get("name"):
+        call["name"] += str(function["name"])
+    if function.get("arguments"):
+        call["arguments"] += str(function["arguments"])
 
 
 def _usage(counts: dict[str, Any]) -> Usage:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from promptpro.errors import Invalid
 
@@ -57,12 +58,65 @@ class RunParameters:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A function the model asks to call: its call id, the tool's name, its arguments.
+
+    `arguments` is the parsed JSON object; a model that sent text that isn't an object
+    has it kept as `{"_raw": text}`, so nothing it said is lost.
+    """
+
+    id: str
+    name: str
+    arguments: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One turn of a conversation, in no provider's format.
+
+    `role` is system, user, assistant or tool. An assistant turn may carry the tool calls
+    it made; a tool turn answers one call (`tool_call_id`, and the tool's `name`, which
+    Gemini matches results by).
+    """
+
+    role: str
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A function the model may call: `parameters` is a JSON Schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class CompletionRequest:
-    """One prompt to run: `model` is the full `provider/model` id."""
+    """One prompt to run: `model` is the full `provider/model` id.
+
+    A text prompt is `prompt` (sent as one user turn after `parameters.system`); a chat
+    prompt is `messages`, which then replace `prompt`. `schema` asks for JSON output that
+    fits it; `tools` are functions the model may call.
+    """
 
     model: str
     prompt: str
     parameters: RunParameters = field(default_factory=RunParameters)
+    messages: tuple[ChatMessage, ...] = ()
+    schema: Mapping[str, Any] | None = None
+    tools: tuple[ToolSpec, ...] = ()
+
+    def conversation(self) -> tuple[ChatMessage, ...]:
+        """The turns to send: the system parameter first (if any), then the messages."""
+        turns = self.messages or (ChatMessage("user", self.prompt),)
+        if self.parameters.system:
+            return (ChatMessage("system", self.parameters.system), *turns)
+        return turns
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +143,16 @@ class Usage:
     reasoning_tokens: int | None = None
 
 
-StreamEvent = TextDelta | Usage
+StreamEvent = TextDelta | Usage | ToolCall
 
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """A whole answer: the text and the provider's token counts."""
+    """A whole answer: the text, the provider's token counts, and any tool calls."""
 
     text: str
     usage: Usage
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from promptpro.schemas.base import (
     LongText,
@@ -19,6 +26,16 @@ from promptpro.schemas.base import (
     Title,
     WriteSchema,
     no_nul,
+)
+from promptpro.schemas.chat import (
+    ChatMessage,
+    ChatMessageRead,
+    JsonSchema,
+    Messages,
+    PromptType,
+    ToolDefinitionRead,
+    Tools,
+    readable_messages,
 )
 
 
@@ -103,6 +120,10 @@ class PromptRead(ReadSchema):
     category_id: int | None
     model: str | None
     parameters: PromptParameters | None
+    type: PromptType = "text"
+    messages: list[ChatMessageRead] | None = None
+    output_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    tools: list[ToolDefinitionRead] | None = None
     tags: list[str] = Field(default_factory=list, description="Sorted, lower-case.")
     favourite: bool = Field(default=False, description="Whether you starred it.")
     run_count: int = Field(default=0, description="How many responses it has.")
@@ -110,29 +131,86 @@ class PromptRead(ReadSchema):
     updated_at: datetime
 
 
+SCHEMA_FIELD = Field(
+    default=None,
+    alias="schema",
+    description="A JSON Schema the output must fit (null: free text).",
+)
+
+
 class PromptCreate(WriteSchema):
-    """A new prompt (saved as version 1)."""
+    """A new prompt (saved as version 1): text (`content`) or chat (`messages`).
+
+    A chat prompt's `content` is made from its messages ("role: text" blocks), so the
+    library's list and search show it; any `content` sent with one is not used.
+    """
 
     # None: the author's personal workspace.
     workspace_id: Annotated[int, NotBoolean] | None = None
     title: Title
-    content: PromptContent
+    type: PromptType | None = Field(
+        default=None, description='"text" or "chat"; left out: "chat" if messages are sent.'
+    )
+    # Checked even when left out (validate_default): whether they may be depends on `type`.
+    messages: Messages | None = Field(default=None, validate_default=True)
+    content: PromptContent | None = Field(default=None, validate_default=True)
+    output_schema: JsonSchema | None = SCHEMA_FIELD
+    tools: Tools | None = None
     category_id: Annotated[int, NotBoolean] | None = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
     tags: Tags = Field(default_factory=list)
 
+    @field_validator("messages")
+    @classmethod
+    def _messages_for_chat(
+        cls, messages: list[ChatMessage] | None, info: ValidationInfo
+    ) -> list[ChatMessage] | None:
+        if _kind(info.data.get("type"), messages) == "chat":
+            if not messages:
+                raise ValueError("a chat prompt needs at least one message")
+        elif messages is not None:
+            raise ValueError('messages go with type "chat"; a text prompt has content')
+        return messages
+
+    @field_validator("content")
+    @classmethod
+    def _content_for_text(cls, content: str | None, info: ValidationInfo) -> str | None:
+        if "messages" not in info.data:
+            return content  # the messages were refused: that error says it
+        messages = info.data["messages"]
+        if _kind(info.data.get("type"), messages) == "chat":
+            return readable_messages(m.model_dump() for m in messages or ())
+        if content is None:
+            raise ValueError("a text prompt needs content")
+        return content
+
+    @model_validator(mode="after")
+    def _settle_type(self) -> PromptCreate:
+        self.type = _kind(self.type, self.messages)  # type: ignore[assignment]
+        return self
+
+
+def _kind(kind: str | None, messages: object) -> str:
+    """The prompt's type: as sent, else chat when it has messages."""
+    return kind or ("chat" if messages is not None else "text")
+
 
 class PromptUpdate(PatchSchema):
-    """A change to a prompt; a change of title, content, model or parameters adds a version.
+    """A change to a prompt; a change of title, content, messages, type, schema, tools, model
+    or parameters adds a version. Sending `messages` alone keeps (or makes) it a chat prompt.
 
     `tags` replaces the prompt's tags whole and saves no version.
     """
 
-    not_null = ("title", "content", "tags")
+    not_null = ("title", "content", "tags", "type")
 
     title: Title | None = None
+    type: PromptType | None = None
     content: PromptContent | None = None
+    messages: Messages | None = None
+    output_schema: JsonSchema | None = SCHEMA_FIELD
+    tools: Tools | None = None
     category_id: Annotated[int, NotBoolean] | None = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
@@ -147,6 +225,10 @@ class PromptVersionRead(ReadSchema):
     version: int
     title: str
     content: str
+    type: PromptType = "text"
+    messages: list[ChatMessageRead] | None = None
+    output_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    tools: list[ToolDefinitionRead] | None = None
     model: str | None
     parameters: PromptParameters | None
     created_at: datetime

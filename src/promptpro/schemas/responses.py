@@ -9,6 +9,7 @@ from pydantic import Field
 
 from promptpro.db.models import ResponseStatus
 from promptpro.schemas.base import ModelId, ReadSchema, ResponseText, WriteSchema
+from promptpro.schemas.chat import ToolCallRead
 from promptpro.schemas.library import PromptParameters
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer
@@ -59,6 +60,24 @@ class ResponseRead(ReadSchema):
     compare_group_id: int | None = Field(
         default=None, description="The compare run this answer was one column of."
     )
+    messages: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="A chat prompt's conversation as sent, every earlier turn included.",
+    )
+    schema_valid: bool | None = Field(
+        default=None,
+        description="Whether the output parsed as JSON and fit the prompt's schema "
+        "(null: the prompt has no schema).",
+    )
+    schema_errors: list[str] | None = Field(
+        default=None, description="Why the output did not fit the schema."
+    )
+    tool_calls: list[ToolCallRead] | None = Field(
+        default=None, description="The tools the model asked to call."
+    )
+    previous_response_id: int | None = Field(
+        default=None, description="The response whose tool calls this one continues."
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -82,6 +101,11 @@ class ResponseCreate(WriteSchema):
     price_table: str | None = Field(default=None, max_length=10)
     time_to_first_token: float | None = Field(default=None, ge=0)
     compare_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
+    messages: list[dict[str, Any]] | None = None
+    schema_valid: bool | None = None
+    schema_errors: list[str] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    previous_response_id: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class ResponseUpdate(WriteSchema):
@@ -99,6 +123,9 @@ class ResponseUpdate(WriteSchema):
     reasoning_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)
     price_table: str | None = Field(default=None, max_length=10)
     time_to_first_token: float | None = Field(default=None, ge=0)
+    schema_valid: bool | None = None
+    schema_errors: list[str] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class CompareGroupRead(ReadSchema):

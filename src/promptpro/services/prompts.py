@@ -7,6 +7,7 @@ from typing import get_args
 
 from promptpro.db.models import Prompt
 from promptpro.errors import Invalid, NotFound
+from promptpro.schemas.chat import readable_messages
 from promptpro.schemas.library import (
     PromptCreate,
     PromptRead,
@@ -92,6 +93,38 @@ def check_model(model: str | None) -> None:
     if provider not in KNOWN_PROVIDERS:
         known = ", ".join(sorted(KNOWN_PROVIDERS))
         raise Invalid(f"Unknown provider {provider!r} in model: use one of {known}.", field="model")
+
+
+def settle_type(current: Prompt, changes: PromptUpdate) -> PromptUpdate:
+    """The change, made whole for the prompt's type once it is applied.
+
+    A chat prompt keeps at least one message, and its content follows its messages; a text
+    prompt has no messages. Sending messages alone makes (or keeps) a prompt chat.
+    """
+    sent = changes.model_fields_set
+    kind: str
+    if changes.type is not None:
+        kind = changes.type
+    elif "messages" in sent and changes.messages is not None:
+        kind = "chat"
+    else:
+        kind = current.type
+    if kind == "chat":
+        if "messages" in sent:
+            messages = [m.model_dump() for m in changes.messages or ()]
+        else:
+            messages = list(current.messages or ())
+        if not messages:
+            raise Invalid("A chat prompt needs at least one message.", field="messages")
+        content = readable_messages(messages)
+        return changes.model_copy(
+            update={"type": "chat", "messages": changes.messages, "content": content}
+            if "messages" in sent
+            else {"type": "chat", "content": content}
+        )
+    if "messages" in sent and changes.messages is not None:
+        raise Invalid('Messages go with type "chat"; a text prompt has content.', field="messages")
+    return changes.model_copy(update={"type": "text", "messages": None})
 
 
 class PromptService:
@@ -190,6 +223,10 @@ class PromptService:
         """Change a prompt; a changed title, content, model or parameters adds a version."""
         check_model(changes.model)
         await self._require(prompt_id, "library.write")
+        current = await self.storage.get_prompt(self.owner_id, prompt_id)
+        if current is None:
+            raise NotFound(NO_SUCH_PROMPT)
+        changes = settle_type(current, changes)
         prompt = await self.storage.update_prompt(self.owner_id, prompt_id, changes)
         if prompt is None:
             raise NotFound(NO_SUCH_PROMPT)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from promptpro.errors import Conflict, NotFound
 from promptpro.services.responses import NO_SUCH_RESPONSE
-from promptpro.services.run_plans import VersionSource
+from promptpro.services.run_plans import Continuation, VersionSource, version_source
 from promptpro.storage import Storage
 
 
@@ -17,7 +17,9 @@ class Rerun:
     prompt_id: int
     model: str
     variables: dict[str, str]
-    version: VersionSource
+    version: VersionSource | None
+    # A response that continued a conversation repeats that conversation.
+    continuation: Continuation | None = None
 
 
 async def rerun_of(storage: Storage, owner_id: str, response_id: int) -> Rerun:
@@ -37,9 +39,10 @@ async def rerun_of(storage: Storage, owner_id: str, response_id: int) -> Rerun:
         prompt_id=response.prompt_id,
         model=response.model,
         variables=dict(response.variables or {}),
-        version=VersionSource(
-            version_id=version.id,
-            content=version.content,
-            parameters=dict(response.parameters or {}),
+        version=version_source(version, dict(response.parameters or {}), with_model=False),
+        continuation=(
+            Continuation(list(response.messages), response.previous_response_id)
+            if response.previous_response_id is not None and response.messages
+            else None
         ),
     )

@@ -20,11 +20,13 @@ from promptpro.db.errors import is_database_lost
 from promptpro.db.models import ResponseStatus
 from promptpro.errors import NotFound, PromptProError, ProviderError, RunNotStored
 from promptpro.providers.catalogue import Catalogue, get_catalogue
-from promptpro.providers.types import CompletionRequest, RunParameters, TextDelta, Usage
+from promptpro.providers.types import CompletionRequest, TextDelta, ToolCall, Usage
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseCreate, ResponseRead
 from promptpro.services.run_plans import RunPlan
 from promptpro.services.run_registry import ActiveRun, RunEvent, RunRegistry
+from promptpro.services.run_requests import completion_request
+from promptpro.services.structured import check_output
 from promptpro.services.text import storable
 from promptpro.storage.run_records import RunRecords
 
@@ -137,6 +139,7 @@ class _Execution:
         self.finished = False
         self.lock = asyncio.Lock()
         self.saved_parts = 0  # how many of `parts` the record's content already holds
+        self.tool_calls: list[ToolCall] = []
 
     async def run(self) -> None:
         """Execute the run to its end, whatever happens to whoever started it."""
@@ -150,7 +153,7 @@ class _Execution:
             await asyncio.sleep(0)
         status, error, usage = ResponseStatus.COMPLETED, None, None
         try:
-            request = CompletionRequest(plan.model, plan.rendered_input, _parameters(plan))
+            request = completion_request(plan)
             usage = await (self._stream(request) if self.streamed else self._complete(request))
         except asyncio.CancelledError:
             reason = run.stop_reason or "shutdown"
@@ -179,6 +182,8 @@ class _Execution:
                 # Let the followers send it before the next chunk is parsed: chunks often
                 # arrive together, and the first token should not wait for the others.
                 await asyncio.sleep(0)
+            elif isinstance(event, ToolCall):
+                self.tool_calls.append(event)
             else:
                 usage = self.usage = event
         return usage
@@ -187,6 +192,7 @@ class _Execution:
         completion = await self.plan.provider.complete(request, api_key=self.plan.api_key)
         if completion.text:
             await self._text(completion.text)
+        self.tool_calls += completion.tool_calls
         return completion.usage
 
     async def _text(self, text: str) -> None:
@@ -263,6 +269,9 @@ class _Execution:
         catalogue = self.executor.catalogue
         cost = catalogue.usage_cost(plan.model, usage)
         ended = status is not ResponseStatus.RUNNING
+        fits, failures = None, None
+        if status is ResponseStatus.COMPLETED and not self.tool_calls:
+            fits, failures = check_output(content, plan.output_schema)
         return ResponseCreate(
             content=content,
             model=plan.model,
@@ -282,6 +291,15 @@ class _Execution:
             price_table=catalogue.as_of.isoformat() if cost is not None else None,
             time_to_first_token=self.first_token,
             compare_group_id=plan.compare_group_id,
+            messages=plan.messages,
+            schema_valid=fits,
+            schema_errors=failures,
+            tool_calls=[
+                {"id": call.id, "name": call.name, "arguments": dict(call.arguments)}
+                for call in self.tool_calls
+            ]
+            or None,
+            previous_response_id=plan.previous_response_id,
         )
 
     async def _store(self, record: ResponseCreate) -> int:
@@ -371,7 +389,15 @@ class _Execution:
         """Store the end of a recorded run; a cancel made meanwhile wins over the result."""
         assert self.response_id is not None
         values = record.model_dump(
-            exclude={"model", "prompt_version_id", "rendered_input", "parameters", "variables"}
+            exclude={
+                "model",
+                "prompt_version_id",
+                "rendered_input",
+                "parameters",
+                "variables",
+                "messages",
+                "previous_response_id",
+            }
         )
         records, owner_id = self.executor.records, self.plan.owner_id
         if await records.finish(owner_id, self.response_id, values):
@@ -384,15 +410,3 @@ class _Execution:
         if status is None:
             raise NotFound("No such response.")
         return ResponseStatus(status)
-
-
-def _parameters(plan: RunPlan) -> RunParameters:
-    values = plan.parameters
-    stop = values.get("stop")
-    return RunParameters(
-        temperature=values.get("temperature"),
-        max_tokens=values.get("max_tokens"),
-        top_p=values.get("top_p"),
-        system=values.get("system"),
-        stop=tuple(stop) if stop else None,
-    )

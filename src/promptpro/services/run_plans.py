@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from promptpro.db.models import PromptVersion
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
 from promptpro.providers.registry import ProviderRegistry
+from promptpro.schemas.chat import readable_messages
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
-from promptpro.services.templates import render
+from promptpro.services.templates import render, render_messages
 from promptpro.storage.run_records import RunContext, RunRecords
 
 
@@ -39,6 +41,13 @@ class RunPlan:
     workspace_id: int = 0
     user_budget_usd: float | None = None
     workspace_budget_usd: float | None = None
+    # A chat prompt's rendered messages, or a continued conversation (None: a text prompt's
+    # first turn); each {role, content} with toolCalls / toolCallId / name where they apply.
+    messages: list[dict[str, Any]] | None = None
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+    # The response whose tool calls this run answers.
+    previous_response_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,35 @@ class VersionSource:
     content: str
     parameters: dict[str, Any] | None
     model: str | None = None
+    type: str = "text"
+    messages: list[dict[str, Any]] | None = None
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+
+
+def version_source(
+    version: PromptVersion, parameters: dict[str, Any] | None, *, with_model: bool = True
+) -> VersionSource:
+    """A saved version to run: its wording and shape (type, messages, schema, tools)."""
+    return VersionSource(
+        version_id=version.id,
+        content=version.content,
+        parameters=parameters,
+        model=version.model if with_model else None,
+        type=version.type,
+        messages=version.messages,
+        output_schema=version.output_schema,
+        tools=version.tools,
+    )
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """A conversation to send instead of the prompt's first turn: the turns so far (the
+    model's tool calls and their results last), and the response it continues."""
+
+    messages: list[dict[str, Any]]
+    previous_response_id: int
 
 
 def merged_parameters(
@@ -91,6 +129,7 @@ async def plan_runs(
     max_input_length: int | None = None,
     version: VersionSource | None = None,
     compare_group_id: int | None = None,
+    continuation: Continuation | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model).
 
@@ -103,10 +142,29 @@ async def plan_runs(
     permissions.require_role(context.role, "prompt.run")
     content, version_id, saved = context.content, context.version_id, context.parameters
     default_model = context.model
+    shape: VersionSource = VersionSource(
+        0,
+        content,
+        saved,
+        None,
+        context.type,
+        context.messages,
+        context.output_schema,
+        context.tools,
+    )
     if version is not None:
         content, version_id, saved = version.content, version.version_id, version.parameters
         default_model = version.model or context.model
-    rendered = render(content, variables, max_length=max_input_length)
+        shape = version
+    messages: list[dict[str, Any]] | None = None
+    if continuation is not None:
+        messages = continuation.messages
+        rendered = readable_messages(messages)
+    elif shape.type == "chat" and shape.messages:
+        messages = render_messages(shape.messages, variables, max_length=max_input_length)
+        rendered = readable_messages(messages)
+    else:
+        rendered = render(content, variables, max_length=max_input_length)
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
@@ -132,6 +190,12 @@ async def plan_runs(
                 workspace_id=context.workspace_id,
                 user_budget_usd=context.user_budget_usd,
                 workspace_budget_usd=context.workspace_budget_usd,
+                messages=messages,
+                output_schema=shape.output_schema,
+                tools=shape.tools,
+                previous_response_id=(
+                    continuation.previous_response_id if continuation is not None else None
+                ),
             )
         )
     return plans

@@ -14,7 +14,13 @@ from promptpro.security.vault import Vault
 from promptpro.services.budgets import admit_spending
 from promptpro.services.estimates import Estimate, estimate_prompt
 from promptpro.services.run_execution import RunExecutor
-from promptpro.services.run_plans import RunPlan, VersionSource, plan_runs
+from promptpro.services.run_plans import (
+    Continuation,
+    RunPlan,
+    VersionSource,
+    plan_runs,
+    version_source,
+)
 from promptpro.services.run_registry import ActiveRun
 from promptpro.services.workspaces import require_for_prompt, require_for_response
 from promptpro.storage import Storage
@@ -79,6 +85,7 @@ class RunService:
         streamed: bool,
         started: float,
         version: VersionSource | None = None,
+        continuation: Continuation | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -95,6 +102,7 @@ class RunService:
             variables=variables,
             started=started,
             version=version,
+            continuation=continuation,
         )
         # Runs are admitted here, planned and before any provider call: against the monthly
         # budgets (nothing to check, and no query, when none is set)...
@@ -155,7 +163,7 @@ class RunService:
             version = await self.storage.get_prompt_version(self.owner_id, prompt_id, number)
             if version is None:
                 raise Invalid(f"This prompt has no version {number}.", field="versions")
-            source = VersionSource(version.id, version.content, version.parameters, version.model)
+            source = version_source(version, version.parameters)
             plans += await self._plan(
                 prompt_id=prompt_id,
                 models=[on_model],  # None: the version's own model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from promptpro.errors import Invalid
 
@@ -43,3 +44,23 @@ def render(content: str, variables: dict[str, str], *, max_length: int | None = 
         )
     # One pass, so a value that itself looks like {{other}} is left as the user typed it.
     return PLACEHOLDER.sub(lambda match: variables[match.group(1)], content)
+
+
+def render_messages(
+    messages: list[dict[str, Any]], variables: dict[str, str], *, max_length: int | None = None
+) -> list[dict[str, Any]]:
+    """A chat prompt's messages with their placeholders filled (as `render`, over them all:
+    a missing variable is named once, and `max_length` bounds them together)."""
+    whole = "\n".join(str(message["content"]) for message in messages)
+    if any(name not in variables for name in variables_in(whole)):
+        render(whole, variables)  # raises Invalid, naming the missing ones
+    if max_length is not None and (length := rendered_length(whole, variables)) > max_length:
+        raise Invalid(
+            f"The prompt with its variables filled in would be {length:,} characters long, "
+            f"over the limit of {max_length:,}.",
+            field="variables",
+        )
+    return [
+        {"role": message["role"], "content": render(str(message["content"]), variables)}
+        for message in messages
+    ]

@@ -15,7 +15,16 @@ from promptpro.storage.pagination import Keyset, Page, ValueKeyset
 from promptpro.storage.tags import TagStorage
 from promptpro.storage.workspaces import WorkspaceStorage, member_of
 
-VERSIONED_FIELDS = ("title", "content", "model", "parameters")
+VERSIONED_FIELDS = (
+    "title",
+    "content",
+    "model",
+    "parameters",
+    "type",
+    "messages",
+    "output_schema",
+    "tools",
+)
 PromptSort = Literal["updated", "created", "title", "runs"]
 
 

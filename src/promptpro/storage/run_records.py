@@ -63,6 +63,10 @@ _CONTEXT = HotStatement(
         _PROMPTS.c.content,
         _PROMPTS.c.model,
         _PROMPTS.c.parameters,
+        _PROMPTS.c.type,
+        _PROMPTS.c.messages,
+        _PROMPTS.c.output_schema,
+        _PROMPTS.c.tools,
         _LATEST_VERSION,
         _MEMBERS.c.role,
         _PROMPTS.c.workspace_id,
@@ -136,6 +140,9 @@ _END_COLUMNS = (
     "reasoning_tokens",
     "price_table",
     "time_to_first_token",
+    "schema_valid",
+    "schema_errors",
+    "tool_calls",
 )
 _FINISH = HotStatement(
     sa.update(_RESPONSES)
@@ -198,6 +205,10 @@ class RunContext:
     workspace_id: int = 0
     user_budget_usd: float | None = None  # the runner's monthly budget
     workspace_budget_usd: float | None = None  # the prompt's workspace's
+    type: str = "text"
+    messages: list[dict[str, Any]] | None = None
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
 
 
 class RunRecords:
@@ -213,8 +224,9 @@ class RunRecords:
         rows = await _CONTEXT.rows(self.engine, {"prompt_id": prompt_id, "owner": owner_id})
         if not rows:
             return None
-        content, model, parameters, version_id, role, workspace_id, *rest = rows[0]
-        user_budget, workspace_budget, *ciphertexts = rest
+        row = rows[0]
+        content, model, parameters, kind, messages, schema, tools, version_id, role = row[:9]
+        workspace_id, user_budget, workspace_budget, *ciphertexts = row[9:]
         return RunContext(
             prompt_id=prompt_id,
             content=content,
@@ -226,6 +238,10 @@ class RunRecords:
             workspace_id=workspace_id,
             user_budget_usd=user_budget,
             workspace_budget_usd=workspace_budget,
+            type=kind,
+            messages=messages,
+            output_schema=schema,
+            tools=tools,
         )
 
     async def spent_by_user(self, user_id: str, since: datetime) -> float:

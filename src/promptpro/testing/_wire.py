@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +113,14 @@ def _openai_chunk(model: str, delta: dict[str, Any], finish: str | None) -> dict
     }
 
 
+# A tool call the fake answers with: {"id": ..., "name": ..., "arguments": {...}}.
+Call = dict[str, Any]
+
+
+def _call_id(call: Call, index: int, prefix: str) -> str:
+    return str(call.get("id") or f"{prefix}_fake_{index}")
+
+
 def openai_usage(input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA) -> dict[str, Any]:
     """A chat completion's `usage`, with the details objects when a count is reported."""
     completion = output_tokens
@@ -131,17 +139,34 @@ def openai_usage(input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA)
 
 
 def openai_complete(
-    model: str, text: str, input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+    model: str,
+    text: str,
+    input_tokens: int,
+    output_tokens: int,
+    extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
 ) -> dict[str, Any]:
-    """A chat.completion document."""
-    message = {"role": "assistant", "content": text, "refusal": None}
+    """A chat.completion document (with tool calls, when there are any)."""
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+    finish = "stop"
+    if calls:
+        finish = "tool_calls"
+        message["content"] = text or None
+        message["tool_calls"] = [
+            {
+                "id": _call_id(call, index, "call"),
+                "type": "function",
+                "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])},
+            }
+            for index, call in enumerate(calls)
+        ]
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
         "system_fingerprint": "fp_fake",
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
         "usage": openai_usage(input_tokens, output_tokens, extra),
     }
 
@@ -153,12 +178,25 @@ def openai_stream(
     output_tokens: int,
     include_usage: bool,
     extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
 ) -> Iterator[Frame]:
-    """chat.completion.chunk events, the usage chunk when asked for, then [DONE]."""
+    """chat.completion.chunk events (tool calls in pieces after the text), the usage chunk
+    when asked for, then [DONE]."""
     yield _sse(_openai_chunk(model, {"role": "assistant", "content": ""}, None)), False
     for piece in pieces:
         yield _sse(_openai_chunk(model, {"content": piece}, None)), True
-    yield _sse(_openai_chunk(model, {}, "stop")), False
+    for index, call in enumerate(calls):
+        head = {
+            "index": index,
+            "id": _call_id(call, index, "call"),
+            "type": "function",
+            "function": {"name": call["name"], "arguments": ""},
+        }
+        yield _sse(_openai_chunk(model, {"tool_calls": [head]}, None)), True
+        for part in split_text(json.dumps(call["arguments"]), 2):
+            more = {"index": index, "function": {"arguments": part}}
+            yield _sse(_openai_chunk(model, {"tool_calls": [more]}, None)), False
+    yield _sse(_openai_chunk(model, {}, "tool_calls" if calls else "stop")), False
     if include_usage:
         usage = openai_usage(input_tokens, output_tokens, extra)
         final = _openai_chunk(model, {}, None) | {"choices": [], "usage": usage}
@@ -183,26 +221,48 @@ def anthropic_usage(
     return usage
 
 
+def _tool_use(call: Call, index: int) -> dict[str, Any]:
+    return {
+        "type": "tool_use",
+        "id": _call_id(call, index, "toolu"),
+        "name": call["name"],
+        "input": call["arguments"],
+    }
+
+
 def anthropic_complete(
-    model: str, text: str, input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+    model: str,
+    text: str,
+    input_tokens: int,
+    output_tokens: int,
+    extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
 ) -> dict[str, Any]:
-    """A Messages API message."""
+    """A Messages API message (tool_use blocks after the text, when there are calls)."""
+    content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text or not calls else []
+    content += [_tool_use(call, index) for index, call in enumerate(calls)]
     return {
         "id": "msg_fake",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
+        "content": content,
+        "stop_reason": "tool_use" if calls else "end_turn",
         "stop_sequence": None,
         "usage": anthropic_usage(input_tokens, output_tokens, extra),
     }
 
 
 def anthropic_stream(
-    model: str, pieces: list[str], input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+    model: str,
+    pieces: list[str],
+    input_tokens: int,
+    output_tokens: int,
+    extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
 ) -> Iterator[Frame]:
-    """message_start, one text block of deltas, message_delta with usage, message_stop."""
+    """message_start, one text block of deltas, a tool_use block per call (its input in
+    input_json_delta pieces), message_delta with usage, message_stop."""
     start_extra = Extra(extra.cached, extra.cache_write)  # thinking is known at the end
     start = anthropic_complete(model, "", input_tokens, 1, start_extra) | {
         "content": [],
@@ -221,33 +281,26 @@ def anthropic_stream(
         delta["delta"] = {"type": "text_delta", "text": piece}
         yield _sse(delta, "content_block_delta"), True
     yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop"), False
+    for number, call in enumerate(calls):
+        index = number + 1
+        start_block = {"type": "content_block_start", "index": index}
+        start_block["content_block"] = _tool_use(call, number) | {"input": {}}
+        yield _sse(start_block, "content_block_start"), True
+        for part in split_text(json.dumps(call["arguments"]), 2):
+            delta = {"type": "content_block_delta", "index": index}
+            delta["delta"] = {"type": "input_json_delta", "partial_json": part}
+            yield _sse(delta, "content_block_delta"), False
+        yield _sse({"type": "content_block_stop", "index": index}, "content_block_stop"), False
     delta_usage: dict[str, Any] = {"output_tokens": output_tokens}
     if extra.reasoning is not None:
         delta_usage["output_tokens_details"] = {"thinking_tokens": extra.reasoning}
     message_delta = {
         "type": "message_delta",
-        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "delta": {"stop_reason": "tool_use" if calls else "end_turn", "stop_sequence": None},
         "usage": delta_usage,
     }
     yield _sse(message_delta, "message_delta"), False
     yield _sse({"type": "message_stop"}, "message_stop"), False
-
-
-def _gemini_chunk(
-    model: str, text: str, finish: bool, input_tokens: int, output_tokens: int, extra: Extra
-) -> dict[str, Any]:
-    candidate: dict[str, Any] = {
-        "content": {"parts": [{"text": text}], "role": "model"},
-        "index": 0,
-    }
-    if finish:
-        candidate["finishReason"] = "STOP"
-    return {
-        "candidates": [candidate],
-        "usageMetadata": gemini_usage(input_tokens, output_tokens, extra),
-        "modelVersion": model,
-        "responseId": "fake-response",
-    }
 
 
 def gemini_usage(input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA) -> dict[str, Any]:
@@ -265,20 +318,60 @@ def gemini_usage(input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA)
     return usage
 
 
-def gemini_complete(
-    model: str, text: str, input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+def _gemini_chunk(
+    model: str,
+    text: str,
+    finish: bool,
+    input_tokens: int,
+    output_tokens: int,
+    extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
 ) -> dict[str, Any]:
-    """A GenerateContentResponse."""
-    return _gemini_chunk(model, text, True, input_tokens, output_tokens, extra)
+    parts: list[dict[str, Any]] = [{"text": text}] if text or not calls else []
+    for call in calls:
+        # Gemini often sends no id: the fake sends one only when the test gave it.
+        function_call = {"name": call["name"], "args": call["arguments"]}
+        if call.get("id"):
+            function_call["id"] = call["id"]
+        parts.append({"functionCall": function_call})
+    candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish:
+        candidate["finishReason"] = "STOP"
+    return {
+        "candidates": [candidate],
+        "usageMetadata": gemini_usage(input_tokens, output_tokens, extra),
+        "modelVersion": model,
+        "responseId": "fake-response",
+    }
+
+
+def gemini_complete(
+    model: str,
+    text: str,
+    input_tokens: int,
+    output_tokens: int,
+    extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
+) -> dict[str, Any]:
+    """A GenerateContentResponse (function calls after the text)."""
+    return _gemini_chunk(model, text, True, input_tokens, output_tokens, extra, calls)
 
 
 def gemini_stream(
-    model: str, pieces: list[str], input_tokens: int, output_tokens: int, extra: Extra = NO_EXTRA
+    model: str,
+    pieces: list[str],
+    input_tokens: int,
+    output_tokens: int,
+    extra: Extra = NO_EXTRA,
+    calls: Sequence[Call] = (),
 ) -> Iterator[Frame]:
-    """streamGenerateContent?alt=sse: one response per piece, the last with finishReason."""
+    """streamGenerateContent?alt=sse: one response per piece, the last with finishReason
+    (and the function calls)."""
     for index, piece in enumerate(pieces):
         last = index == len(pieces) - 1
         # Gemini reports the running count of output tokens in every chunk.
         so_far = output_tokens if last else output_tokens * (index + 1) // len(pieces)
         chunk_extra = extra if last else Extra(extra.cached)
-        yield _sse(_gemini_chunk(model, piece, last, input_tokens, so_far, chunk_extra)), True
+        chunk_calls = calls if last else ()
+        chunk = _gemini_chunk(model, piece, last, input_tokens, so_far, chunk_extra, chunk_calls)
+        yield _sse(chunk), True

@@ -56,6 +56,8 @@ class Script:
     reasoning_apart: bool = False
     # What the token-count endpoints answer (None: a quarter of the request body's length).
     counted_tokens: int | None = None
+    # Tool calls to answer with, after the text: [{"name", "arguments", "id"?}].
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
     _failed: int = field(default=0, repr=False)
 
     @property
@@ -331,8 +333,8 @@ class FakeProviderServer:
         if fail:
             return self._error(provider, model, script)
         if not stream:
-            return web.json_response(self._document(provider, model, script))
-        return await self._stream(request, provider, model, script, include_usage)
+            return web.json_response(self._document(provider, model, script, body))
+        return await self._stream(request, provider, model, script, include_usage, body)
 
     def _error(self, provider: str, model: str, script: Script) -> web.Response:
         status = script.status or 500
@@ -344,8 +346,11 @@ class FakeProviderServer:
         body = _wire.error_body(provider, status, message, script.retry_after)
         return web.json_response(body, status=status, headers=headers)
 
-    def _document(self, provider: str, model: str, script: Script) -> dict[str, Any]:
-        args = (model, script.text, script.input_tokens, script.output_tokens, script.extra)
+    def _document(
+        self, provider: str, model: str, script: Script, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        text, calls = _answer_of(provider, script, body)
+        args = (model, text, script.input_tokens, script.output_tokens, script.extra, calls)
         if provider == "anthropic":
             return _wire.anthropic_complete(*args)
         if provider == "gemini":
@@ -353,15 +358,21 @@ class FakeProviderServer:
         return _wire.openai_complete(*args)
 
     def _frames(
-        self, provider: str, model: str, script: Script, include_usage: bool
+        self,
+        provider: str,
+        model: str,
+        script: Script,
+        include_usage: bool,
+        body: dict[str, Any],
     ) -> Iterator[_wire.Frame]:
-        pieces = _wire.split_text(script.text, script.chunks)
+        text, calls = _answer_of(provider, script, body)
+        pieces = _wire.split_text(text, script.chunks)
         tokens = (script.input_tokens, script.output_tokens)
         if provider == "anthropic":
-            return _wire.anthropic_stream(model, pieces, *tokens, script.extra)
+            return _wire.anthropic_stream(model, pieces, *tokens, script.extra, calls)
         if provider == "gemini":
-            return _wire.gemini_stream(model, pieces, *tokens, script.extra)
-        return _wire.openai_stream(model, pieces, *tokens, include_usage, script.extra)
+            return _wire.gemini_stream(model, pieces, *tokens, script.extra, calls)
+        return _wire.openai_stream(model, pieces, *tokens, include_usage, script.extra, calls)
 
     async def _stream(
         self,
@@ -370,13 +381,14 @@ class FakeProviderServer:
         model: str,
         script: Script,
         include_usage: bool,
+        body: dict[str, Any],
     ) -> web.StreamResponse:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await response.prepare(request)
         sent = 0
-        for frame, is_text in self._frames(provider, model, script, include_usage):
+        for frame, is_text in self._frames(provider, model, script, include_usage, body):
             if is_text:
                 if script.cut_after is not None and sent >= script.cut_after:
                     self._cut(request)
@@ -393,6 +405,22 @@ class FakeProviderServer:
         transport = request.transport
         if transport is not None:
             transport.abort()  # no terminating chunk: the client sees a truncated body
+
+
+def _answer_of(provider: str, script: Script, body: dict[str, Any]) -> tuple[str, list[_wire.Call]]:
+    """The text and tool calls to answer with.
+
+    Anthropic made to call one tool (`tool_choice` of type `tool`, how a schema is asked
+    for) calls it with the script's text, read as JSON, for its input: as Claude would.
+    """
+    choice = body.get("tool_choice")
+    if provider == "anthropic" and isinstance(choice, dict) and choice.get("type") == "tool":
+        try:
+            arguments = json.loads(script.text)
+        except ValueError:
+            arguments = {"text": script.text}
+        return "", [{"name": choice.get("name"), "arguments": arguments}]
+    return script.text, list(script.tool_calls)
 
 
 def main(argv: list[str] | None = None) -> None:

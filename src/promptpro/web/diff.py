@@ -121,11 +121,26 @@ def _parameters_text(version: PromptVersionRead) -> dict[str, str]:
     return {name: json.dumps(value, ensure_ascii=False) for name, value in data.items()}
 
 
+def version_text(version: PromptVersionRead) -> str:
+    """What a version's wording diff compares: its text (a chat prompt's messages as
+    "role: text" blocks), then its output schema and tools as indented JSON."""
+    parts = [version.content]
+    if version.output_schema is not None:
+        schema = json.dumps(version.output_schema, indent=2, ensure_ascii=False)
+        parts.append(f"output schema:\n{schema}")
+    if version.tools:
+        tools = [tool.model_dump() for tool in version.tools]
+        parts.append(f"tools:\n{json.dumps(tools, indent=2, ensure_ascii=False)}")
+    return "\n\n".join(parts)
+
+
 def field_changes(old: PromptVersionRead, new: PromptVersionRead) -> list[FieldChange]:
-    """The title, model and parameters that differ between two versions."""
+    """The title, type, model and parameters that differ between two versions."""
     changes = []
     if old.title != new.title:
         changes.append(FieldChange("Title", old.title, new.title))
+    if old.type != new.type:
+        changes.append(FieldChange("Type", old.type, new.type))
     if old.model != new.model:
         changes.append(FieldChange("Model", old.model or "none", new.model or "none"))
     old_parameters, new_parameters = _parameters_text(old), _parameters_text(new)

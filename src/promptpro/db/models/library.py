@@ -53,6 +53,15 @@ class Prompt(Timestamps, Base):
     )
     model: Mapped[str | None] = mapped_column(String)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # "text" (content is the prompt) or "chat" (messages are; content is a readable
+    # rendering of them, so that the list and the search keep working).
+    # (No Python-side default, as run_count: statements that insert prompts need not name it;
+    # the ORM always sets it.)
+    type: Mapped[str] = mapped_column(String(8), server_default="text")
+    messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A JSON Schema the output must fit (None: free text), and the tools the model may call.
+    output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tools: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # How many responses the prompt has: kept by a database trigger on `responses`
     # (migration 0005), so "most run" is an indexed sort, not a count per page.
     # (No Python-side default: statements that insert prompts need not name it.)
@@ -81,5 +90,14 @@ class PromptVersion(CreatedAt, Base):
     content: Mapped[str] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(String)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # "text" (content is the prompt) or "chat" (messages are; content is a readable
+    # rendering of them, so that the list and the search keep working).
+    # (No Python-side default, as run_count: statements that insert prompts need not name it;
+    # the ORM always sets it.)
+    type: Mapped[str] = mapped_column(String(8), server_default="text")
+    messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A JSON Schema the output must fit (None: free text), and the tools the model may call.
+    output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tools: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     __table_args__ = (sa.UniqueConstraint("prompt_id", "version"),)

@@ -70,6 +70,16 @@ class Response(Base):
     compare_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("compare_groups.id", ondelete="SET NULL"), index=True
     )
+    # A chat prompt's conversation as sent (rendered), every earlier turn included.
+    messages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Whether the output parsed and fit the prompt's schema (None: no schema), and why not.
+    schema_valid: Mapped[bool | None]
+    schema_errors: Mapped[list[str] | None] = mapped_column(JSON)
+    # The tools the model asked to call: [{id, name, arguments}].
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The response whose tool calls this one answers. No foreign key (as run_by_id): added
+    # to SQLite without a rebuild, and both rows go with their prompt anyway.
+    previous_response_id: Mapped[int | None]
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).

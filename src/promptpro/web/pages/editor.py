@@ -17,6 +17,14 @@ from promptpro.services.workspaces import require_for_prompt, target_workspace
 from promptpro.web.errors import RolledBack
 from promptpro.web.forms import FormInvalid, domain_errors, read_form, text, validate, values
 from promptpro.web.guards import FORM_TOKEN_FIELD, new_form_token
+from promptpro.web.pages.chat_fields import (
+    ROLES,
+    chat_data,
+    chat_errors,
+    chat_values,
+    kept_chat,
+    shown_messages,
+)
 from promptpro.web.pages.common import (
     FormOnceDep,
     PageAuth,
@@ -76,9 +84,11 @@ def parameters_data(kept: dict[str, str]) -> dict[str, Any] | None:
 def prompt_data(kept: dict[str, str]) -> dict[str, Any]:
     """The API body the posted editor form stands for."""
     model = kept["modelOther"].strip() or kept["model"]
+    chat = chat_data(kept)
     return {
         "title": kept["title"],
-        "content": kept["content"],
+        **({} if chat["type"] == "chat" else {"content": kept["content"]}),
+        **chat,
         "categoryId": kept["categoryId"] or None,
         "model": model or None,
         "parameters": parameters_data(kept),
@@ -89,6 +99,7 @@ def prompt_data(kept: dict[str, str]) -> dict[str, Any]:
 def form_values(prompt: PromptRead | None) -> dict[str, str]:
     """The editor's fields for a saved prompt (or a new, empty one)."""
     kept = dict.fromkeys(FIELDS, "")
+    kept.update(chat_values(prompt))
     if prompt is None:
         return kept
     parameters = prompt.parameters
@@ -146,15 +157,17 @@ def _editor(
         status_code=status_code,
         prompt=prompt,
         values=kept,
-        errors=errors,
+        errors=chat_errors(errors),
         form_token=form_token or new_form_token(),
         variables=variables_in(kept.get("content", "")),
+        chat_messages=shown_messages(kept),
+        roles=ROLES,
         **choices,
     )
 
 
 def _kept(form: FormData) -> dict[str, str]:
-    return values(form, *FIELDS)
+    return {**values(form, *FIELDS), **kept_chat(form)}
 
 
 @router.get("/prompts/new")

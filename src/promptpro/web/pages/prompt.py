@@ -16,7 +16,7 @@ from promptpro.services.prompts import PromptService
 from promptpro.services.responses import ResponseService
 from promptpro.services.templates import variables_in
 from promptpro.storage import Storage
-from promptpro.web.diff import field_changes, line_diff
+from promptpro.web.diff import field_changes, line_diff, version_text
 from promptpro.web.pages.common import PageAuth, model_choices, page
 from promptpro.web.pages.run_inputs import panel_context, version_numbers
 
@@ -145,7 +145,9 @@ async def versions_page(
         raise NotFound("No such version of this prompt.")
     # Diffing is CPU work (bounded, but up to a fraction of a second): off the event loop.
     max_lines = request.app.state.settings.diff_max_lines
-    lines = await asyncio.to_thread(line_diff, old.content, new.content, max_lines=max_lines)
+    lines = await asyncio.to_thread(
+        line_diff, version_text(old), version_text(new), max_lines=max_lines
+    )
     return page(
         request,
         "prompts/versions.html",

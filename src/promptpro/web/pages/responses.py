@@ -15,6 +15,7 @@ from promptpro.storage import Storage
 from promptpro.web.markdown import prerender_markdown
 from promptpro.web.pages.common import PageAuth, page, see_other
 from promptpro.web.pages.editor import encode_stop
+from promptpro.web.pages.tool_turns import formatted_output
 
 router = APIRouter()
 
@@ -60,6 +61,7 @@ async def response_page(
         parameters=parameters,
         can_run=auth.may("prompt.run", prompt.workspace_id),
         test_sets=test_sets,
+        structured=formatted_output(response),
     )
 
 

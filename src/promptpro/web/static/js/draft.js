@@ -104,7 +104,8 @@ if (form) {
     offer.querySelector("[data-server-draft-restore]").addEventListener("click", () => {
       const values = JSON.parse(document.getElementById("draft-data").textContent);
       for (const el of fields()) {
-        if (!(el.name in values)) continue;
+        // The chat fields repeat their names: a draft doesn't hold them.
+        if (!(el.name in values) || el.closest("[data-no-draft]")) continue;
         el.value = values[el.name];
         el.dispatchEvent(new Event("input", { bubbles: true }));
       }

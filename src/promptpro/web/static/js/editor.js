@@ -16,7 +16,14 @@ function fields() {
 }
 
 function snapshot() {
-  return Object.fromEntries(fields().map((el) => [el.name, el.value]));
+  const all = fields();
+  const named = all.filter((el) => !el.closest("[data-no-draft]"));
+  const values = Object.fromEntries(named.map((el) => [el.name, el.value]));
+  // The chat fields repeat their names (one per message): kept as a list, so that the
+  // unsaved-changes guard sees them, and never written back into the fields by name.
+  const chat = all.filter((el) => el.closest("[data-no-draft]"));
+  values["__chat"] = JSON.stringify(chat.map((el) => (el.type === "radio" ? el.checked : el.value)));
+  return values;
 }
 
 function same(a, b) {
@@ -92,7 +99,9 @@ function offerDraft(draftKey, initial) {
   banner.hidden = false;
   banner.querySelector("[data-draft-restore]").addEventListener("click", () => {
     for (const el of fields()) {
-      if (el.name in draft.values) el.value = draft.values[el.name];
+      if (el.name in draft.values && !el.closest("[data-no-draft]")) {
+        el.value = draft.values[el.name];
+      }
     }
     form.dispatchEvent(new Event("input"));
     if (content()) showVariables(content());
