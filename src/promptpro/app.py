@@ -34,6 +34,7 @@ from promptpro.api import (
     runs,
     search,
     tokens,
+    workspace_keys,
     workspaces,
 )
 from promptpro.api.limits import BodySizeLimitMiddleware
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(me.router)
     app.include_router(tokens.router)
     app.include_router(keys.router)
+    app.include_router(workspace_keys.router)
     app.include_router(models.router)
     app.include_router(admin.router)
     for library_router in (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -12,6 +12,7 @@ from promptpro.schemas.base import ModelId, ReadSchema, ResponseText, WriteSchem
 from promptpro.schemas.library import PromptParameters
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer
+KeySource = Literal["workspace", "personal"]
 
 
 class ResponseRead(ReadSchema):
@@ -45,6 +46,11 @@ class ResponseRead(ReadSchema):
     compare_group_id: int | None = Field(
         default=None, description="The compare run this answer was one column of."
     )
+    key_source: KeySource | None = Field(
+        default=None,
+        description="Whose provider key paid: `workspace` (the prompt's workspace's own key) "
+        "or `personal` (the key of the member who ran it); null for runs from before.",
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -64,6 +70,7 @@ class ResponseCreate(WriteSchema):
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
     compare_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
+    key_source: KeySource | None = None
 
 
 class ResponseUpdate(WriteSchema):

@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "workspace.rename": _MANAGERS,
+    # List (hints only), set, replace, remove the workspace's provider keys. Members' runs
+    # use them, but only managers see even a hint.
+    "workspace.keys.manage": _MANAGERS,
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

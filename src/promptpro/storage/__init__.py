@@ -22,6 +22,7 @@ from promptpro.storage.runs import RunStorage
 from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.users import UserStorage
+from promptpro.storage.workspace_keys import WorkspaceKeyStorage
 from promptpro.storage.workspaces import WorkspaceStorage
 
 
@@ -43,6 +44,7 @@ class Storage(
     DraftStorage,
     AdminStorage,
     WorkspaceStorage,
+    WorkspaceKeyStorage,
 ):
     """All storage operations over one session."""
 

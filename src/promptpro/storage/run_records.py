@@ -8,7 +8,7 @@ connection (or a transaction) while the provider answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from promptpro.db.models import (
     PromptVersion,
     Response,
     ResponseStatus,
+    WorkspaceApiKeys,
     WorkspaceMember,
 )
 from promptpro.errors import NotFound
@@ -32,10 +33,9 @@ from promptpro.storage.base import domain_errors, is_row_id
 _PROMPTS = cast("sa.Table", Prompt.__table__)
 _VERSIONS = cast("sa.Table", PromptVersion.__table__)
 _KEYS = cast("sa.Table", ApiKeys.__table__)
+_WORKSPACE_KEYS = cast("sa.Table", WorkspaceApiKeys.__table__)
 _RESPONSES = cast("sa.Table", Response.__table__)
 _MEMBERS = cast("sa.Table", WorkspaceMember.__table__)
-# The workspaces the `owner` parameter (the acting user) belongs to.
-_MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
 
 _LATEST_VERSION = (
     sa.select(_VERSIONS.c.id)
@@ -44,16 +44,20 @@ _LATEST_VERSION = (
     .limit(1)
     .scalar_subquery()
 )
-# A prompt of one of the user's workspaces, its current version, the user's role there and
-# the user's stored keys (the runner pays), in one round trip.
+# A prompt of one of the user's workspaces, its current version, the user's role there,
+# the workspace's stored keys and the user's (the workspace's key pays if it has one, else
+# the runner's), in one round trip. Keys are read on every run, never cached: a key an
+# admin replaced or removed is what the next run in any worker process sees.
 _CONTEXT = HotStatement(
     sa.select(
         _PROMPTS.c.content,
         _PROMPTS.c.model,
         _PROMPTS.c.parameters,
+        _PROMPTS.c.workspace_id,
         _LATEST_VERSION,
         _MEMBERS.c.role,
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
+        *(_WORKSPACE_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
     .select_from(
         _PROMPTS.join(
@@ -62,7 +66,9 @@ _CONTEXT = HotStatement(
                 _MEMBERS.c.workspace_id == _PROMPTS.c.workspace_id,
                 _MEMBERS.c.user_id == sa.bindparam("owner"),
             ),
-        ).outerjoin(_KEYS, _KEYS.c.user_id == sa.bindparam("owner"))
+        )
+        .outerjoin(_KEYS, _KEYS.c.user_id == sa.bindparam("owner"))
+        .outerjoin(_WORKSPACE_KEYS, _WORKSPACE_KEYS.c.workspace_id == _PROMPTS.c.workspace_id)
     )
     .where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
 )
@@ -83,10 +89,10 @@ _RECORD = HotStatement(
         sa.select(
             *(sa.bindparam(name, type_=_RESPONSES.c[name].type) for name in _RECORD_COLUMNS)
         ).where(
-            sa.exists().where(
-                _PROMPTS.c.id == sa.bindparam("prompt_id"),
-                _PROMPTS.c.workspace_id.in_(_MEMBER_OF),
-            )
+            # Only that the prompt still exists: the runner's rights were checked when the
+            # run was planned, and a member removed while their run streams must not lose
+            # its paid answer. A deleted prompt takes its responses with it (NotFound).
+            sa.exists().where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
         ),
     )
     .returning(_RESPONSES.c.id)
@@ -94,12 +100,15 @@ _RECORD = HotStatement(
 
 
 def _owned(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """The response named by the `response_id` parameter, if its prompt is the `owner`'s."""
+    """The response named by the `response_id` parameter, if the `owner` ran it.
+
+    Scoped by who ran it, not by membership: these statements are the run's own (the id is
+    the one its record got), and a runner removed from the workspace mid-run still has
+    its end stored ("a paid answer is never lost"). Nobody else's response matches.
+    """
     return sa.and_(
         _RESPONSES.c.id == sa.bindparam("response_id"),
-        _RESPONSES.c.prompt_id.in_(
-            sa.select(_PROMPTS.c.id).where(_PROMPTS.c.workspace_id.in_(_MEMBER_OF))
-        ),
+        _RESPONSES.c.run_by_id == sa.bindparam("owner"),
         *conditions,
     )
 
@@ -145,7 +154,7 @@ _STATUS = HotStatement(sa.select(_RESPONSES.c.status).where(_owned()))
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
-    """Everything a run needs from the database: the prompt, its version, the user's keys."""
+    """Everything a run needs from the database: the prompt, its version, the keys."""
 
     prompt_id: int
     content: str
@@ -153,7 +162,10 @@ class RunContext:
     parameters: dict[str, Any] | None
     version_id: int | None
     role: str  # the user's role in the prompt's workspace
-    ciphertexts: dict[str, str | None]  # provider id -> its stored key, encrypted
+    ciphertexts: dict[str, str | None]  # provider id -> the user's stored key, encrypted
+    workspace_id: int = 0
+    # provider id -> the prompt's workspace's stored key, encrypted
+    workspace_ciphertexts: dict[str, str | None] = field(default_factory=dict)
 
 
 class RunRecords:
@@ -169,7 +181,8 @@ class RunRecords:
         rows = await _CONTEXT.rows(self.engine, {"prompt_id": prompt_id, "owner": owner_id})
         if not rows:
             return None
-        content, model, parameters, version_id, role, *ciphertexts = rows[0]
+        content, model, parameters, workspace_id, version_id, role, *ciphertexts = rows[0]
+        count = len(PROVIDER_KEY_COLUMNS)
         return RunContext(
             prompt_id=prompt_id,
             content=content,
@@ -177,7 +190,9 @@ class RunRecords:
             parameters=parameters,
             version_id=version_id,
             role=role,
-            ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts, strict=True)),
+            ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts[:count], strict=True)),
+            workspace_id=workspace_id,
+            workspace_ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts[count:], strict=True)),
         )
 
     async def record(
@@ -193,8 +208,9 @@ class RunRecords:
 
         `worker_id` names the worker process running it, whose heartbeat vouches for it.
 
-        The run was planned from the owner's prompt moments ago, so only that the prompt is
-        still theirs is checked, inside the INSERT itself (NotFound if it was deleted).
+        The run was planned from the owner's prompt moments ago (their role checked then),
+        so only that the prompt still exists is checked, inside the INSERT itself (NotFound
+        if it was deleted): a runner removed from the workspace meanwhile keeps the answer.
         """
         values = data.model_dump(exclude={"parameters"})
         values["parameters"] = (
@@ -203,7 +219,6 @@ class RunRecords:
         values.update(
             prompt_id=prompt_id,
             created_at=created_at,
-            owner=owner_id,
             worker_id=worker_id,
             run_by_id=owner_id,
         )

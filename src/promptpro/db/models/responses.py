@@ -64,6 +64,10 @@ class Response(Base):
     compare_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("compare_groups.id", ondelete="SET NULL"), index=True
     )
+    # Whose provider key paid: "workspace" (the prompt's workspace's own key) or "personal"
+    # (the runner's); None for runs from before workspace keys. No CHECK constraint: adding
+    # one on SQLite would rebuild `responses` and drop its triggers (see migration 0007).
+    key_source: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).
