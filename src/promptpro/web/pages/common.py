@@ -15,6 +15,7 @@ from promptpro.security.vault import Vault
 from promptpro.services.categories import CategoryService
 from promptpro.services.keys import KeyService
 from promptpro.services.sessions import ActiveSession
+from promptpro.services.workspace_keys import WorkspaceKeyService
 from promptpro.storage import Storage
 from promptpro.web.guards import FormOnce
 from promptpro.web.models import ModelGroup, model_groups
@@ -81,14 +82,26 @@ def get_form_once(request: Request) -> FormOnce:
 FormOnceDep = Annotated[FormOnce, Depends(get_form_once)]
 
 
-async def categories_of(storage: Storage, auth: PageUser) -> list[CategoryRead]:
-    """The user's categories, by name."""
-    return await CategoryService(storage, auth.user.id).list_categories()
+async def categories_of(
+    storage: Storage, auth: PageUser, workspace_id: int | None = None
+) -> list[CategoryRead]:
+    """A workspace's categories by name (None: the user's personal workspace): a prompt's
+    category picker offers its own workspace's only."""
+    return await CategoryService(storage, auth.user.id).list_categories(workspace_id)
 
 
 async def model_choices(
-    storage: Storage, vault: Vault, auth: PageUser, *, include: list[str | None]
+    storage: Storage,
+    vault: Vault,
+    auth: PageUser,
+    *,
+    include: list[str | None],
+    workspace_id: int | None = None,
 ) -> list[ModelGroup]:
-    """The model picker's groups, marked by whether the user has each provider's key."""
+    """The model picker's groups, marked by whether a run would have each provider's key:
+    the user's own, or (for a prompt of a team workspace) the workspace's."""
     configured = await KeyService(storage, vault, auth.user.id).configured_providers()
+    if workspace_id is not None:
+        shared = WorkspaceKeyService(storage, vault, auth.user.id)
+        configured |= await shared.configured_providers(workspace_id)
     return model_groups({str(provider) for provider in configured}, include=include)

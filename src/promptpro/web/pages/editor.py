@@ -109,13 +109,18 @@ def form_values(prompt: PromptRead | None) -> dict[str, str]:
 
 
 async def _choices(
-    storage: StorageDep, vault: VaultDep, auth: PageAuth, kept: dict[str, str]
+    storage: StorageDep,
+    vault: VaultDep,
+    auth: PageAuth,
+    kept: dict[str, str],
+    workspace_id: int | None = None,
 ) -> dict[str, Any]:
-    """What the editor's pickers offer (read before any write: see `RolledBack`)."""
+    """What the editor's pickers offer (read before any write: see `RolledBack`): the
+    categories of the prompt's own workspace (None: a new prompt, in the personal one)."""
     return {
-        "categories": await categories_of(storage, auth),
+        "categories": await categories_of(storage, auth, workspace_id),
         "model_groups": await model_choices(
-            storage, vault, auth, include=[kept.get("model") or None]
+            storage, vault, auth, include=[kept.get("model") or None], workspace_id=workspace_id
         ),
     }
 
@@ -200,7 +205,7 @@ async def edit_prompt(
     """The editor with the prompt as it is now."""
     prompt = await PromptService(storage, auth.user.id).get_prompt(prompt_id)
     kept = form_values(prompt)
-    choices = await _choices(storage, vault, auth, kept)
+    choices = await _choices(storage, vault, auth, kept, prompt.workspace_id)
     max_bytes = request.app.state.settings.draft_max_bytes
     choices.update(await draft_context(storage, auth.user.id, prompt_id, kept, max_bytes))
     return _editor(request, auth, choices, prompt=prompt, kept=kept, errors={})
@@ -215,7 +220,7 @@ async def save_prompt(
     prompt = await service.get_prompt(prompt_id)
     form = await read_form(request)
     kept = _kept(form)
-    choices = await _choices(storage, vault, auth, kept)
+    choices = await _choices(storage, vault, auth, kept, prompt.workspace_id)
     try:
         data = validate(PromptUpdate, prompt_data(kept))
         await service.update_prompt(prompt_id, data)

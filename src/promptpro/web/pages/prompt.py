@@ -79,7 +79,9 @@ async def prompt_page(
         versions=versions,
         variables=variables_in(prompt.content),
         errors={},
-        model_groups=await model_choices(storage, vault, auth, include=[prompt.model]),
+        model_groups=await model_choices(
+            storage, vault, auth, include=[prompt.model], workspace_id=prompt.workspace_id
+        ),
         prompt_id=prompt_id,
         **await panel_context(storage, auth.user.id, prompt, request.query_params.get("from")),
         **await _history_or_first(
