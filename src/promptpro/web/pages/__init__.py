@@ -17,6 +17,7 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    workspace_keys,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -33,6 +34,7 @@ for feature in (
     categories,
     settings,
     access,
+    workspace_keys,
     admin,
 ):
     router.include_router(feature.router)
