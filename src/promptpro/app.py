@@ -36,6 +36,7 @@ from promptpro.api import (
     search,
     test_sets,
     tokens,
+    workspace_keys,
     workspaces,
 )
 from promptpro.api.limits import BodySizeLimitMiddleware
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(me.router)
     app.include_router(tokens.router)
     app.include_router(keys.router)
+    app.include_router(workspace_keys.router)
     app.include_router(models.router)
     app.include_router(admin.router)
     for library_router in (

@@ -316,3 +316,68 @@ async def test_access_by_role(
         assert response.status_code == 403, response.text
         assert response.json()["type"] == "/problems/role-required"
         assert await team_snapshot(ada, team_library) == before
+
+
+# A team workspace's provider keys: only its admins and owners list (hints), set or remove
+# them; editors and viewers get 403 though their runs use them; a non-member gets 404.
+KEY_ENDPOINTS = [
+    Endpoint("GET", "/api/v1/workspaces/{workspace}/keys"),
+    Endpoint(
+        "PUT", "/api/v1/workspaces/{workspace}/keys/openai", {"key": "sk-proj-new-0123456789"}
+    ),
+    Endpoint("DELETE", "/api/v1/workspaces/{workspace}/keys/openai", success=204),
+]
+KEY_ROLES = ["anonymous", "stranger", "viewer", "editor", "admin", "owner"]
+TEAM_KEY = "sk-proj-team-key-0123456789"
+
+
+def key_status(endpoint: Endpoint, actor: str) -> int:
+    """The expected status of one cell."""
+    return {
+        "anonymous": 401,
+        "stranger": 404,
+        "viewer": 403,
+        "editor": 403,
+    }.get(actor, endpoint.success)
+
+
+@pytest.mark.parametrize("credentials", ["cookie", "bearer"])
+@pytest.mark.parametrize("actor", KEY_ROLES)
+@pytest.mark.parametrize("endpoint", KEY_ENDPOINTS, ids=str)
+async def test_workspace_key_access(
+    endpoint: Endpoint,
+    actor: str,
+    credentials: str,
+    ada: httpx.AsyncClient,
+    new_client: ClientFactory,
+) -> None:
+    team = (await ada.post("/api/v1/workspaces", json={"name": "Team"})).json()["id"]
+    await ada.put(f"/api/v1/workspaces/{team}/keys/openai", json={"key": TEAM_KEY})
+    url = endpoint.path.format(workspace=team)
+    if actor in ("viewer", "editor", "admin"):
+        person = await new_client()
+        await register(person, "bob")
+        added = await ada.post(
+            f"/api/v1/workspaces/{team}/members", json={"username": "bob", "role": actor}
+        )
+        assert added.status_code == 201
+        client = person
+        if credentials == "bearer":
+            client = await new_client()
+            client.headers.update(bearer(await create_token(person)))
+    else:
+        client = await acting_client(
+            "owner" if actor == "owner" else actor, credentials, ada, new_client
+        )
+    before = (await ada.get(f"/api/v1/workspaces/{team}/keys")).json()
+
+    response = await client.request(endpoint.method, url, json=endpoint.body)
+
+    assert response.status_code == key_status(endpoint, actor), response.text
+    assert TEAM_KEY not in response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert "sk-proj-…" not in response.text
+        assert (await ada.get(f"/api/v1/workspaces/{team}/keys")).json() == before
+    if actor in ("viewer", "editor"):
+        assert response.json()["type"] == "/problems/role-required"

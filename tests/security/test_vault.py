@@ -7,6 +7,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -27,7 +28,7 @@ from promptpro.security.vault import (
 # Fixed keys: parametrized test ids must be the same in every pytest-xdist worker.
 KEY_A, KEY_B = hashlib.sha256(b"key a").digest(), hashlib.sha256(b"key b").digest()
 SECRET = "sk-proj-Zq8vN3xKp0LmT7wRbY2cFhJd"
-OWNER = {"user_id": "u1", "provider": "openai"}
+OWNER: dict[str, Any] = {"user_id": "u1", "provider": "openai"}
 
 
 def settings(tmp_path: Path, encryption_keys: str = "") -> Settings:
@@ -104,6 +105,36 @@ def test_a_ciphertext_copied_to_another_user_is_refused() -> None:
     sealed = vault.encrypt(SECRET, user_id="u1", provider="openai")
     with pytest.raises(KeyCorrupt, match="Save the key again"):
         vault.decrypt(sealed, user_id="u2", provider="openai")
+
+
+def test_a_workspace_key_round_trips_bound_to_its_workspace() -> None:
+    vault = Vault([KEY_A])
+    sealed = vault.encrypt(SECRET, workspace_id=7, provider="openai")
+    assert vault.decrypt(sealed, workspace_id=7, provider="openai") == SECRET
+    with pytest.raises(KeyCorrupt):
+        vault.decrypt(sealed, workspace_id=8, provider="openai")
+    with pytest.raises(KeyCorrupt):
+        vault.decrypt(sealed, workspace_id=7, provider="anthropic")
+
+
+def test_a_workspace_key_and_a_user_key_cannot_pass_for_each_other() -> None:
+    # A user whose id is the workspace's number must not decrypt the workspace's key (nor
+    # the other way round): the two kinds of owner have associated data of their own.
+    vault = Vault([KEY_A])
+    for_workspace = vault.encrypt(SECRET, workspace_id=7, provider="openai")
+    for_user = vault.encrypt(SECRET, user_id="7", provider="openai")
+    with pytest.raises(KeyCorrupt):
+        vault.decrypt(for_workspace, user_id="7", provider="openai")
+    with pytest.raises(KeyCorrupt):
+        vault.decrypt(for_user, workspace_id=7, provider="openai")
+
+
+def test_a_key_belongs_to_one_user_or_one_workspace() -> None:
+    vault = Vault([KEY_A])
+    with pytest.raises(ValueError, match="exactly one"):
+        vault.encrypt(SECRET, provider="openai")
+    with pytest.raises(ValueError, match="exactly one"):
+        vault.encrypt(SECRET, user_id="u1", workspace_id=1, provider="openai")
 
 
 def test_a_ciphertext_copied_to_another_provider_is_refused() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -13,6 +13,7 @@ from promptpro.schemas.chat import ToolCallRead
 from promptpro.schemas.library import PromptParameters
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer
+KeySource = Literal["workspace", "personal"]
 
 
 class ResponseRead(ReadSchema):
@@ -78,6 +79,11 @@ class ResponseRead(ReadSchema):
     previous_response_id: int | None = Field(
         default=None, description="The response whose tool calls this one continues."
     )
+    key_source: KeySource | None = Field(
+        default=None,
+        description="Whose provider key paid: `workspace` (the prompt's workspace's own key) "
+        "or `personal` (the key of the member who ran it); null for runs from before.",
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -106,6 +112,7 @@ class ResponseCreate(WriteSchema):
     schema_errors: list[str] | None = None
     tool_calls: list[dict[str, Any]] | None = None
     previous_response_id: int | None = Field(default=None, ge=1, le=MAX_INT)
+    key_source: KeySource | None = None
 
 
 class ResponseUpdate(WriteSchema):

@@ -9,7 +9,10 @@ A ciphertext is `v1.<key id>.<base64url(nonce + sealed)>`:
 
 The associated data binds each ciphertext to its row and column (user id and provider) and
 to its own header: a ciphertext copied to another user or provider, or relabelled with
-another key id, fails authentication instead of decrypting into the wrong place.
+another key id, fails authentication instead of decrypting into the wrong place. A team
+workspace's keys are bound to the workspace instead (`workspace_id`), under a domain of
+their own: a user's ciphertext can't pass for a workspace's, nor one workspace's for
+another's, whatever the ids look like.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ _KEY_ID = re.compile(r"[0-9a-f]{8}")
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _ID_DOMAIN = b"promptpro key id\x00"
 _AAD_DOMAIN = b"promptpro api_keys\x00"
+_WORKSPACE_AAD_DOMAIN = b"promptpro workspace_api_keys\x00"
 
 
 def generate_key() -> str:
@@ -102,10 +106,20 @@ def split_ciphertext(ciphertext: str) -> SealedKey | None:
     return SealedKey(parts[0], parts[1], payload)
 
 
-def _associated_data(header: str, user_id: str, provider: str) -> bytes:
+def _associated_data(
+    header: str, user_id: str | None, workspace_id: int | None, provider: str
+) -> bytes:
     # NUL separators: neither ids nor provider names can hold one, so no two
-    # (user, provider) pairs produce the same bytes.
-    return b"\x00".join((_AAD_DOMAIN + header.encode(), user_id.encode(), provider.encode()))
+    # (owner, provider) pairs produce the same bytes; the domain tells a user's key from a
+    # workspace's.
+    if (user_id is None) == (workspace_id is None):
+        raise ValueError("a key belongs to exactly one user or one workspace")
+    domain, owner = (
+        (_AAD_DOMAIN, str(user_id))
+        if user_id is not None
+        else (_WORKSPACE_AAD_DOMAIN, str(workspace_id))
+    )
+    return b"\x00".join((domain + header.encode(), owner.encode(), provider.encode()))
 
 
 class Vault:
@@ -138,19 +152,33 @@ class Vault:
         """The ids of the master keys this vault holds, the encrypting one first."""
         return tuple(self._ciphers)
 
-    def encrypt(self, plaintext: str, *, user_id: str, provider: str) -> str:
-        """Seal `plaintext` for one user's key for one provider."""
+    def encrypt(
+        self,
+        plaintext: str,
+        *,
+        user_id: str | None = None,
+        workspace_id: int | None = None,
+        provider: str,
+    ) -> str:
+        """Seal `plaintext` as one user's (or one workspace's) key for one provider."""
         header = f"{FORMAT_VERSION}.{self.current_key_id}"
         nonce = secrets.token_bytes(NONCE_BYTES)
         cipher = self._ciphers[self.current_key_id]
         sealed = cipher.encrypt(
-            nonce, plaintext.encode(), _associated_data(header, user_id, provider)
+            nonce, plaintext.encode(), _associated_data(header, user_id, workspace_id, provider)
         )
         encoded = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
         return f"{header}.{encoded}"
 
-    def decrypt(self, ciphertext: str, *, user_id: str, provider: str) -> str:
-        """The plaintext of a ciphertext sealed for this user and provider."""
+    def decrypt(
+        self,
+        ciphertext: str,
+        *,
+        user_id: str | None = None,
+        workspace_id: int | None = None,
+        provider: str,
+    ) -> str:
+        """The plaintext of a ciphertext sealed for this user (or workspace) and provider."""
         parts = split_ciphertext(ciphertext)
         if parts is None:
             raise KeyCorrupt(_corrupt_detail(provider), provider=provider)
@@ -164,7 +192,7 @@ class Vault:
         nonce, sealed = parts.payload[:NONCE_BYTES], parts.payload[NONCE_BYTES:]
         try:
             plaintext = cipher.decrypt(
-                nonce, sealed, _associated_data(parts.header, user_id, provider)
+                nonce, sealed, _associated_data(parts.header, user_id, workspace_id, provider)
             )
         except InvalidTag:
             raise KeyCorrupt(_corrupt_detail(provider), provider=provider) from None
@@ -193,7 +221,7 @@ def _unavailable_detail(provider: str, missing_id: str) -> str:
 def _corrupt_detail(provider: str) -> str:
     return (
         f"The stored {provider} key is damaged or was not written by PromptPro for this "
-        "account, so it cannot be decrypted. Save the key again."
+        "account or workspace, so it cannot be decrypted. Save the key again."
     )
 
 

@@ -195,10 +195,36 @@ async def delete_account(
     caller: Caller,
     cache: TokenCache,
 ) -> None:
-    """Delete the user and everything they own; an account with a password must give it."""
+    """Delete the user and everything they own; an account with a password must give it.
+
+    What they wrote in team workspaces stays with the team (its author becomes the
+    deleted-user placeholder); a team they alone belong to goes with them. The only owner
+    of a team that has other members is refused (409) until they hand it over: a team is
+    never left without an owner.
+    """
     await _check_own_password(
         storage, settings, user, data.password, field="password", address=caller.address
     )
+    ownerless = await storage.teams_needing_an_owner(user.id)
+    if ownerless:
+        names = ", ".join(f"“{workspace.name}”" for workspace in ownerless)
+        raise Conflict(
+            f"You are the only owner of {names}, which other members share. Transfer "
+            "ownership to one of them (or make one an owner, or delete the workspace) "
+            "before deleting your account.",
+            field="account",
+        )
+    for workspace_id in await storage.delete_teams_of_one(user.id):
+        await audit.record(
+            storage,
+            Action.WORKSPACE_DELETED,
+            f"Deleted workspace {workspace_id} with the account of its only member",
+            actor_id=user.id,
+            object_type="workspace",
+            object_id=workspace_id,
+            workspace_id=workspace_id,
+        )
+    await storage.hand_over_authorship(user.id)
     await storage.delete_user(user.id)
     await tokens_changed(storage, cache, user.id)  # its tokens went with it
     log.info("deleted user %s", user.id)

@@ -20,6 +20,7 @@ from promptpro.services.audit import Action
 from promptpro.services.instance import REGISTRATION_KEY, registration_policy
 from promptpro.services.tokens import TokenCache, tokens_changed
 from promptpro.storage import Storage
+from promptpro.storage.users import DELETED_USER_ID
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ async def list_users(
 
 async def _target(storage: Storage, user_id: str) -> User:
     user = await storage.get_user(user_id) if len(user_id) <= 255 else None
-    if user is None:
+    if user is None or user.id == DELETED_USER_ID:  # the placeholder is no account
         raise NotFound("No such user.")
     return user
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
-from promptpro.db.models import PROVIDER_KEY_COLUMNS, ApiKeys
+from promptpro.db.models import PROVIDER_KEY_COLUMNS, ApiKeys, WorkspaceApiKeys
 from promptpro.errors import Invalid, KeyCorrupt, KeyUnavailable, NeedsKey
 from promptpro.schemas.keys import KeyProvider, KeyRead
 from promptpro.security.vault import KEYS_VARIABLE, Vault, key_id_of
@@ -37,6 +38,11 @@ def key_hint(key: str) -> str:
     return f"{prefix}…{suffix}"
 
 
+def known_provider(provider: str) -> KeyProvider:
+    """The provider named, if it is one a key can be stored for (Invalid otherwise)."""
+    return _provider(provider)
+
+
 def _provider(provider: str) -> KeyProvider:
     try:
         return KeyProvider(provider)
@@ -47,7 +53,15 @@ def _provider(provider: str) -> KeyProvider:
         ) from None
 
 
-def _ciphertext(row: ApiKeys | None, provider: KeyProvider) -> str | None:
+KeysRow = ApiKeys | WorkspaceApiKeys
+
+
+def stored_ciphertext(row: KeysRow | None, provider: KeyProvider) -> str | None:
+    """The ciphertext a keys row holds for one provider (None: no key)."""
+    return _ciphertext(row, provider)
+
+
+def _ciphertext(row: KeysRow | None, provider: KeyProvider) -> str | None:
     if row is None:
         return None
     value: str | None = getattr(row, PROVIDER_KEY_COLUMNS[provider])
@@ -140,16 +154,42 @@ class KeyService:
         )
 
 
-def _stored(row: ApiKeys) -> list[tuple[str, str]]:
+def _stored(row: KeysRow) -> list[tuple[str, str]]:
     """The (provider, ciphertext) pairs a row holds."""
     pairs = [(provider, getattr(row, column)) for provider, column in PROVIDER_KEY_COLUMNS.items()]
     return [(provider, ciphertext) for provider, ciphertext in pairs if ciphertext is not None]
 
 
+def _binding(row: KeysRow) -> dict[str, Any]:
+    """What a row's ciphertexts are bound to: its user, or its workspace."""
+    if isinstance(row, WorkspaceApiKeys):
+        return {"workspace_id": row.workspace_id}
+    return {"user_id": row.user_id}
+
+
+def _owner(row: KeysRow) -> str:
+    if isinstance(row, WorkspaceApiKeys):
+        return f"workspace {row.workspace_id}"
+    return f"user {row.user_id}"
+
+
+async def _all_rows(storage: Storage) -> list[KeysRow]:
+    """Every keys row: the users' and the workspaces'."""
+    rows: list[KeysRow] = list(await storage.list_all_api_keys())
+    rows.extend(await storage.list_all_workspace_api_keys())
+    return rows
+
+
+async def _replace(storage: Storage, row: KeysRow, provider: str, old: str, new: str) -> bool:
+    if isinstance(row, WorkspaceApiKeys):
+        return await storage.replace_workspace_api_key(row.workspace_id, provider, old, new)
+    return await storage.replace_api_key(row.user_id, provider, old, new)
+
+
 async def stored_key_ids(storage: Storage) -> Counter[str]:
     """How many stored keys each master key id sealed (`unreadable`: not a ciphertext of ours)."""
     counts: Counter[str] = Counter()
-    for row in await storage.list_all_api_keys():
+    for row in await _all_rows(storage):
         for _provider_id, ciphertext in _stored(row):
             counts[key_id_of(ciphertext) or UNREADABLE] += 1
     return counts
@@ -165,7 +205,7 @@ async def rotate_all(
     key is replaced only if it is still the one read: one its owner saves or removes while
     the rotation runs is left as they saved it.
     """
-    rows = await storage.list_all_api_keys()
+    rows = await _all_rows(storage)
     _check_all_decrypt(rows, vault)
     changed = kept = 0
     for done, row in enumerate(rows, start=1):
@@ -173,9 +213,9 @@ async def rotate_all(
         for provider, ciphertext in _stored(row):
             if not vault.needs_rotation(ciphertext):
                 continue
-            plaintext = vault.decrypt(ciphertext, user_id=row.user_id, provider=provider)
-            sealed = vault.encrypt(plaintext, user_id=row.user_id, provider=provider)
-            if await storage.replace_api_key(row.user_id, provider, ciphertext, sealed):
+            plaintext = vault.decrypt(ciphertext, provider=provider, **_binding(row))
+            sealed = vault.encrypt(plaintext, provider=provider, **_binding(row))
+            if await _replace(storage, row, provider, ciphertext, sealed):
                 row_changed = True
             else:
                 kept += 1  # its owner saved or removed it since it was read: theirs stands
@@ -197,7 +237,7 @@ async def rotate_all(
     return changed
 
 
-def _check_all_decrypt(rows: list[ApiKeys], vault: Vault) -> None:
+def _check_all_decrypt(rows: list[KeysRow], vault: Vault) -> None:
     missing: Counter[str] = Counter()
     damaged: list[str] = []
     for row in rows:
@@ -205,9 +245,9 @@ def _check_all_decrypt(rows: list[ApiKeys], vault: Vault) -> None:
             if not vault.needs_rotation(ciphertext):
                 continue
             try:
-                vault.decrypt(ciphertext, user_id=row.user_id, provider=provider)
+                vault.decrypt(ciphertext, provider=provider, **_binding(row))
             except KeyCorrupt:
-                damaged.append(f"user {row.user_id}'s {provider} key")
+                damaged.append(f"{_owner(row)}'s {provider} key")
             except KeyUnavailable as exc:
                 missing[exc.key_id or UNREADABLE] += 1
     if not missing and not damaged:

@@ -51,6 +51,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "workspace.rename": _MANAGERS,
     "audit.workspace.read": _MANAGERS,  # the workspace's audit events
     "workspace.budget": _MANAGERS,  # set or clear its monthly budget; see its spending
+    # List (hints only), set, replace, remove the workspace's provider keys. Members' runs
+    # use them, but only managers see even a hint.
+    "workspace.keys.manage": _MANAGERS,
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

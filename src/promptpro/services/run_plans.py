@@ -18,6 +18,9 @@ from promptpro.services import permissions
 from promptpro.services.templates import render, render_messages
 from promptpro.storage.run_records import RunContext, RunRecords
 
+KEY_SOURCE_WORKSPACE = "workspace"
+KEY_SOURCE_PERSONAL = "personal"
+
 
 @dataclass(frozen=True)
 class RunPlan:
@@ -34,6 +37,8 @@ class RunPlan:
     variables: dict[str, str]
     started: float
     started_at: datetime
+    # Whose key pays: "workspace" (the prompt's workspace's own) or "personal" (the runner's).
+    key_source: str = "personal"
     # The compare run this is one column of (None: a single run); its record carries it.
     compare_group_id: int | None = None
     # The budgets this run counts against (services/budgets.py): the runner's and the
@@ -104,7 +109,13 @@ def merged_parameters(
     return merged
 
 
-def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str) -> str:
+def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str) -> tuple[str, str]:
+    """The key to call the provider with, and whose it is: the workspace's own key for that
+    provider if it has one, else the runner's."""
+    shared = context.workspace_ciphertexts.get(provider_id)
+    if shared is not None:
+        key = vault.decrypt(shared, workspace_id=context.workspace_id, provider=provider_id)
+        return key, KEY_SOURCE_WORKSPACE
     ciphertext = context.ciphertexts.get(provider_id)
     if ciphertext is None:
         raise NeedsKey(
@@ -112,7 +123,7 @@ def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str)
             f"or with PUT /api/v1/keys/{provider_id}.",
             provider=provider_id,
         )
-    return vault.decrypt(ciphertext, user_id=owner_id, provider=provider_id)
+    return vault.decrypt(ciphertext, user_id=owner_id, provider=provider_id), KEY_SOURCE_PERSONAL
 
 
 async def plan_runs(
@@ -173,6 +184,7 @@ async def plan_runs(
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
         provider, ref = providers.resolve(model)
+        api_key, key_source = _api_key(context, vault, owner_id, ref.provider)
         plans.append(
             RunPlan(
                 owner_id=owner_id,
@@ -180,7 +192,8 @@ async def plan_runs(
                 version_id=version_id,
                 model=ref.id,
                 provider=provider,
-                api_key=_api_key(context, vault, owner_id, ref.provider),
+                api_key=api_key,
+                key_source=key_source,
                 rendered_input=rendered,
                 parameters=run_parameters,
                 variables=variables,

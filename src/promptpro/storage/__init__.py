@@ -24,6 +24,7 @@ from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.spending import SpendingStorage
 from promptpro.storage.test_sets import TestSetStorage
 from promptpro.storage.users import UserStorage
+from promptpro.storage.workspace_keys import WorkspaceKeyStorage
 from promptpro.storage.workspaces import WorkspaceStorage
 
 
@@ -47,6 +48,7 @@ class Storage(
     TestSetStorage,
     WorkspaceStorage,
     SpendingStorage,
+    WorkspaceKeyStorage,
 ):
     """All storage operations over one session."""
 

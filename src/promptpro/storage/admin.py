@@ -15,6 +15,7 @@ from promptpro.db.models import AuditEvent, InstanceSetting, User
 from promptpro.db.types import String, utcnow
 from promptpro.storage.base import StorageBase
 from promptpro.storage.pagination import Keyset
+from promptpro.storage.users import DELETED_USER_ID
 
 
 def _like_pattern(text: str) -> str:
@@ -44,7 +45,8 @@ class AdminStorage(StorageBase):
         """Users by lowercased username, after `after` (a lowercased username), matching `q`
         in their username or email (`%` and `_` literally); one more than `limit` if any."""
         lowered = sa.func.lower(User.username, type_=String)
-        query = sa.select(User).order_by(lowered).limit(limit + 1)
+        # The deleted-user placeholder is no account: nobody lists or changes it.
+        query = sa.select(User).where(User.id != DELETED_USER_ID).order_by(lowered).limit(limit + 1)
         if after is not None:
             query = query.where(lowered > after)
         if q:

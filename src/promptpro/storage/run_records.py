@@ -8,7 +8,7 @@ connection (or a transaction) while the provider answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,6 +25,7 @@ from promptpro.db.models import (
     ResponseStatus,
     User,
     Workspace,
+    WorkspaceApiKeys,
     WorkspaceMember,
 )
 from promptpro.errors import NotFound
@@ -34,12 +35,11 @@ from promptpro.storage.base import domain_errors, is_row_id
 _PROMPTS = cast("sa.Table", Prompt.__table__)
 _VERSIONS = cast("sa.Table", PromptVersion.__table__)
 _KEYS = cast("sa.Table", ApiKeys.__table__)
+_WORKSPACE_KEYS = cast("sa.Table", WorkspaceApiKeys.__table__)
 _RESPONSES = cast("sa.Table", Response.__table__)
 _MEMBERS = cast("sa.Table", WorkspaceMember.__table__)
 _USERS = cast("sa.Table", User.__table__)
 _WORKSPACES = cast("sa.Table", Workspace.__table__)
-# The workspaces the `owner` parameter (the acting user) belongs to.
-_MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
 
 
 def _float(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -55,9 +55,11 @@ _LATEST_VERSION = (
     .limit(1)
     .scalar_subquery()
 )
-# A prompt of one of the user's workspaces, its current version, the user's role there and
-# the user's stored keys (the runner pays), and the user's and the workspace's monthly
-# budgets, in one round trip.
+# A prompt of one of the user's workspaces, its current version, the user's role there,
+# the workspace's stored keys and the user's (the workspace's key pays if it has one, else
+# the runner's), and the user's and the workspace's monthly budgets, in one round trip.
+# Keys are read on every run, never cached: a key an admin replaced or removed is what the
+# next run in any worker process sees.
 _CONTEXT = HotStatement(
     sa.select(
         _PROMPTS.c.content,
@@ -73,6 +75,7 @@ _CONTEXT = HotStatement(
         _float(_USERS.c.monthly_budget_usd).label("user_budget"),
         _float(_WORKSPACES.c.monthly_budget_usd).label("workspace_budget"),
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
+        *(_WORKSPACE_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
     .select_from(
         _PROMPTS.join(
@@ -85,6 +88,7 @@ _CONTEXT = HotStatement(
         .join(_USERS, _USERS.c.id == _MEMBERS.c.user_id)
         .join(_WORKSPACES, _WORKSPACES.c.id == _PROMPTS.c.workspace_id)
         .outerjoin(_KEYS, _KEYS.c.user_id == sa.bindparam("owner"))
+        .outerjoin(_WORKSPACE_KEYS, _WORKSPACE_KEYS.c.workspace_id == _PROMPTS.c.workspace_id)
     )
     .where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
 )
@@ -105,10 +109,10 @@ _RECORD = HotStatement(
         sa.select(
             *(sa.bindparam(name, type_=_RESPONSES.c[name].type) for name in _RECORD_COLUMNS)
         ).where(
-            sa.exists().where(
-                _PROMPTS.c.id == sa.bindparam("prompt_id"),
-                _PROMPTS.c.workspace_id.in_(_MEMBER_OF),
-            )
+            # Only that the prompt still exists: the runner's rights were checked when the
+            # run was planned, and a member removed while their run streams must not lose
+            # its paid answer. A deleted prompt takes its responses with it (NotFound).
+            sa.exists().where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
         ),
     )
     .returning(_RESPONSES.c.id)
@@ -116,12 +120,15 @@ _RECORD = HotStatement(
 
 
 def _owned(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """The response named by the `response_id` parameter, if its prompt is the `owner`'s."""
+    """The response named by the `response_id` parameter, if the `owner` ran it.
+
+    Scoped by who ran it, not by membership: these statements are the run's own (the id is
+    the one its record got), and a runner removed from the workspace mid-run still has
+    its end stored ("a paid answer is never lost"). Nobody else's response matches.
+    """
     return sa.and_(
         _RESPONSES.c.id == sa.bindparam("response_id"),
-        _RESPONSES.c.prompt_id.in_(
-            sa.select(_PROMPTS.c.id).where(_PROMPTS.c.workspace_id.in_(_MEMBER_OF))
-        ),
+        _RESPONSES.c.run_by_id == sa.bindparam("owner"),
         *conditions,
     )
 
@@ -193,7 +200,7 @@ _SPENT_IN_WORKSPACE = HotStatement(
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
-    """Everything a run needs from the database: the prompt, its version, the user's keys."""
+    """Everything a run needs from the database: the prompt, its version, the keys."""
 
     prompt_id: int
     content: str
@@ -201,7 +208,7 @@ class RunContext:
     parameters: dict[str, Any] | None
     version_id: int | None
     role: str  # the user's role in the prompt's workspace
-    ciphertexts: dict[str, str | None]  # provider id -> its stored key, encrypted
+    ciphertexts: dict[str, str | None]  # provider id -> the user's stored key, encrypted
     workspace_id: int = 0
     user_budget_usd: float | None = None  # the runner's monthly budget
     workspace_budget_usd: float | None = None  # the prompt's workspace's
@@ -209,6 +216,8 @@ class RunContext:
     messages: list[dict[str, Any]] | None = None
     output_schema: dict[str, Any] | None = None
     tools: list[dict[str, Any]] | None = None
+    # provider id -> the prompt's workspace's stored key, encrypted
+    workspace_ciphertexts: dict[str, str | None] = field(default_factory=dict)
 
 
 class RunRecords:
@@ -227,6 +236,7 @@ class RunRecords:
         row = rows[0]
         content, model, parameters, kind, messages, schema, tools, version_id, role = row[:9]
         workspace_id, user_budget, workspace_budget, *ciphertexts = row[9:]
+        count = len(PROVIDER_KEY_COLUMNS)
         return RunContext(
             prompt_id=prompt_id,
             content=content,
@@ -234,7 +244,7 @@ class RunRecords:
             parameters=parameters,
             version_id=version_id,
             role=role,
-            ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts, strict=True)),
+            ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts[:count], strict=True)),
             workspace_id=workspace_id,
             user_budget_usd=user_budget,
             workspace_budget_usd=workspace_budget,
@@ -242,6 +252,7 @@ class RunRecords:
             messages=messages,
             output_schema=schema,
             tools=tools,
+            workspace_ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts[count:], strict=True)),
         )
 
     async def spent_by_user(self, user_id: str, since: datetime) -> float:
@@ -268,8 +279,9 @@ class RunRecords:
 
         `worker_id` names the worker process running it, whose heartbeat vouches for it.
 
-        The run was planned from the owner's prompt moments ago, so only that the prompt is
-        still theirs is checked, inside the INSERT itself (NotFound if it was deleted).
+        The run was planned from the owner's prompt moments ago (their role checked then),
+        so only that the prompt still exists is checked, inside the INSERT itself (NotFound
+        if it was deleted): a runner removed from the workspace meanwhile keeps the answer.
         """
         values = data.model_dump(exclude={"parameters"})
         values["parameters"] = (
@@ -278,7 +290,6 @@ class RunRecords:
         values.update(
             prompt_id=prompt_id,
             created_at=created_at,
-            owner=owner_id,
             worker_id=worker_id,
             run_by_id=owner_id,
         )

@@ -9,7 +9,7 @@ from promptpro.db.models.accounts import (
     User,
 )
 from promptpro.db.models.admin import AuditEvent, InstanceSetting
-from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys
+from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys, WorkspaceApiKeys
 from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
@@ -41,5 +41,6 @@ __all__ = [
     "User",
     "WorkerHeartbeat",
     "Workspace",
+    "WorkspaceApiKeys",
     "WorkspaceMember",
 ]

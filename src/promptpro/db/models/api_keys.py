@@ -35,3 +35,26 @@ class ApiKeys(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=sa.func.now()
     )
+
+
+class WorkspaceApiKeys(Base):
+    """A team workspace's own provider keys: members' runs there use them, nobody reads them.
+
+    The same four ciphertext columns as `api_keys`, sealed by the same vault with associated
+    data naming the workspace (not a user), so a ciphertext copied between the tables or
+    between workspaces fails to decrypt.
+    """
+
+    __tablename__ = "workspace_api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), unique=True
+    )
+    xai_key: Mapped[str | None] = mapped_column(String)
+    openai_key: Mapped[str | None] = mapped_column(String)
+    anthropic_key: Mapped[str | None] = mapped_column(String)
+    gemini_key: Mapped[str | None] = mapped_column(String)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=sa.func.now()
+    )

@@ -80,6 +80,10 @@ class Response(Base):
     # The response whose tool calls this one answers. No foreign key (as run_by_id): added
     # to SQLite without a rebuild, and both rows go with their prompt anyway.
     previous_response_id: Mapped[int | None]
+    # Whose provider key paid: "workspace" (the prompt's workspace's own key) or "personal"
+    # (the runner's); None for runs from before workspace keys. No CHECK constraint: adding
+    # one on SQLite would rebuild `responses` and drop its triggers (see migration 0007).
+    key_source: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         # History of a prompt's responses, newest first, paged by (created_at, id).

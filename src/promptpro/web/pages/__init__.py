@@ -20,6 +20,7 @@ from promptpro.web.pages import (
     test_sets,
     tool_turns,
     usage,
+    workspace_keys,
     workspace_members,
     workspaces,
 )
@@ -41,6 +42,7 @@ for feature in (
     settings,
     usage,
     access,
+    workspace_keys,
     admin,
     workspaces,
     workspace_members,

@@ -19,6 +19,7 @@ from promptpro.services.categories import CategoryService
 from promptpro.services.current_workspace import WorkspaceChoice, current_workspace
 from promptpro.services.keys import KeyService
 from promptpro.services.sessions import ActiveSession
+from promptpro.services.workspace_keys import WorkspaceKeyService
 from promptpro.storage import Storage
 from promptpro.web.forms import FORM, FieldErrors
 from promptpro.web.guards import FormOnce
@@ -129,8 +130,17 @@ async def categories_of(
 
 
 async def model_choices(
-    storage: Storage, vault: Vault, auth: PageUser, *, include: list[str | None]
+    storage: Storage,
+    vault: Vault,
+    auth: PageUser,
+    *,
+    include: list[str | None],
+    workspace_id: int | None = None,
 ) -> list[ModelGroup]:
-    """The model picker's groups, marked by whether the user has each provider's key."""
+    """The model picker's groups, marked by whether a run would have each provider's key:
+    the user's own, or (for a prompt of a team workspace) the workspace's."""
     configured = await KeyService(storage, vault, auth.user.id).configured_providers()
+    if workspace_id is not None:
+        shared = WorkspaceKeyService(storage, vault, auth.user.id)
+        configured |= await shared.configured_providers(workspace_id)
     return model_groups({str(provider) for provider in configured}, include=include)

@@ -29,7 +29,13 @@ async def compare_page(
     choices = list(recent.items)
     if prompt is not None and all(item.id != prompt.id for item in choices):
         choices.insert(0, prompt)
-    groups = await model_choices(storage, vault, auth, include=[prompt.model if prompt else None])
+    groups = await model_choices(
+        storage,
+        vault,
+        auth,
+        include=[prompt.model if prompt else None],
+        workspace_id=prompt.workspace_id if prompt else None,
+    )
     preselected = [prompt.model] if prompt and prompt.model else []
     panel = (
         await panel_context(storage, auth.user.id, prompt, None)

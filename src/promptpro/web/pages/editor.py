@@ -134,7 +134,7 @@ async def _choices(
     return {
         "categories": await categories_of(storage, auth, workspace_id),
         "model_groups": await model_choices(
-            storage, vault, auth, include=[kept.get("model") or None]
+            storage, vault, auth, include=[kept.get("model") or None], workspace_id=workspace_id
         ),
     }
 

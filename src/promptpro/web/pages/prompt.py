@@ -83,7 +83,9 @@ async def prompt_page(
         versions=versions,
         variables=variables_in(prompt.content),
         errors={},
-        model_groups=await model_choices(storage, vault, auth, include=[prompt.model]),
+        model_groups=await model_choices(
+            storage, vault, auth, include=[prompt.model], workspace_id=prompt.workspace_id
+        ),
         prompt_id=prompt_id,
         can_run=auth.may("prompt.run", prompt.workspace_id),
         can_write=auth.may("library.write", prompt.workspace_id),

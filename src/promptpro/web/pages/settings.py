@@ -161,6 +161,9 @@ async def delete_account(
     except Invalid as exc:
         # Returned, not raised: the unit of work must commit the failure it recorded.
         return _account_page(request, auth, status_code=422, errors=domain_errors(exc))
+    except Conflict as exc:
+        # The only owner of a shared team: the message says what to do first.
+        return _account_page(request, auth, status_code=409, errors={FORM: exc.detail})
     except RateLimited as exc:
         return _account_page(request, auth, status_code=429, errors={FORM: exc.detail})
     response = see_other("/login?done=account-deleted")
