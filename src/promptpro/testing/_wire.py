@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 Frame = tuple[bytes, bool]  # (bytes to write, whether the frame carries answer text)
@@ -209,3 +209,25 @@ def gemini_stream(
         # Gemini reports the running count of output tokens in every chunk.
         so_far = output_tokens if last else output_tokens * (index + 1) // len(pieces)
         yield _sse(_gemini_chunk(model, piece, last, input_tokens, so_far)), True
+
+
+def request_key(headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[str, str | None]:
+    """Which provider's way a request carries its key, and the key (None: no key at all)."""
+    if "x-goog-api-key" in headers or "key" in query:
+        return "gemini", headers.get("x-goog-api-key") or query.get("key")
+    if "x-api-key" in headers:
+        return "anthropic", headers["x-api-key"]
+    authorization = headers.get("authorization", "")
+    return "openai", authorization.removeprefix("Bearer ").strip() or None
+
+
+def models_document(provider: str, names: list[str]) -> dict[str, Any]:
+    """The provider's answer to listing its models."""
+    if provider == "gemini":
+        return {"models": [{"name": f"models/{name}", "displayName": name} for name in names]}
+    if provider == "anthropic":
+        return {
+            "data": [{"type": "model", "id": name, "display_name": name} for name in names],
+            "has_more": False,
+        }
+    return {"object": "list", "data": [{"id": name, "object": "model"} for name in names]}
