@@ -22,6 +22,7 @@ from promptpro.api import (
     categories,
     compare_groups,
     drafts,
+    endpoints,
     feedback,
     health,
     keys,
@@ -239,6 +240,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         compare_groups.router,
         workspaces.router,
+        endpoints.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "workspace.rename": _MANAGERS,
+    "endpoints.manage": _MANAGERS,  # add, change, delete, discover own endpoints
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

@@ -269,7 +269,7 @@ class _Execution:
             error=_problem(error) if error else None,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            cost_usd=self.executor.catalogue.cost_usd(plan.model, input_tokens, output_tokens),
+            cost_usd=plan.cost_usd(self.executor.catalogue, input_tokens, output_tokens),
             time_to_first_token=self.first_token,
             compare_group_id=plan.compare_group_id,
         )

@@ -9,12 +9,15 @@ from typing import Any
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
+from promptpro.providers.catalogue import Catalogue
 from promptpro.providers.registry import ProviderRegistry
+from promptpro.providers.types import ModelRef, parse_model_id
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
+from promptpro.services.endpoints import open_endpoint_key
 from promptpro.services.templates import render
-from promptpro.storage.run_records import RunContext, RunRecords
+from promptpro.storage.run_records import EndpointRow, RunContext, RunRecords
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,20 @@ class RunPlan:
     started_at: datetime
     # The compare run this is one column of (None: a single run); its record carries it.
     compare_group_id: int | None = None
+    # An own endpoint's model: its prices per million tokens (input, output), when entered;
+    # None: the catalogue's, if it knows the model.
+    price_per_mtok: tuple[float, float] | None = None
+
+    def cost_usd(
+        self, catalogue: Catalogue, input_tokens: int | None, output_tokens: int | None
+    ) -> float | None:
+        """What the run cost: at its endpoint's prices, or the catalogue's; None if unknown."""
+        if self.price_per_mtok is None:
+            return catalogue.cost_usd(self.model, input_tokens, output_tokens)
+        if input_tokens is None or output_tokens is None:
+            return None
+        prices = self.price_per_mtok
+        return round((input_tokens * prices[0] + output_tokens * prices[1]) / 1_000_000, 10)
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,35 @@ def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str)
             provider=provider_id,
         )
     return vault.decrypt(ciphertext, user_id=owner_id, provider=provider_id)
+
+
+def _endpoint_price(endpoint: EndpointRow, model: str) -> tuple[float, float] | None:
+    """The prices entered for one of the endpoint's models (None: no price, never $0)."""
+    for entry in endpoint.models:
+        if entry.get("name") == model:
+            given = entry.get("input_usd_per_mtok"), entry.get("output_usd_per_mtok")
+            if given[0] is not None and given[1] is not None:
+                return float(given[0]), float(given[1])
+    return None
+
+
+async def _own_endpoint(
+    records: RunRecords,
+    vault: Vault,
+    providers: ProviderRegistry,
+    context: RunContext,
+    owner_id: str,
+    ref: ModelRef,
+) -> tuple[Provider, str, tuple[float, float] | None]:
+    """The adapter, key and prices of an own endpoint's model (`<endpoint-name>/<model>`)."""
+    endpoint = await records.endpoint(owner_id, context.prompt_id, ref.provider)
+    if endpoint is None:
+        providers.get(ref.provider)  # raises: no such provider, naming the known ones
+    assert endpoint is not None  # for the type checker: get() raised otherwise
+    origin = providers.guard.check_url(endpoint.base_url, field="model").origin
+    key = open_endpoint_key(vault, endpoint.id, origin, endpoint.key_ciphertext)
+    provider = providers.endpoint(ref.provider, endpoint.base_url)
+    return provider, key, _endpoint_price(endpoint, ref.name)
 
 
 async def plan_runs(
@@ -109,7 +155,15 @@ async def plan_runs(
         model = requested or default_model
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
-        provider, ref = providers.resolve(model)
+        ref = parse_model_id(model)
+        price = None
+        if ref.provider in providers:
+            provider = providers.get(ref.provider)
+            api_key = _api_key(context, vault, owner_id, ref.provider)
+        else:
+            provider, api_key, price = await _own_endpoint(
+                records, vault, providers, context, owner_id, ref
+            )
         plans.append(
             RunPlan(
                 owner_id=owner_id,
@@ -117,13 +171,14 @@ async def plan_runs(
                 version_id=version_id,
                 model=ref.id,
                 provider=provider,
-                api_key=_api_key(context, vault, owner_id, ref.provider),
+                api_key=api_key,
                 rendered_input=rendered,
                 parameters=run_parameters,
                 variables=variables,
                 started=started,
                 started_at=started_at,
                 compare_group_id=compare_group_id,
+                price_per_mtok=price,
             )
         )
     return plans
