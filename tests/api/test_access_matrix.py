@@ -22,6 +22,8 @@ from promptpro.storage import Storage
 from tests.conftest import ClientFactory
 from tests.support.auth import bearer, create_token, register
 
+BASE_URL = "https://llm.example.com/v1"  # never called: only its form is checked
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -32,6 +34,7 @@ class Endpoint:
     body: dict[str, Any] | None = None
     owned: bool = True
     success: int = 200
+    admin_only: bool = False  # a change only workspace admins (and owners) may make
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -57,6 +60,11 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/prompts/{prompt}/inputs"),
     Endpoint("PUT", "/api/v1/prompts/{prompt}/draft", {"title": "t", "content": "c"}),
     Endpoint("DELETE", "/api/v1/prompts/{prompt}/draft", success=204),
+    Endpoint("GET", "/api/v1/endpoints", owned=False),
+    Endpoint("POST", "/api/v1/endpoints", {"name": "new", "baseUrl": BASE_URL}, False, 201),
+    Endpoint("GET", "/api/v1/endpoints/{endpoint}"),
+    Endpoint("PATCH", "/api/v1/endpoints/{endpoint}", {"models": [{"name": "m"}]}, admin_only=True),
+    Endpoint("DELETE", "/api/v1/endpoints/{endpoint}", success=204, admin_only=True),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 
@@ -68,10 +76,14 @@ class Library:
     category: int
     prompt: int
     response: int
+    endpoint: int
 
     def url(self, endpoint: Endpoint) -> str:
         return endpoint.path.format(
-            category=self.category, prompt=self.prompt, response=self.response
+            category=self.category,
+            prompt=self.prompt,
+            response=self.response,
+            endpoint=self.endpoint,
         )
 
 
@@ -90,7 +102,8 @@ async def library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
             owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
         )
         response = stored.id
-    return Library(category, prompt, response)
+    own = await ada.post("/api/v1/endpoints", json={"name": "mine", "baseUrl": BASE_URL})
+    return Library(category, prompt, response, own.json()["id"])
 
 
 async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
@@ -100,6 +113,7 @@ async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
         (await owner.get("/api/v1/prompts")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/versions")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
+        (await owner.get("/api/v1/endpoints")).json(),
     ]
 
 
@@ -227,7 +241,10 @@ async def team_library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
         stored = await Storage(session).create_response(
             owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
         )
-    return Library(category, prompt, stored.id)
+    own = await ada.post(
+        f"/api/v1/workspaces/{team}/endpoints", json={"name": "mine", "baseUrl": BASE_URL}
+    )
+    return Library(category, prompt, stored.id, own.json()["id"])
 
 
 async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
@@ -237,6 +254,7 @@ async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]
         (await owner.get(f"/api/v1/prompts/{library.prompt}")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/versions")).json(),
         (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
+        (await owner.get(f"/api/v1/endpoints/{library.endpoint}")).json(),
     ]
 
 
@@ -258,7 +276,9 @@ async def test_access_by_role(
 
     response = await bob.request(endpoint.method, team_library.url(endpoint), json=endpoint.body)
 
-    if role == "editor" or viewer_may(endpoint):
+    if endpoint.admin_only:
+        assert response.status_code == 403, response.text
+    elif role == "editor" or viewer_may(endpoint):
         assert response.status_code == endpoint.success, response.text
     else:
         assert response.status_code == 403, response.text

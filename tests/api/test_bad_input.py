@@ -108,6 +108,7 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             workspace_id=library["workspace"],
             response_id=1,  # the body is refused before anything is looked up
             group_id=1,
+            endpoint_id=1,
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
@@ -288,6 +289,10 @@ async def test_a_body_just_under_1_mb_is_read(ada: httpx.AsyncClient) -> None:
         ("GET", "/api/v1/prompts/abc/responses", "promptId"),
         ("GET", "/api/v1/responses/abc", "responseId"),
         ("DELETE", "/api/v1/responses/%00", "responseId"),
+        ("GET", "/api/v1/endpoints/abc", "endpointId"),
+        ("PATCH", "/api/v1/endpoints/1.5", "endpointId"),
+        ("POST", "/api/v1/endpoints/x/discover", "endpointId"),
+        ("POST", "/api/v1/endpoints/x/verify", "endpointId"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
@@ -311,6 +316,11 @@ async def test_an_id_that_is_not_a_number_is_a_422_naming_the_path_parameter(
         ("GET", "/api/v1/prompts/{}/responses"),
         ("GET", "/api/v1/responses/{}"),
         ("DELETE", "/api/v1/responses/{}"),
+        ("GET", "/api/v1/endpoints/{}"),
+        ("PATCH", "/api/v1/endpoints/{}"),
+        ("DELETE", "/api/v1/endpoints/{}"),
+        ("POST", "/api/v1/endpoints/{}/discover"),
+        ("POST", "/api/v1/endpoints/{}/verify"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
@@ -319,7 +329,9 @@ async def test_an_id_out_of_range_is_a_404(
 ) -> None:
     body = None
     if method == "PATCH":
-        body = {"name": "x"} if "categories" in template else {"title": "x"}
+        body = (
+            {"name": "x"} if "categories" in template or "endpoints" in template else {"title": "x"}
+        )
     for id_ in (0, -1, 2**31, 99_999_999_999, 2**63, 10**30):
         assert_problem(await ada.request(method, template.format(id_), json=body), 404)
 

@@ -12,6 +12,7 @@ from promptpro.web.pages import (
     compare,
     compare_groups,
     editor,
+    endpoints,
     library,
     prompt,
     responses,
@@ -33,6 +34,7 @@ for feature in (
     categories,
     settings,
     access,
+    endpoints,
     admin,
 ):
     router.include_router(feature.router)
