@@ -23,6 +23,7 @@ from promptpro.api import (
     compare_groups,
     costs,
     drafts,
+    endpoints,
     feedback,
     health,
     keys,
@@ -252,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspaces.router,
         test_sets.router,
         costs.router,
+        endpoints.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=10, gt=0)
     first_token_timeout: float = Field(default=60, gt=0)
     run_timeout: float = Field(default=600, gt=0)
+    # Own endpoints (and any URL a user gives): loopback and private addresses are refused
+    # unless this is on (Ollama on the same machine, a vLLM on the LAN); metadata addresses
+    # always are. A response past this many bytes is cut off.
+    allow_private_endpoints: bool = False
+    endpoint_max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
     # Bounds on work a client (or a model) can make the server do.
     # The longest prompt a run may send once its variables are filled in, in characters.

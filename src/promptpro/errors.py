@@ -44,6 +44,12 @@ class Invalid(PromptProError):
         self.field = field
 
 
+class AddressRefused(Invalid):
+    """An outgoing URL a user gave may not be reached (security/outgoing.py says why)."""
+
+    title = "Address refused"
+
+
 class ConfigurationError(PromptProError):
     """The settings or the environment are wrong; the message says how to fix them."""
 

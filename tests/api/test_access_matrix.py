@@ -22,6 +22,8 @@ from promptpro.storage import Storage
 from tests.conftest import ClientFactory
 from tests.support.auth import bearer, create_token, register
 
+BASE_URL = "https://llm.example.com/v1"  # never called: only its form is checked
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -32,6 +34,7 @@ class Endpoint:
     body: dict[str, Any] | None = None
     owned: bool = True
     success: int = 200
+    admin_only: bool = False  # a change only workspace admins (and owners) may make
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -77,6 +80,11 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/test-sets/{test_set}/export?format=csv"),
     Endpoint("POST", "/api/v1/prompts/{prompt}/estimate", {"model": "openai/gpt-4o-mini"}),
     Endpoint("GET", "/api/v1/usage", owned=False),
+    Endpoint("GET", "/api/v1/endpoints", owned=False),
+    Endpoint("POST", "/api/v1/endpoints", {"name": "new", "baseUrl": BASE_URL}, False, 201),
+    Endpoint("GET", "/api/v1/endpoints/{endpoint}"),
+    Endpoint("PATCH", "/api/v1/endpoints/{endpoint}", {"models": [{"name": "m"}]}, admin_only=True),
+    Endpoint("DELETE", "/api/v1/endpoints/{endpoint}", success=204, admin_only=True),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 
@@ -90,6 +98,7 @@ class Library:
     response: int
     test_set: int
     row: int
+    endpoint: int
 
     def url(self, endpoint: Endpoint) -> str:
         return endpoint.path.format(
@@ -98,6 +107,7 @@ class Library:
             response=self.response,
             test_set=self.test_set,
             row=self.row,
+            endpoint=self.endpoint,
         )
 
     def body(self, endpoint: Endpoint) -> dict[str, Any] | None:
@@ -132,7 +142,8 @@ async def library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
             owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
         )
         response = stored.id
-    return Library(category, prompt, response, *await add_test_set(ada))
+    own = await ada.post("/api/v1/endpoints", json={"name": "mine", "baseUrl": BASE_URL})
+    return Library(category, prompt, response, *await add_test_set(ada), own.json()["id"])
 
 
 async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
@@ -144,6 +155,7 @@ async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
         (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
         (await owner.get("/api/v1/test-sets")).json(),
         (await owner.get(f"/api/v1/test-sets/{library.test_set}/rows")).json(),
+        (await owner.get("/api/v1/endpoints")).json(),
     ]
 
 
@@ -275,7 +287,11 @@ async def team_library(app: FastAPI, ada: httpx.AsyncClient) -> Library:
         stored = await Storage(session).create_response(
             owner_id, prompt, ResponseCreate(model="openai/gpt-4o-mini", content="answer")
         )
-    return Library(category, prompt, stored.id, *await add_test_set(ada, team))
+    own = await ada.post(
+        f"/api/v1/workspaces/{team}/endpoints", json={"name": "mine", "baseUrl": BASE_URL}
+    )
+    test_set, row = await add_test_set(ada, team)
+    return Library(category, prompt, stored.id, test_set, row, own.json()["id"])
 
 
 async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
@@ -287,6 +303,7 @@ async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]
         (await owner.get(f"/api/v1/prompts/{library.prompt}/responses")).json(),
         (await owner.get(f"/api/v1/test-sets/{library.test_set}")).json(),
         (await owner.get(f"/api/v1/test-sets/{library.test_set}/rows")).json(),
+        (await owner.get(f"/api/v1/endpoints/{library.endpoint}")).json(),
     ]
 
 
@@ -310,7 +327,9 @@ async def test_access_by_role(
         endpoint.method, team_library.url(endpoint), json=team_library.body(endpoint)
     )
 
-    if role == "editor" or viewer_may(endpoint):
+    if endpoint.admin_only:
+        assert response.status_code == 403, response.text
+    elif role == "editor" or viewer_may(endpoint):
         assert response.status_code == endpoint.success, response.text
     else:
         assert response.status_code == 403, response.text

@@ -53,6 +53,12 @@ async def _do_everything(
     assert (await bob.delete(f"/api/v1/tokens/{tokens[0]['id']}")).status_code == 204
     assert (await bob.put("/api/v1/keys/openai", json={"key": PROVIDER_KEY})).is_success
     assert (await bob.delete("/api/v1/keys/openai")).status_code == 204
+    endpoint = await bob.post(
+        "/api/v1/endpoints",
+        json={"name": "own", "baseUrl": "https://llm.example.com/v1", "key": PROVIDER_KEY},
+    )
+    assert endpoint.status_code == 201
+    assert (await bob.delete(f"/api/v1/endpoints/{endpoint.json()['id']}")).status_code == 204
     prompt = (
         await bob.post(
             "/api/v1/prompts", json={"title": "Secret plan", "content": "TOP SECRET TEXT"}

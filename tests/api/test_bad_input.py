@@ -113,6 +113,7 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             group_id=1,
             test_set_id=1,
             row_id=1,
+            endpoint_id=1,
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
@@ -314,6 +315,10 @@ async def test_a_body_just_under_1_mb_is_read(ada: httpx.AsyncClient) -> None:
         ("PATCH", "/api/v1/test-sets/1/rows/abc", "rowId"),
         ("DELETE", "/api/v1/test-sets/1/rows/1e3", "rowId"),
         ("GET", "/api/v1/test-sets/0x10/export?format=csv", "testSetId"),
+        ("GET", "/api/v1/endpoints/abc", "endpointId"),
+        ("PATCH", "/api/v1/endpoints/1.5", "endpointId"),
+        ("POST", "/api/v1/endpoints/x/discover", "endpointId"),
+        ("POST", "/api/v1/endpoints/x/verify", "endpointId"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
@@ -342,6 +347,11 @@ async def test_an_id_that_is_not_a_number_is_a_422_naming_the_path_parameter(
         ("DELETE", "/api/v1/test-sets/{}"),
         ("GET", "/api/v1/test-sets/{}/rows"),
         ("GET", "/api/v1/test-sets/{}/export?format=csv"),
+        ("GET", "/api/v1/endpoints/{}"),
+        ("PATCH", "/api/v1/endpoints/{}"),
+        ("DELETE", "/api/v1/endpoints/{}"),
+        ("POST", "/api/v1/endpoints/{}/discover"),
+        ("POST", "/api/v1/endpoints/{}/verify"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
@@ -351,7 +361,9 @@ async def test_an_id_out_of_range_is_a_404(
     body = None
     if method == "PATCH":
         body = (
-            {"name": "x"} if "categories" in template or "test-sets" in template else {"title": "x"}
+            {"name": "x"}
+            if any(kind in template for kind in ("categories", "test-sets", "endpoints"))
+            else {"title": "x"}
         )
     for id_ in (0, -1, 2**31, 99_999_999_999, 2**63, 10**30):
         assert_problem(await ada.request(method, template.format(id_), json=body), 404)

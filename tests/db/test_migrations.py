@@ -25,6 +25,7 @@ EXPRESSION_INDEXES = {
     "uq_users_username_lower": "users",
     "uq_users_email_lower": "users",
     "uq_categories_workspace_id_name_lower": "categories",
+    "uq_endpoints_workspace_id_name_lower": "endpoints",
 }
 
 

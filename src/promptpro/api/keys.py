@@ -10,8 +10,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from promptpro.api.problems import problem_responses
-from promptpro.deps import KeyServiceDep
+from promptpro.deps import KeyServiceDep, ProvidersDep
+from promptpro.schemas.endpoints import KeyCheck
 from promptpro.schemas.keys import KeyProvider, KeyRead, KeyUpdate
+from promptpro.services.key_checks import verify_key
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -48,3 +50,16 @@ async def remove_key(provider: KeyProvider, keys: KeyServiceDep) -> Response:
     """Forget the key; removing one that isn't set also answers 204 (DELETE is idempotent)."""
     await keys.remove_key(provider)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{provider}/verify",
+    response_model=KeyCheck,
+    summary="Test your key for one provider (lists its models)",
+    responses=problem_responses(401, 403, 422),
+)
+async def verify_provider_key(
+    provider: KeyProvider, keys: KeyServiceDep, providers: ProvidersDep
+) -> KeyCheck:
+    """`valid`, `refused` (with the provider's reason) or `unreachable`; never the key."""
+    return await verify_key(keys, providers, provider)

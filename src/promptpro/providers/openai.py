@@ -33,6 +33,8 @@ from promptpro.providers.wire import (
 )
 
 CHAT_PATH = "/chat/completions"
+# The SDK insists on a key; an own endpoint without one is given this, and it is never sent.
+NO_KEY = "promptpro-no-key"
 
 
 class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
@@ -106,6 +108,9 @@ class OpenAIProvider(SdkProvider[openai.AsyncOpenAI]):
         body = self._arguments(model, request)
         body.update(body.pop("extra_body", None) or {})
         options: Any = {"security": {"bearer_auth": True}}
+        if client.api_key == NO_KEY:
+            # An own endpoint without a key (a local Ollama): no Authorization header at all.
+            options["headers"] = {"Authorization": openai.Omit()}
         if not stream:
             return await client.post(CHAT_PATH, body=body, cast_to=object, options=options)
         body["stream"] = True

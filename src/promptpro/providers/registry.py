@@ -10,6 +10,7 @@ from promptpro.errors import ProviderError, ProviderErrorKind
 from promptpro.providers.anthropic import AnthropicProvider
 from promptpro.providers.base import Provider, SdkProvider
 from promptpro.providers.clients import ClientCache
+from promptpro.providers.endpoints import EndpointProvider
 from promptpro.providers.gemini import GeminiProvider
 from promptpro.providers.openai import OpenAICompatibleProvider, OpenAIProvider, XAIProvider
 from promptpro.providers.types import (
@@ -21,6 +22,7 @@ from promptpro.providers.types import (
     Timeouts,
     parse_model_id,
 )
+from promptpro.security.outgoing import OutgoingGuard
 
 if TYPE_CHECKING:
     from promptpro.config import Settings
@@ -37,6 +39,9 @@ class ProviderConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     client_cache_size: int = 256
+    # Own endpoints: reached only through the outgoing guard (security/outgoing.py).
+    allow_private_endpoints: bool = False
+    endpoint_max_response_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProviderConfig:
@@ -51,6 +56,8 @@ class ProviderConfig:
                 first_token=settings.first_token_timeout,
                 total=settings.run_timeout,
             ),
+            allow_private_endpoints=settings.allow_private_endpoints,
+            endpoint_max_response_bytes=settings.endpoint_max_response_bytes,
         )
 
 
@@ -65,6 +72,11 @@ class ProviderRegistry:
         self.config = config or ProviderConfig()
         self.clients = ClientCache(self.config.client_cache_size)
         self._providers: dict[str, Provider] = {}
+        self.guard = OutgoingGuard(
+            allow_private=self.config.allow_private_endpoints,
+            max_response_bytes=self.config.endpoint_max_response_bytes,
+            timeout=self.config.timeouts.connect,
+        )
         config, clients = self.config, self.clients
         timeouts, retry = config.timeouts, config.retry
         adapters: list[tuple[type[SdkProvider[Any]], str]] = [
@@ -104,6 +116,22 @@ class ProviderRegistry:
         provider.max_tokens_field = max_tokens_field
         self.register(provider)
         return provider
+
+    def endpoint(self, name: str, base_url: str) -> EndpointProvider:
+        """The adapter for a user's own endpoint: not registered, reached through the guard.
+
+        It shares the client cache (a client per name, key and base URL), so building one
+        per run costs nothing once its client exists.
+        """
+        return EndpointProvider(
+            provider_id=name,
+            display_name=name,
+            base_url=base_url,
+            timeouts=self.config.timeouts,
+            retry=self.config.retry,
+            clients=self.clients,
+            guard=self.guard,
+        )
 
     def get(self, provider_id: str) -> Provider:
         """The provider with this id, or ProviderError(UNKNOWN_MODEL) naming the known ones."""

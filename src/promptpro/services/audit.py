@@ -38,6 +38,9 @@ class Action(enum.StrEnum):
     TOKEN_REVOKED = "token.revoked"  # noqa: S105
     KEY_SET = "key.set"
     KEY_REMOVED = "key.removed"
+    ENDPOINT_CREATED = "endpoint.created"
+    ENDPOINT_DELETED = "endpoint.deleted"
+    ENDPOINT_KEY_SET = "endpoint.key_set"
     PROMPT_DELETED = "prompt.deleted"
     CATEGORY_DELETED = "category.deleted"
     TEST_SET_DELETED = "test_set.deleted"

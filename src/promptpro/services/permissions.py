@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # List (hints only), set, replace, remove the workspace's provider keys. Members' runs
     # use them, but only managers see even a hint.
     "workspace.keys.manage": _MANAGERS,
+    "endpoints.manage": _MANAGERS,  # add, change, delete, discover own endpoints
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

@@ -85,14 +85,21 @@ def search_text(q: str | None) -> str | None:
     return q.strip()
 
 
-def check_model(model: str | None) -> None:
-    """Refuse a `provider/model` id whose provider is not one PromptPro knows."""
+async def check_model(storage: Storage, actor_id: str, model: str | None) -> None:
+    """Refuse a `provider/model` id whose provider is neither one PromptPro knows nor the
+    name of an own endpoint in one of the actor's workspaces (which one: decided at run)."""
     if model is None:
         return
     provider = model.partition("/")[0]
-    if provider not in KNOWN_PROVIDERS:
+    if provider not in KNOWN_PROVIDERS and not await storage.endpoint_name_known(
+        actor_id, provider
+    ):
         known = ", ".join(sorted(KNOWN_PROVIDERS))
-        raise Invalid(f"Unknown provider {provider!r} in model: use one of {known}.", field="model")
+        raise Invalid(
+            f"Unknown provider {provider!r} in model: use one of {known}, or the name of one "
+            "of your endpoints.",
+            field="model",
+        )
 
 
 def settle_type(current: Prompt, changes: PromptUpdate) -> PromptUpdate:
@@ -214,14 +221,14 @@ class PromptService:
 
     async def create_prompt(self, data: PromptCreate) -> PromptRead:
         """A new prompt, saved as version 1; its category must be the user's own."""
-        check_model(data.model)
+        await check_model(self.storage, self.owner_id, data.model)
         workspace_id = await target_workspace(self.storage, self.owner_id, data.workspace_id)
         prompt = await self.storage.create_prompt(self.owner_id, data, workspace_id)
         return await self._read(prompt)
 
     async def update_prompt(self, prompt_id: int, changes: PromptUpdate) -> PromptRead:
         """Change a prompt; a changed title, content, model or parameters adds a version."""
-        check_model(changes.model)
+        await check_model(self.storage, self.owner_id, changes.model)
         await self._require(prompt_id, "library.write")
         current = await self.storage.get_prompt(self.owner_id, prompt_id)
         if current is None:

@@ -266,8 +266,7 @@ class _Execution:
     ) -> ResponseCreate:
         plan = self.plan
         usage = usage or Usage()
-        catalogue = self.executor.catalogue
-        cost = catalogue.usage_cost(plan.model, usage)
+        cost, priced_by = plan.cost_usd(self.executor.catalogue, usage)
         ended = status is not ResponseStatus.RUNNING
         fits, failures = None, None
         if status is ResponseStatus.COMPLETED and not self.tool_calls:
@@ -288,7 +287,7 @@ class _Execution:
             cached_input_tokens=usage.cached_input_tokens,
             cache_write_tokens=usage.cache_write_tokens,
             reasoning_tokens=usage.reasoning_tokens,
-            price_table=catalogue.as_of.isoformat() if cost is not None else None,
+            price_table=priced_by,
             time_to_first_token=self.first_token,
             compare_group_id=plan.compare_group_id,
             messages=plan.messages,

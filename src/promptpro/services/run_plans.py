@@ -10,13 +10,16 @@ from promptpro.db.models import PromptVersion
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
+from promptpro.providers.catalogue import Catalogue
 from promptpro.providers.registry import ProviderRegistry
+from promptpro.providers.types import ModelRef, Usage, parse_model_id
 from promptpro.schemas.chat import readable_messages
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
+from promptpro.services.endpoints import open_endpoint_key
 from promptpro.services.templates import render, render_messages
-from promptpro.storage.run_records import RunContext, RunRecords
+from promptpro.storage.run_records import EndpointRow, RunContext, RunRecords
 
 KEY_SOURCE_WORKSPACE = "workspace"
 KEY_SOURCE_PERSONAL = "personal"
@@ -53,6 +56,21 @@ class RunPlan:
     tools: list[dict[str, Any]] | None = None
     # The response whose tool calls this run answers.
     previous_response_id: int | None = None
+    # An own endpoint's model: its prices per million tokens (input, output), when entered;
+    # None: the catalogue's, if it knows the model.
+    price_per_mtok: tuple[float, float] | None = None
+
+    def cost_usd(self, catalogue: Catalogue, usage: Usage) -> tuple[float | None, str | None]:
+        """What the run cost, and what priced it (the catalogue's date, or "endpoint"):
+        at its endpoint's prices, or the catalogue's per-kind ones; (None, None) if unknown."""
+        if self.price_per_mtok is None:
+            cost = catalogue.usage_cost(self.model, usage)
+            return cost, catalogue.as_of.isoformat() if cost is not None else None
+        if usage.input_tokens is None or usage.output_tokens is None:
+            return None, None
+        prices = self.price_per_mtok
+        total = (usage.input_tokens * prices[0] + usage.output_tokens * prices[1]) / 1_000_000
+        return round(total, 10), "endpoint"
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,38 @@ def _api_key(context: RunContext, vault: Vault, owner_id: str, provider_id: str)
     return vault.decrypt(ciphertext, user_id=owner_id, provider=provider_id), KEY_SOURCE_PERSONAL
 
 
+def _endpoint_price(endpoint: EndpointRow, model: str) -> tuple[float, float] | None:
+    """The prices entered for one of the endpoint's models (None: no price, never $0)."""
+    for entry in endpoint.models:
+        if entry.get("name") == model:
+            given = entry.get("input_usd_per_mtok"), entry.get("output_usd_per_mtok")
+            if given[0] is not None and given[1] is not None:
+                return float(given[0]), float(given[1])
+    return None
+
+
+async def _own_endpoint(
+    records: RunRecords,
+    vault: Vault,
+    providers: ProviderRegistry,
+    context: RunContext,
+    owner_id: str,
+    ref: ModelRef,
+) -> tuple[Provider, str, tuple[float, float] | None, str]:
+    """The adapter, key, prices and key source of an own endpoint's model
+    (`<endpoint-name>/<model>`): the runner's personal endpoint pays as "personal", a
+    workspace's endpoint as "workspace"."""
+    endpoint = await records.endpoint(owner_id, context.prompt_id, ref.provider)
+    if endpoint is None:
+        providers.get(ref.provider)  # raises: no such provider, naming the known ones
+    assert endpoint is not None  # for the type checker: get() raised otherwise
+    origin = providers.guard.check_url(endpoint.base_url, field="model").origin
+    key = open_endpoint_key(vault, endpoint.id, origin, endpoint.key_ciphertext)
+    provider = providers.endpoint(ref.provider, endpoint.base_url)
+    source = KEY_SOURCE_PERSONAL if endpoint.personal else KEY_SOURCE_WORKSPACE
+    return provider, key, _endpoint_price(endpoint, ref.name), source
+
+
 async def plan_runs(
     records: RunRecords,
     vault: Vault,
@@ -183,8 +233,15 @@ async def plan_runs(
         model = requested or default_model
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
-        provider, ref = providers.resolve(model)
-        api_key, key_source = _api_key(context, vault, owner_id, ref.provider)
+        ref = parse_model_id(model)
+        price = None
+        if ref.provider in providers:
+            provider = providers.get(ref.provider)
+            api_key, key_source = _api_key(context, vault, owner_id, ref.provider)
+        else:
+            provider, api_key, price, key_source = await _own_endpoint(
+                records, vault, providers, context, owner_id, ref
+            )
         plans.append(
             RunPlan(
                 owner_id=owner_id,
@@ -209,6 +266,7 @@ async def plan_runs(
                 previous_response_id=(
                     continuation.previous_response_id if continuation is not None else None
                 ),
+                price_per_mtok=price,
             )
         )
     return plans

@@ -12,6 +12,7 @@ from promptpro.storage.categories import CategoryStorage
 from promptpro.storage.compare_groups import CompareGroupStorage
 from promptpro.storage.credentials import CredentialStorage
 from promptpro.storage.drafts import DraftStorage
+from promptpro.storage.endpoints import EndpointStorage
 from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
@@ -49,6 +50,7 @@ class Storage(
     WorkspaceStorage,
     SpendingStorage,
     WorkspaceKeyStorage,
+    EndpointStorage,
 ):
     """All storage operations over one session."""
 

@@ -20,6 +20,10 @@ _UNIQUE = {
         "name",
         "This workspace already has a test set with that name.",
     ),
+    "uq_endpoints_workspace_id_name_lower": (
+        "name",
+        "This workspace already has an endpoint with that name.",
+    ),
     "uq_api_keys_user_id": ("userId", "That user already has a keys row."),
     "api_keys.user_id": ("userId", "That user already has a keys row."),
     "uq_oidc_identities_issuer_subject": ("subject", "That identity is linked to a user."),
@@ -36,6 +40,7 @@ _SQLITE_EXPRESSIONS = {
     "index 'uq_users_email_lower'": "uq_users_email_lower",
     "index 'uq_categories_workspace_id_name_lower'": "uq_categories_workspace_id_name_lower",
     "index 'uq_test_sets_workspace_id_name_lower'": "uq_test_sets_workspace_id_name_lower",
+    "index 'uq_endpoints_workspace_id_name_lower'": "uq_endpoints_workspace_id_name_lower",
 }
 
 

@@ -19,6 +19,7 @@ from promptpro.db.hot import HotStatement
 from promptpro.db.models import (
     PROVIDER_KEY_COLUMNS,
     ApiKeys,
+    Endpoint,
     Prompt,
     PromptVersion,
     Response,
@@ -92,6 +93,59 @@ _CONTEXT = HotStatement(
     )
     .where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
 )
+
+_ENDPOINTS = cast("sa.Table", Endpoint.__table__)
+# The workspaces the `owner` parameter (the acting user) belongs to.
+_MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
+_PROMPT_WORKSPACE = (
+    sa.select(_PROMPTS.c.workspace_id)
+    .where(_PROMPTS.c.id == sa.bindparam("prompt_id"))
+    .scalar_subquery()
+)
+# An own endpoint by name, as a run of the prompt by `owner` sees it: the prompt's
+# workspace's first, then the owner's personal one; only in workspaces the owner is in.
+_ENDPOINT = HotStatement(
+    sa.select(
+        _ENDPOINTS.c.id,
+        _ENDPOINTS.c.name,
+        _ENDPOINTS.c.base_url,
+        _ENDPOINTS.c.key_ciphertext,
+        _ENDPOINTS.c.models,
+        # Whether it is the runner's personal endpoint (else a workspace's).
+        _ENDPOINTS.c.workspace_id.in_(
+            sa.select(_WORKSPACES.c.id).where(
+                _WORKSPACES.c.personal_user_id == sa.bindparam("owner")
+            )
+        ),
+    )
+    .where(
+        sa.func.lower(_ENDPOINTS.c.name) == sa.bindparam("name"),
+        _ENDPOINTS.c.workspace_id.in_(_MEMBER_OF),
+        sa.or_(
+            _ENDPOINTS.c.workspace_id == _PROMPT_WORKSPACE,
+            _ENDPOINTS.c.workspace_id.in_(
+                sa.select(_WORKSPACES.c.id).where(
+                    _WORKSPACES.c.personal_user_id == sa.bindparam("owner")
+                )
+            ),
+        ),
+    )
+    .order_by(sa.case((_ENDPOINTS.c.workspace_id == _PROMPT_WORKSPACE, 0), else_=1))
+    .limit(1)
+)
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    """An own endpoint a run may use: where it is, its sealed key, its models and prices."""
+
+    id: int
+    name: str
+    base_url: str
+    key_ciphertext: str | None
+    models: list[dict[str, Any]]
+    personal: bool = True
+
 
 # What a run record holds: every field of ResponseCreate, plus its prompt and start.
 _RECORD_COLUMNS = (
@@ -265,6 +319,17 @@ class RunRecords:
         params = {"workspace_id": workspace_id, "since": since}
         rows = await _SPENT_IN_WORKSPACE.rows(self.engine, params)
         return float(rows[0][0] or 0.0)
+
+    async def endpoint(self, owner_id: str, prompt_id: int, name: str) -> EndpointRow | None:
+        """The own endpoint called `name` that a run of this prompt by `owner_id` may use."""
+        params = {"owner": owner_id, "prompt_id": prompt_id, "name": name.lower()}
+        rows = await _ENDPOINT.rows(self.engine, params)
+        if not rows:
+            return None
+        endpoint_id, endpoint_name, base_url, ciphertext, models, personal = rows[0]
+        return EndpointRow(
+            endpoint_id, endpoint_name, base_url, ciphertext, list(models or ()), bool(personal)
+        )
 
     async def record(
         self,

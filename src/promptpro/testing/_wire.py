@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -375,3 +375,25 @@ def gemini_stream(
         chunk_calls = calls if last else ()
         chunk = _gemini_chunk(model, piece, last, input_tokens, so_far, chunk_extra, chunk_calls)
         yield _sse(chunk), True
+
+
+def request_key(headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[str, str | None]:
+    """Which provider's way a request carries its key, and the key (None: no key at all)."""
+    if "x-goog-api-key" in headers or "key" in query:
+        return "gemini", headers.get("x-goog-api-key") or query.get("key")
+    if "x-api-key" in headers:
+        return "anthropic", headers["x-api-key"]
+    authorization = headers.get("authorization", "")
+    return "openai", authorization.removeprefix("Bearer ").strip() or None
+
+
+def models_document(provider: str, names: list[str]) -> dict[str, Any]:
+    """The provider's answer to listing its models."""
+    if provider == "gemini":
+        return {"models": [{"name": f"models/{name}", "displayName": name} for name in names]}
+    if provider == "anthropic":
+        return {
+            "data": [{"type": "model", "id": name, "display_name": name} for name in names],
+            "has_more": False,
+        }
+    return {"object": "list", "data": [{"id": name, "object": "model"} for name in names]}

@@ -10,6 +10,8 @@ async test or a benchmark script:
         server.configure_model("gpt-broken", status=500)
         ...
         server.last_request.body["temperature"]
+        server.refuse_key("sk-bad")            # 401 for every request carrying it
+        server.models = ["m1", "m2"]           # what GET .../models lists
 
 Or as a separate process: `python -m promptpro.testing.fake_providers --port 8765`.
 """
@@ -107,6 +109,10 @@ class FakeProviderServer:
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
         self._startup_error: BaseException | None = None
+        self._refused: set[str] = set()
+        self.models: list[str] = ["fake-model-1", "fake-model-2"]
+        # Answer GET .../models with a 302 to this URL instead (a redirect nobody follows).
+        self.redirect_models_to: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -216,12 +222,20 @@ class FakeProviderServer:
             self._per_model[model] = script
         return script
 
+    def refuse_key(self, key: str) -> None:
+        """Answer 401, as each provider does, to every request made with this key."""
+        with self._lock:
+            self._refused.add(key)
+
     def reset(self) -> None:
         """Back to the default script, no per-model scripts, no recorded requests."""
         with self._lock:
             self._default = Script()
             self._per_model.clear()
             self._requests.clear()
+            self._refused.clear()
+            self.models = ["fake-model-1", "fake-model-2"]
+            self.redirect_models_to = None
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -251,7 +265,33 @@ class FakeProviderServer:
         # google-genai 3 calls /v1 by default; older SDKs and the docs use /v1beta.
         app.router.add_post("/v1beta/models/{target}", self._gemini)
         app.router.add_post("/v1/models/{target}", self._gemini)
+        # Listing models: OpenAI, xAI, Anthropic and Gemini (told apart by how the key comes).
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/v1beta/models", self._models)
         return app
+
+    async def _models(self, request: web.Request) -> web.Response:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        provider, key = _wire.request_key(headers, request.query)
+        if request.path.startswith("/v1beta"):
+            provider = "gemini"
+        recorded = RecordedRequest(
+            provider, request.path, dict(request.query), headers, {}, "", False
+        )
+        with self._lock:
+            self._requests.append(recorded)
+            refused = key in self._refused
+            names, redirect = list(self.models), self.redirect_models_to
+        if redirect is not None:
+            raise web.HTTPFound(redirect)
+        if refused:
+            return self._refusal(provider)
+        return web.json_response(_wire.models_document(provider, names))
+
+    def _refusal(self, provider: str) -> web.Response:
+        status = 400 if provider == "gemini" else 401
+        message = _wire.default_error_message(provider, 401, "")
+        return web.json_response(_wire.error_body(provider, status, message, None), status=status)
 
     async def _openai(self, request: web.Request) -> web.StreamResponse:
         body = await self._body(request)
@@ -286,7 +326,7 @@ class FakeProviderServer:
 
     def _record(
         self, request: web.Request, provider: str, model: str, stream: bool, body: dict[str, Any]
-    ) -> None:
+    ) -> RecordedRequest:
         recorded = RecordedRequest(
             provider=provider,
             path=request.path,
@@ -298,6 +338,7 @@ class FakeProviderServer:
         )
         with self._lock:
             self._requests.append(recorded)
+        return recorded
 
     async def _gemini(self, request: web.Request) -> web.StreamResponse:
         model, _, action = request.match_info["target"].partition(":")
@@ -324,7 +365,11 @@ class FakeProviderServer:
         body: dict[str, Any],
         include_usage: bool = False,
     ) -> web.StreamResponse:
-        self._record(request, provider, model, stream, body)
+        recorded = self._record(request, provider, model, stream, body)
+        with self._lock:
+            refused = _wire.request_key(recorded.headers, recorded.query)[1] in self._refused
+        if refused:
+            return self._refusal(provider)
         script, fail = self._take_script(model)
         if script.hang:
             await asyncio.Event().wait()  # until the client gives up or the server stops

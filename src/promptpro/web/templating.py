@@ -41,6 +41,9 @@ DONE_MESSAGES = {
     "password": "Your password is changed. Your other sessions were signed out.",
     "key-saved": "The key is saved. Only its hint is ever shown.",
     "key-removed": "The key is removed.",
+    "endpoint-added": "The endpoint is added. Its models run as name/model.",
+    "endpoint-deleted": "The endpoint is deleted, with its key.",
+    "endpoint-discovered": "The endpoint's models are listed.",
     "token-revoked": "The token is revoked: requests bearing it are refused from now on.",
     "token-again": "That token was already created; its secret was shown once. Revoke it "
     "and create another if you didn't copy it.",

@@ -11,6 +11,7 @@ from promptpro.db.models.accounts import (
 from promptpro.db.models.admin import AuditEvent, InstanceSetting
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys, WorkspaceApiKeys
 from promptpro.db.models.drafts import PromptDraft
+from promptpro.db.models.endpoints import Endpoint
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "Category",
     "CompareGroup",
+    "Endpoint",
     "Favourite",
     "InstanceSetting",
     "LoginAttempt",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from promptpro.deps import StorageDep, TokenCacheDep, VaultDep
+from promptpro.deps import ProvidersDep, StorageDep, TokenCacheDep, VaultDep
 from promptpro.errors import Invalid, NotFound
 from promptpro.schemas.auth import TokenCreate, TokenRead
+from promptpro.schemas.endpoints import KeyCheck
 from promptpro.schemas.keys import KeyProvider, KeyRead, KeyUpdate
 from promptpro.services import tokens
+from promptpro.services.key_checks import verify_key
 from promptpro.services.keys import KeyService
 from promptpro.storage import Storage
 from promptpro.web.errors import RolledBack
@@ -46,6 +48,7 @@ def _keys_page(
     status_code: int = 200,
     editing: str | None = None,
     errors: FieldErrors | None = None,
+    checked: tuple[str, KeyCheck] | None = None,
 ) -> Response:
     return page(
         request,
@@ -55,6 +58,7 @@ def _keys_page(
         keys=keys,
         editing=editing,
         errors=errors or {},
+        checked=checked,
     )
 
 
@@ -84,6 +88,22 @@ async def set_key(
         response = _keys_page(request, auth, keys, status_code=422, editing=chosen, errors=errors)
         raise RolledBack(response) from None
     return see_other("/settings/keys?done=key-saved")
+
+
+@router.post("/settings/keys/{provider}/verify")
+async def test_key(
+    request: Request,
+    provider: str,
+    storage: StorageDep,
+    vault: VaultDep,
+    providers: ProvidersDep,
+    auth: PageAuth,
+) -> Response:
+    """Test the stored key with the provider's model list; the answer shows beside it."""
+    chosen = _provider(provider)
+    service = KeyService(storage, vault, auth.user.id)
+    checked = await verify_key(service, providers, chosen)
+    return _keys_page(request, auth, await service.list_keys(), checked=(chosen, checked))
 
 
 @router.post("/settings/keys/{provider}/delete")

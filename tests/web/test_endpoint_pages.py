@@ -1,0 +1,90 @@
+"""Settings pages: your own endpoints (add, discover, test, delete) and "Test key"."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+
+from promptpro.providers.registry import ProviderRegistry
+from promptpro.testing import FakeProviderServer
+from tests.providers.helpers import config_for
+from tests.web.conftest import Browser, field_error, text_of
+
+KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@pytest.fixture
+async def fake_providers(
+    app: FastAPI, fake: FakeProviderServer
+) -> AsyncIterator[FakeProviderServer]:
+    """Providers on the fake server, private addresses allowed (it listens on loopback)."""
+    await app.state.providers.aclose()
+    app.state.providers = ProviderRegistry(
+        dataclasses.replace(config_for(fake), allow_private_endpoints=True)
+    )
+    yield fake
+    await app.state.providers.aclose()
+
+
+async def test_an_endpoint_is_added_discovered_tested_and_deleted(
+    ada_browser: Browser, fake_providers: FakeProviderServer
+) -> None:
+    page = await ada_browser.get("/settings/endpoints")
+    assert 'data-testid="no-endpoints"' in page.text
+    added = await ada_browser.post(
+        "/settings/endpoints",
+        {"name": "ollama", "baseUrl": fake_providers.openai_base_url, "key": KEY, "models": ""},
+    )
+    assert added.headers["location"] == "/settings/endpoints?done=endpoint-added"
+    page = await ada_browser.get("/settings/endpoints")
+    assert 'data-endpoint="ollama"' in page.text and KEY not in page.text
+    endpoint_id = re.search(r"/settings/endpoints/(\d+)/discover", page.text)
+    assert endpoint_id
+    base = f"/settings/endpoints/{endpoint_id.group(1)}"
+    assert (await ada_browser.post(f"{base}/discover", {})).status_code == 303
+    page = await ada_browser.get("/settings/endpoints")
+    assert "ollama/fake-model-1" in text_of(page.text)
+    tested = await ada_browser.post(f"{base}/verify", {})
+    assert 'data-status="valid"' in tested.text
+    fake_providers.refuse_key(KEY)
+    tested = await ada_browser.post(f"{base}/verify", {})
+    assert 'data-status="refused"' in tested.text and KEY not in tested.text
+    assert (await ada_browser.post(f"{base}/delete", {})).status_code == 303
+    assert 'data-testid="no-endpoints"' in (await ada_browser.get("/settings/endpoints")).text
+
+
+async def test_a_refused_address_is_named_on_its_field(ada_browser: Browser) -> None:
+    await ada_browser.get("/settings/endpoints")
+    response = await ada_browser.post(
+        "/settings/endpoints", {"name": "meta", "baseUrl": "http://169.254.169.254/latest"}
+    )
+    assert response.status_code == 422
+    assert field_error(response.text, "baseUrl")
+    assert 'value="http://169.254.169.254/latest"' in response.text
+
+
+async def test_test_key_says_whether_the_provider_takes_the_key(
+    ada_browser: Browser, fake_providers: FakeProviderServer
+) -> None:
+    await ada_browser.get("/settings/keys")
+    await ada_browser.post("/settings/keys/openai", {"key": KEY})
+    page = await ada_browser.get("/settings/keys")
+    assert 'action="/settings/keys/openai/verify"' in page.text
+    assert 'action="/settings/keys/anthropic/verify"' not in page.text  # no key, no test
+    tested = await ada_browser.post("/settings/keys/openai/verify", {})
+    assert 'data-status="valid"' in tested.text
+    fake_providers.refuse_key(KEY)
+    tested = await ada_browser.post("/settings/keys/openai/verify", {})
+    assert 'data-status="refused"' in tested.text
+    assert KEY not in tested.text
+
+
+async def test_the_endpoints_page_has_labelled_fields_and_one_heading(ada_browser: Browser) -> None:
+    page = (await ada_browser.get("/settings/endpoints")).text
+    assert page.count("<h1") == 1
+    for field_id in re.findall(r'<(?:input|textarea|select) id="([^"]+)"', page):
+        assert f'for="{field_id}"' in page, field_id
