@@ -24,6 +24,7 @@ from promptpro.api import (
     drafts,
     feedback,
     health,
+    invitations,
     keys,
     me,
     models,
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(models.router)
     app.include_router(admin.router)
+    app.include_router(invitations.router)
     for library_router in (
         categories.router,
         prompts.router,

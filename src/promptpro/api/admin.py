@@ -37,6 +37,7 @@ async def _events(
     user: CurrentUser,
     *,
     everyone: bool,
+    workspace_id: int | None = None,
     action: str | None,
     before: datetime | None,
     cursor: str | None,
@@ -46,6 +47,7 @@ async def _events(
         storage,
         user,
         everyone=everyone,
+        workspace_id=workspace_id,
         action=audit.parse_action(action),
         before=before,
         cursor=cursor,
@@ -74,6 +76,35 @@ async def my_audit(
     """Newest first, paged with `nextCursor`."""
     return await _events(
         storage, user, everyone=False, action=action, before=before, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/workspaces/{workspace_id}/audit",
+    response_model=AuditEventPage,
+    summary="A workspace's events (its admins and owners)",
+    tags=["workspaces"],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def workspace_audit(
+    workspace_id: int,
+    storage: StorageDep,
+    user: CurrentUser,
+    action: ActionFilter = None,
+    before: Before = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> AuditEventPage:
+    """Newest first, paged with `nextCursor`; a non-member gets 404."""
+    return await _events(
+        storage,
+        user,
+        everyone=False,
+        workspace_id=workspace_id,
+        action=action,
+        before=before,
+        cursor=cursor,
+        limit=limit,
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from promptpro.db.models import AuditEvent, User
 from promptpro.db.types import utcnow
-from promptpro.errors import Invalid
+from promptpro.errors import Invalid, NotFound
 from promptpro.services import permissions
 from promptpro.storage import Keyset, Page, Storage
 from promptpro.storage.admin import NewAuditEvent
@@ -51,6 +51,9 @@ class Action(enum.StrEnum):
     MEMBER_ADDED = "workspace.member_added"
     MEMBER_REMOVED = "workspace.member_removed"
     MEMBER_ROLE_CHANGED = "workspace.member_role_changed"
+    INVITATION_CREATED = "workspace.invitation_created"
+    INVITATION_USED = "workspace.invitation_used"
+    INVITATION_REVOKED = "workspace.invitation_revoked"
 
 
 async def record(
@@ -113,20 +116,29 @@ async def list_events(
     viewer: User,
     *,
     everyone: bool,
+    workspace_id: int | None = None,
     action: Action | None = None,
     before: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[AuditEvent]:
-    """A page of events, newest first: the viewer's own account's, or (admin) everyone's."""
-    permissions.require(viewer, "admin.audit.read" if everyone else "audit.own.read")
+    """A page of events, newest first: the viewer's own account's, or (admin) everyone's,
+    or one workspace's (for its admins and owners: a non-member gets NotFound)."""
+    if workspace_id is not None:
+        found = await storage.get_membership(viewer.id, workspace_id)
+        if found is None:
+            raise NotFound("No such workspace.")
+        permissions.require_role(found[1], "workspace.audit.read")
+    else:
+        permissions.require(viewer, "admin.audit.read" if everyone else "audit.own.read")
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
     if before is not None and before.tzinfo is None:
         raise Invalid("before needs a time zone (e.g. 2026-12-01T10:00:00Z).", field="before")
     after = Keyset.decode(cursor) if cursor else None
     rows = await storage.list_audit_events(
-        subject_id=None if everyone else viewer.id,
+        subject_id=None if everyone or workspace_id is not None else viewer.id,
+        workspace_id=workspace_id,
         action=str(action) if action else None,
         before=before,
         after=after,

@@ -46,8 +46,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "library.write": _WRITERS,  # prompts, categories, tags, drafts; deleting them too
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
+    "invitations.manage": _MANAGERS,  # make, list and revoke invitation links
+    "workspace.audit.read": _MANAGERS,  # the workspace's audit log
     "workspace.rename": _MANAGERS,
-    "members.manage.owners": _OWNERS,  # make, demote or remove an owner
+    "members.manage.owners": _OWNERS,  # make, demote or remove an owner (or invite one)
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,
 }

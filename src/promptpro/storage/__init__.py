@@ -14,6 +14,7 @@ from promptpro.storage.credentials import CredentialStorage
 from promptpro.storage.drafts import DraftStorage
 from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
+from promptpro.storage.invitations import InvitationStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
@@ -43,6 +44,7 @@ class Storage(
     DraftStorage,
     AdminStorage,
     WorkspaceStorage,
+    InvitationStorage,
 ):
     """All storage operations over one session."""
 

@@ -118,12 +118,13 @@ class AdminStorage(StorageBase):
         *,
         subject_id: str | None,
         action: str | None,
+        workspace_id: int | None = None,
         before: datetime | None,
         after: Keyset | None,
         limit: int,
     ) -> list[AuditEvent]:
-        """Events newest first (by id): all, or those by or about `subject_id`; one more than
-        `limit` if there are more."""
+        """Events newest first (by id): all, or those by or about `subject_id`, or those of
+        `workspace_id`; one more than `limit` if there are more."""
         query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit + 1)
         if subject_id is not None:
             query = query.where(
@@ -132,6 +133,8 @@ class AdminStorage(StorageBase):
                     sa.and_(AuditEvent.object_type == "user", AuditEvent.object_id == subject_id),
                 )
             )
+        if workspace_id is not None:
+            query = query.where(AuditEvent.workspace_id == workspace_id)
         if action is not None:
             query = query.where(AuditEvent.action == action)
         if before is not None:

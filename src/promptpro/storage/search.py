@@ -44,7 +44,11 @@ _HEADLINE_OPTIONS = (
 )
 
 # The workspaces the acting user (:owner) belongs to: every match is scoped by it.
-_MEMBER_OF = "(SELECT m.workspace_id FROM workspace_members m WHERE m.user_id = :owner)"
+# (:ws: the one workspace a limited access token sees, or 0 for all of them.)
+_MEMBER_OF = (
+    "(SELECT m.workspace_id FROM workspace_members m"
+    " WHERE m.user_id = :owner AND (m.workspace_id = :ws OR :ws = 0))"
+)
 
 # Built from constants only (the user's words are always bound parameters).
 _POSTGRES_MATCHES = {
@@ -199,6 +203,7 @@ class SearchStorage(StorageBase):
         # query (its auxiliary functions are only valid in the result columns).
         materialized = "MATERIALIZED " if sqlite else ""
         params: dict[str, Any] = {"q": query, "owner": owner_id, "limit": limit + 1}
+        params["ws"] = self.workspace_limit or 0
         after_clause = ""
         if after is not None:
             after_clause = _AFTER
@@ -243,7 +248,13 @@ class SearchStorage(StorageBase):
             statement = sa.text(_POSTGRES_HEADLINES[name]).bindparams(
                 sa.bindparam("ids", expanding=True)
             )
-            params = {"q": text, "owner": owner_id, "ids": ids, "options": _HEADLINE_OPTIONS}
+            params = {
+                "q": text,
+                "owner": owner_id,
+                "ids": ids,
+                "options": _HEADLINE_OPTIONS,
+                "ws": self.workspace_limit or 0,
+            }
             for row_id, headline in (await self._execute(statement, params)).all():
                 found[(order, row_id)] = headline
         return found

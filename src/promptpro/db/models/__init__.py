@@ -14,7 +14,7 @@ from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
-from promptpro.db.models.workspaces import Workspace, WorkspaceMember
+from promptpro.db.models.workspaces import Workspace, WorkspaceInvitation, WorkspaceMember
 
 __all__ = [
     "PROVIDER_KEY_COLUMNS",
@@ -38,5 +38,6 @@ __all__ = [
     "User",
     "WorkerHeartbeat",
     "Workspace",
+    "WorkspaceInvitation",
     "WorkspaceMember",
 ]

@@ -45,4 +45,5 @@ class AuditEvent(Base):
         sa.Index("ix_audit_events_actor_id_id", actor_id, id),
         sa.Index("ix_audit_events_object_type_object_id_id", object_type, object_id, id),
         sa.Index("ix_audit_events_occurred_at", occurred_at),
+        sa.Index("ix_audit_events_workspace_id_id", workspace_id, id),
     )
