@@ -72,6 +72,14 @@ async def _do_everything(
     assert (await bob.patch(f"{members}/{ada_id}", json={"role": "editor"})).is_success
     transfer = await bob.post(f"/api/v1/workspaces/{team['id']}/transfer", json={"userId": ada_id})
     assert transfer.is_success
+    invitations = f"/api/v1/workspaces/{team['id']}/invitations"
+    used = (await ada.post(invitations, json={"role": "viewer"})).json()
+    carol = await new_client()
+    await register(carol, "carol")
+    accepted = await carol.post(f"/api/v1/invitations/{used['token']}/accept")
+    assert accepted.is_success
+    revoked = (await ada.post(invitations, json={"role": "editor"})).json()
+    assert (await ada.delete(f"{invitations}/{revoked['id']}")).status_code == 204
     assert (await bob.delete(f"{members}/{bob_user['id']}")).status_code == 204
     gone = await ada.request("DELETE", f"/api/v1/workspaces/{team['id']}", json={"confirm": "Team"})
     assert gone.status_code == 204
@@ -160,10 +168,10 @@ async def test_events_filter_by_action_and_time_and_page_by_keyset(
 
 async def test_no_route_changes_or_deletes_an_event(app: FastAPI, ada: httpx.AsyncClient) -> None:
     paths = {p: ops for p, ops in app.openapi()["paths"].items() if "audit" in p}
-    assert set(paths) == {MINE, ALL}
+    assert set(paths) == {MINE, ALL, "/api/v1/workspaces/{workspace_id}/audit"}
     for path, operations in paths.items():
         assert set(operations) == {"get"}, path
     for method in ("PUT", "PATCH", "DELETE", "POST"):
-        for path in (MINE, ALL, f"{ALL}/1"):
+        for path in (MINE, ALL, f"{ALL}/1", "/api/v1/workspaces/1/audit"):
             response = await ada.request(method, path)
             assert response.status_code in (404, 405), (method, path)
