@@ -52,6 +52,11 @@ DONE_MESSAGES = {
     "account-deleted": "Your account and everything in it are deleted.",
     "user-changed": "The user is changed; a disabled user's sessions and tokens stop at once.",
     "registration": "The registration policy is saved.",
+    "invitation-accepted": "You joined the workspace.",
+    "invitation-member": "You are a member of that workspace already.",
+    "invitation-revoked": "The invitation is revoked: its link makes nobody a member now.",
+    "invitation-again": "That invitation was already made; its link was shown once. Revoke "
+    "it and make another if you didn't copy it.",
 }
 
 

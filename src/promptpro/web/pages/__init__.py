@@ -12,6 +12,7 @@ from promptpro.web.pages import (
     compare,
     compare_groups,
     editor,
+    invitations,
     library,
     prompt,
     responses,
@@ -34,5 +35,6 @@ for feature in (
     settings,
     access,
     admin,
+    invitations,
 ):
     router.include_router(feature.router)
