@@ -108,6 +108,8 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             workspace_id=library["workspace"],
             response_id=1,  # the body is refused before anything is looked up
             group_id=1,
+            invitation_id=1,
+            token="ppi_not-a-token",
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
@@ -311,6 +313,9 @@ async def test_an_id_that_is_not_a_number_is_a_422_naming_the_path_parameter(
         ("GET", "/api/v1/prompts/{}/responses"),
         ("GET", "/api/v1/responses/{}"),
         ("DELETE", "/api/v1/responses/{}"),
+        ("GET", "/api/v1/workspaces/{}/invitations"),
+        ("DELETE", "/api/v1/workspaces/1/invitations/{}"),
+        ("GET", "/api/v1/workspaces/{}/audit"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")
