@@ -73,7 +73,7 @@ def _auth_form(
         values=values or {},
         errors=errors or {},
         next=safe_next(request.query_params.get("next"), ""),
-        **context,
+        **{"invitation": "", **context},
     )
     keep_sign_in_token(response, settings, token)
     return response
