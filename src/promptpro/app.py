@@ -26,6 +26,7 @@ from promptpro.api import (
     endpoints,
     feedback,
     health,
+    invitations,
     keys,
     me,
     models,
@@ -242,6 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspace_keys.router)
     app.include_router(models.router)
     app.include_router(admin.router)
+    app.include_router(invitations.router)
     for library_router in (
         categories.router,
         prompts.router,

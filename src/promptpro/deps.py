@@ -151,7 +151,9 @@ async def admit_sign_in(request: Request, settings: Settings, username: str) -> 
         )
 
 
-async def admit_registration(request: Request, settings: Settings) -> None:
+async def admit_registration(
+    request: Request, settings: Settings, *, invited: bool = False
+) -> None:
     """Count a registration attempt from the request's address, or raise RateLimited.
 
     In a unit of work of its own, committed at once: concurrent attempts then see it,
@@ -160,7 +162,7 @@ async def admit_registration(request: Request, settings: Settings) -> None:
     factory: SessionFactory = request.app.state.session_factory
     async with unit_of_work(factory) as session:
         policy = await registration_policy(Storage(session), settings)
-        if not registration_allowed(policy, invited=False):
+        if not registration_allowed(policy, invited=invited):
             return  # refused anyway, at no cost
         await RegistrationLimiter.from_settings(settings).admit(
             Storage(session), client_address(request)
@@ -213,6 +215,10 @@ def _bearer_secret(request: Request) -> str | None:
 
 
 _NOT_LOOKED_UP = object()
+READ_ONLY_TOKEN = (
+    "This access token is read-only: it may read, not change anything. "  # noqa: S105
+    "Use a token made without readOnly for changes."
+)
 
 
 async def get_active_session(
@@ -247,6 +253,12 @@ async def current_auth(request: Request, storage: StorageDep, settings: Settings
     address = client_address(request)
     if secret is not None:
         found = await tokens.authenticate_token(storage, secret, request.app.state.token_cache)
+        # The token's limits hold here, once, for every route: a read-only token changes
+        # nothing, and a token limited to a workspace reads through storage that sees
+        # that workspace only (every other one is as absent as a stranger's).
+        if found.read_only and needs_csrf_check(request.method):
+            raise Forbidden(READ_ONLY_TOKEN, kind="read-only-token")
+        storage.workspace_limit = found.workspace_id
         return Auth(found.user, None, token_id=found.token_id, address=address)
     active = await get_active_session(request, storage, settings)
     user = await sessions.session_user(storage, active)

@@ -120,6 +120,17 @@ class Forbidden(PromptProError):
         self.kind = kind
 
 
+class InvitationUnusable(PromptProError):
+    """An invitation link that can't make anyone a member; `reason` says why, in a word:
+    `invalid` (unknown or tampered), `expired`, `used` or `revoked`."""
+
+    title = "Invitation not usable"
+
+    def __init__(self, detail: str, *, reason: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
 class RateLimited(PromptProError):
     """Too many attempts; `retry_after` says in how many seconds to try again."""
 

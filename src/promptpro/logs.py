@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 
@@ -57,9 +58,18 @@ def configure_logging(level: str, log_format: str = "text") -> None:
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
+# An invitation's token travels in its path (`/invitations/{token}`): never logged.
+_PATH_SECRETS = re.compile(r"ppi_[^/]*")
+
+
 def _printable(text: str) -> str:
     """`text` with control characters escaped, so a request path can't forge log lines."""
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def loggable_path(path: str) -> str:
+    """A request path as the log shows it: printable, with invitation tokens hidden."""
+    return _printable(_PATH_SECRETS.sub("ppi_[hidden]", path))
 
 
 # nginx's "client closed request": the client went away before its answer was complete.
@@ -112,7 +122,7 @@ class RequestLogMiddleware:
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                _printable(scope["path"]),
+                loggable_path(scope["path"]),
                 CLIENT_CLOSED if gone else status,
                 (time.perf_counter() - started) * 1000,
             )

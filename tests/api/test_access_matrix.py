@@ -1,9 +1,12 @@
-"""Who may do what: every library endpoint x {anonymous, another user, owner} x {cookie, bearer},
-and x {viewer, editor} of a team workspace.
+"""Who may do what: every library endpoint x {anonymous, another user, owner} x {cookie,
+bearer, read-only bearer}, and x {viewer, editor} of a team workspace; every workspace
+management endpoint x {anonymous, non-member, viewer, editor, admin, owner} x the same
+three ways to authenticate.
 
 Anonymous is 401; another user's object is 404 (never 403) and left unchanged; the owner
 succeeds. Lists never show another user's objects. A viewer reads and is refused (403)
-every change; an editor succeeds.
+every change; an editor succeeds. A read-only token reads as its user would, and every
+change it asks for is 403 `/problems/read-only-token`, whoever it belongs to.
 """
 
 from __future__ import annotations
@@ -159,13 +162,17 @@ async def snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]:
     ]
 
 
+CREDENTIALS = ["cookie", "bearer", "read-only"]
+
+
 async def acting_client(
     actor: str,
     credentials: str,
     owner: httpx.AsyncClient,
     new_client: ClientFactory,
 ) -> httpx.AsyncClient:
-    """A client acting as `actor` by session cookie (with its CSRF header) or bearer token."""
+    """A client acting as `actor` by session cookie (with its CSRF header), bearer token or
+    read-only bearer token."""
     if actor == "owner":
         person = owner
     elif actor == "stranger":
@@ -173,17 +180,35 @@ async def acting_client(
         await register(person, "bob")
     else:
         anonymous = await new_client()
-        if credentials == "bearer":
+        if credentials != "cookie":
             anonymous.headers.update(bearer("pp_no-such-token"))
         return anonymous
     if credentials == "cookie":
         return person
+    return await token_client(person, credentials, new_client)
+
+
+async def token_client(
+    person: httpx.AsyncClient, credentials: str, new_client: ClientFactory
+) -> httpx.AsyncClient:
+    """`person` itself (cookie), or a client with a new (read-only) token of theirs."""
+    if credentials == "cookie":
+        return person
+    made = await person.post(
+        "/api/v1/tokens", json={"name": "t", "readOnly": credentials == "read-only"}
+    )
+    assert made.status_code == 201, made.text
     by_token = await new_client()
-    by_token.headers.update(bearer(await create_token(person)))
+    by_token.headers.update(bearer(made.json()["token"]))
     return by_token
 
 
-@pytest.mark.parametrize("credentials", ["cookie", "bearer"])
+def read_only_refusal(credentials: str, method: str) -> bool:
+    """Whether the cell is a read-only token asking for a change (refused before anything)."""
+    return credentials == "read-only" and method != "GET"
+
+
+@pytest.mark.parametrize("credentials", CREDENTIALS)
 @pytest.mark.parametrize("actor", ["anonymous", "stranger", "owner"])
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 async def test_access(
@@ -203,14 +228,18 @@ async def test_access(
 
     if actor == "anonymous":
         assert response.status_code == 401, response.text
+    elif read_only_refusal(credentials, endpoint.method):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "/problems/read-only-token"
     elif actor == "stranger" and endpoint.owned:
         assert response.status_code == 404, response.text
     else:
         assert response.status_code == endpoint.success, response.text
     if response.status_code >= 400:
         assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
-    if actor != "owner":
+    if actor != "owner" or credentials == "read-only":
         assert await snapshot(ada, library) == before
+    if actor != "owner":
         assert "Mine" not in response.text
 
 
@@ -307,14 +336,17 @@ async def team_snapshot(owner: httpx.AsyncClient, library: Library) -> list[Any]
     ]
 
 
+@pytest.mark.parametrize("credentials", CREDENTIALS)
 @pytest.mark.parametrize("role", ["viewer", "editor"])
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 async def test_access_by_role(
     endpoint: Endpoint,
     role: str,
+    credentials: str,
     ada: httpx.AsyncClient,
     bob: httpx.AsyncClient,
     team_library: Library,
+    new_client: ClientFactory,
 ) -> None:
     team = (await ada.get(f"/api/v1/prompts/{team_library.prompt}")).json()["workspaceId"]
     added = await ada.post(
@@ -322,12 +354,17 @@ async def test_access_by_role(
     )
     assert added.status_code == 201
     before = await team_snapshot(ada, team_library)
+    client = await token_client(bob, credentials, new_client)
 
-    response = await bob.request(
+    response = await client.request(
         endpoint.method, team_library.url(endpoint), json=team_library.body(endpoint)
     )
 
-    if endpoint.admin_only:
+    if read_only_refusal(credentials, endpoint.method):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "/problems/read-only-token"
+        assert await team_snapshot(ada, team_library) == before
+    elif endpoint.admin_only:
         assert response.status_code == 403, response.text
     elif role == "editor" or viewer_may(endpoint):
         assert response.status_code == endpoint.success, response.text
@@ -400,3 +437,87 @@ async def test_workspace_key_access(
         assert (await ada.get(f"/api/v1/workspaces/{team}/keys")).json() == before
     if actor in ("viewer", "editor"):
         assert response.json()["type"] == "/problems/role-required"
+
+
+# Workspace management: who may see and change a team workspace's invitations, members and
+# audit log. `needs` is the weakest role that may; weaker members get 403, non-members 404.
+ROLES = ["viewer", "editor", "admin", "owner"]
+
+
+@dataclass(frozen=True)
+class TeamEndpoint:
+    """An endpoint on a team workspace (`{team}`) or one of its invitations (`{invitation}`)."""
+
+    method: str
+    path: str
+    needs: str
+    body: dict[str, Any] | None = None
+    success: int = 200
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+TEAM_ENDPOINTS = [
+    TeamEndpoint("GET", "/api/v1/workspaces/{team}", "viewer"),
+    TeamEndpoint("GET", "/api/v1/workspaces/{team}/members", "viewer"),
+    TeamEndpoint("GET", "/api/v1/workspaces/{team}/invitations", "admin"),
+    TeamEndpoint("POST", "/api/v1/workspaces/{team}/invitations", "admin", {"role": "viewer"}, 201),
+    TeamEndpoint(
+        "DELETE", "/api/v1/workspaces/{team}/invitations/{invitation}", "admin", None, 204
+    ),
+    TeamEndpoint("GET", "/api/v1/workspaces/{team}/audit", "admin"),
+]
+
+
+def allowed(role: str, needs: str) -> bool:
+    return ROLES.index(role) >= ROLES.index(needs)
+
+
+@pytest.mark.parametrize("credentials", CREDENTIALS)
+@pytest.mark.parametrize("actor", ["anonymous", "non-member", *ROLES])
+@pytest.mark.parametrize("endpoint", TEAM_ENDPOINTS, ids=str)
+async def test_workspace_access(
+    endpoint: TeamEndpoint,
+    actor: str,
+    credentials: str,
+    ada: httpx.AsyncClient,
+    bob: httpx.AsyncClient,
+    new_client: ClientFactory,
+) -> None:
+    team = (await ada.post("/api/v1/workspaces", json={"name": "Team"})).json()["id"]
+    made = await ada.post(f"/api/v1/workspaces/{team}/invitations", json={"role": "editor"})
+    invitation = made.json()["id"]
+    if actor in ("viewer", "editor", "admin"):
+        added = await ada.post(
+            f"/api/v1/workspaces/{team}/members", json={"username": "bob", "role": actor}
+        )
+        assert added.status_code == 201
+    if actor == "anonymous":
+        client = await new_client()
+        if credentials != "cookie":
+            client.headers.update(bearer("pp_no-such-token"))
+    else:
+        person = ada if actor == "owner" else bob
+        client = await token_client(person, credentials, new_client)
+    before = (await ada.get(f"/api/v1/workspaces/{team}/invitations")).json()
+
+    path = endpoint.path.format(team=team, invitation=invitation)
+    response = await client.request(endpoint.method, path, json=endpoint.body)
+
+    if actor == "anonymous":
+        assert response.status_code == 401, response.text
+    elif read_only_refusal(credentials, endpoint.method):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "/problems/read-only-token"
+    elif actor == "non-member":
+        assert response.status_code == 404, response.text
+    elif not allowed(actor, endpoint.needs):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "/problems/role-required"
+    else:
+        assert response.status_code == endpoint.success, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert (await ada.get(f"/api/v1/workspaces/{team}/invitations")).json() == before
+    assert made.json()["token"] not in response.text

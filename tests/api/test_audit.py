@@ -80,6 +80,14 @@ async def _do_everything(
     assert (await bob.patch(f"{members}/{ada_id}", json={"role": "editor"})).is_success
     transfer = await bob.post(f"/api/v1/workspaces/{team['id']}/transfer", json={"userId": ada_id})
     assert transfer.is_success
+    invitations = f"/api/v1/workspaces/{team['id']}/invitations"
+    used = (await ada.post(invitations, json={"role": "viewer"})).json()
+    carol = await new_client()
+    await register(carol, "carol")
+    accepted = await carol.post(f"/api/v1/invitations/{used['token']}/accept")
+    assert accepted.is_success
+    revoked = (await ada.post(invitations, json={"role": "editor"})).json()
+    assert (await ada.delete(f"{invitations}/{revoked['id']}")).status_code == 204
     assert (await bob.delete(f"{members}/{bob_user['id']}")).status_code == 204
     gone = await ada.request("DELETE", f"/api/v1/workspaces/{team['id']}", json={"confirm": "Team"})
     assert gone.status_code == 204

@@ -114,6 +114,8 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             test_set_id=1,
             row_id=1,
             endpoint_id=1,
+            invitation_id=1,
+            token="ppi_not-a-token",
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
@@ -352,6 +354,9 @@ async def test_an_id_that_is_not_a_number_is_a_422_naming_the_path_parameter(
         ("DELETE", "/api/v1/endpoints/{}"),
         ("POST", "/api/v1/endpoints/{}/discover"),
         ("POST", "/api/v1/endpoints/{}/verify"),
+        ("GET", "/api/v1/workspaces/{}/invitations"),
+        ("DELETE", "/api/v1/workspaces/1/invitations/{}"),
+        ("GET", "/api/v1/workspaces/{}/audit"),
     ],
 )
 @pytest.mark.usefixtures("unchanged")

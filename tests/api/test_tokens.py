@@ -42,7 +42,15 @@ async def test_the_secret_is_shown_once_and_only_its_hash_is_stored(
     assert created["lastUsedAt"] is None
     listed = (await client.get(TOKENS)).json()
     assert [token["id"] for token in listed] == [created["id"]]
-    assert set(listed[0]) == {"id", "name", "createdAt", "lastUsedAt", "expiresAt"}
+    assert set(listed[0]) == {
+        "id",
+        "name",
+        "createdAt",
+        "lastUsedAt",
+        "expiresAt",
+        "workspaceId",
+        "readOnly",
+    }
     assert secret not in (await client.get(TOKENS)).text
     [row] = await stored_tokens(app)
     assert row.token_hash == hash_secret(secret)

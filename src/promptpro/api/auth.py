@@ -64,7 +64,7 @@ async def _sign_in(
     summary="Create a local account and sign in",
     description="Each client address may create `PROMPTPRO_REGISTRATIONS_PER_ADDRESS` "
     "accounts per registration window; past that, 429 with `Retry-After`.",
-    responses=problem_responses(403, 409, 413, 422, 429),
+    responses=problem_responses(403, 404, 409, 410, 413, 422, 429),
 )
 async def register(
     body: RegisterRequest,
@@ -75,7 +75,7 @@ async def register(
     active: ActiveSessionDep,
 ) -> SessionRead:
     """Create the account, start a session and return the user with the CSRF token."""
-    await admit_registration(request, settings)
+    await admit_registration(request, settings, invited=body.invitation is not None)
     user = await accounts.register(storage, settings, body)
     csrf_token = await _sign_in(response, storage, settings, user.id, active)
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf_token)

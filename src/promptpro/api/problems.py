@@ -22,6 +22,7 @@ from promptpro.errors import (
     Conflict,
     Forbidden,
     Invalid,
+    InvitationUnusable,
     KeyCorrupt,
     KeyUnavailable,
     NeedsKey,
@@ -163,6 +164,10 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
         return details(401, exc.detail, slug="unauthenticated", title=exc.title, headers=headers)
     if isinstance(exc, Forbidden):
         return details(403, exc.detail, slug=exc.kind, title=exc.title)
+    if isinstance(exc, InvitationUnusable):
+        # An unknown token is as absent as any object (404); one that existed is Gone.
+        status = 404 if exc.reason == "invalid" else 410
+        return details(status, exc.detail, slug=f"invitation-{exc.reason}", title=exc.title)
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
         return details(429, exc.detail, slug="rate-limited", title=exc.title, headers=headers)

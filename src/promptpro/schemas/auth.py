@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StrictBool, StringConstraints
 
 from promptpro.schemas.base import (
     Name,
@@ -35,6 +35,11 @@ class RegisterRequest(WriteSchema):
     email: EmailStr | None = None
     first_name: ShortText | None = None
     last_name: ShortText | None = None
+    invitation: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="An invitation's token: registering then accepts it (and is allowed "
+        "when registration is invite-only).",
+    )
 
 
 class LoginRequest(WriteSchema):
@@ -80,10 +85,13 @@ class AccountDelete(WriteSchema):
 
 
 class TokenCreate(WriteSchema):
-    """A new personal access token; it expires after `expiresInDays` if given."""
+    """A new personal access token; it expires after `expiresInDays` if given. With
+    `workspaceId` it sees that workspace only; `readOnly` refuses it every change."""
 
     name: Name
     expires_in_days: Annotated[int, Field(ge=1, le=3650), NotBoolean] | None = None
+    workspace_id: Annotated[int, Field(ge=1), NotBoolean] | None = None
+    read_only: StrictBool = False
 
 
 class TokenRead(ReadSchema):
@@ -94,6 +102,8 @@ class TokenRead(ReadSchema):
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
+    workspace_id: int | None = Field(description="The one workspace it sees (null: all yours).")
+    read_only: bool = Field(description="Whether every change it asks for is refused (403).")
 
 
 class TokenCreated(TokenRead):

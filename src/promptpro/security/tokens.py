@@ -13,6 +13,8 @@ import secrets
 
 SECRET_BYTES = 32  # 256 bits
 ACCESS_TOKEN_PREFIX = "pp_"  # noqa: S105  (a prefix, not a secret)
+INVITATION_PREFIX = "ppi_"
+MAX_TOKEN_LENGTH = 200  # ours are 47 characters; anything much longer is not one
 
 
 def new_secret() -> str:
@@ -23,6 +25,18 @@ def new_secret() -> str:
 def new_access_token() -> str:
     """A personal access token secret: `pp_` and 256 random bits."""
     return ACCESS_TOKEN_PREFIX + new_secret()
+
+
+def new_invitation_token() -> str:
+    """A workspace invitation's token: `ppi_` and 256 random bits."""
+    return INVITATION_PREFIX + new_secret()
+
+
+def is_invitation_token(value: str) -> bool:
+    """Whether `value` looks like one of our invitation tokens (else: not worth a query)."""
+    return value.startswith(INVITATION_PREFIX) and len(INVITATION_PREFIX) < len(value) <= (
+        MAX_TOKEN_LENGTH
+    )
 
 
 def is_access_token(value: str) -> bool:

@@ -15,7 +15,7 @@ from promptpro.errors import Conflict, Forbidden, Invalid, NotFound, Unauthentic
 from promptpro.schemas.auth import AccountDelete, PasswordChange, RegisterRequest
 from promptpro.schemas.users import UserCreate, UserUpdate
 from promptpro.security import passwords
-from promptpro.services import audit
+from promptpro.services import audit, invitations
 from promptpro.services.audit import Action
 from promptpro.services.hashing import hash_password, verify_password
 from promptpro.services.instance import check_registration, first_account_is_admin
@@ -48,17 +48,21 @@ async def register(storage: Storage, settings: Settings, data: RegisterRequest) 
     A taken username or email is refused before the password is hashed: hashing is the
     expensive part, and nobody should get it for free.
     """
-    await check_registration(storage, settings, invited=False)
+    if data.invitation is not None:
+        await invitations.find_usable(storage, data.invitation)  # a bad one is said first
+    await check_registration(storage, settings, invited=data.invitation is not None)
     if await storage.get_user_by_username(data.username) is not None:
         raise Conflict(USERNAME_TAKEN, field="username")
     if data.email and await storage.get_user_by_email(data.email) is not None:
         raise Conflict(EMAIL_TAKEN, field="email")
     password_hash = await hash_password(settings, data.password)
     user = await storage.create_user(
-        UserCreate(**data.model_dump(exclude={"password"}, exclude_none=True))
+        UserCreate(**data.model_dump(exclude={"password", "invitation"}, exclude_none=True))
     )
     await storage.set_password_hash(user.id, password_hash)
     await first_account_is_admin(storage, user)
+    if data.invitation is not None:
+        await invitations.accept(storage, user, data.invitation)
     log.info("registered user %s", user.id)
     return user
 

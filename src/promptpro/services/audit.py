@@ -57,6 +57,9 @@ class Action(enum.StrEnum):
     MEMBER_ROLE_CHANGED = "workspace.member_role_changed"
     BUDGET_SET = "budget.set"
     CATALOGUE_UPDATED = "instance.catalogue_updated"
+    INVITATION_CREATED = "workspace.invitation_created"
+    INVITATION_USED = "workspace.invitation_used"
+    INVITATION_REVOKED = "workspace.invitation_revoked"
 
 
 async def record(
@@ -119,6 +122,7 @@ async def list_events(
     viewer: User,
     *,
     everyone: bool,
+    workspace_id: int | None = None,
     action: Action | None = None,
     before: datetime | None = None,
     cursor: str | None = None,

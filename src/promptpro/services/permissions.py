@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "test_sets.write": _WRITERS,  # create, change, delete test sets and their rows; import
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
+    "invitations.manage": _MANAGERS,  # make, list and revoke invitation links
     "workspace.rename": _MANAGERS,
     "audit.workspace.read": _MANAGERS,  # the workspace's audit events
     "workspace.budget": _MANAGERS,  # set or clear its monthly budget; see its spending
@@ -55,7 +56,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # use them, but only managers see even a hint.
     "workspace.keys.manage": _MANAGERS,
     "endpoints.manage": _MANAGERS,  # add, change, delete, discover own endpoints
-    "members.manage.owners": _OWNERS,  # make, demote or remove an owner
+    "members.manage.owners": _OWNERS,  # make, demote or remove an owner (or invite one)
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,
 }

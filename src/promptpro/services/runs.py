@@ -66,6 +66,12 @@ class RunService:
 
     async def _plan(self, **plan: Any) -> list[RunPlan]:
         """`plan_runs` with what every run of this service shares: keys, owner, bounds."""
+        if self.storage.workspace_limit is not None and (
+            await self.storage.get_prompt(self.owner_id, plan["prompt_id"]) is None
+        ):
+            # The run path reads the prompt on its own connection, past the request's
+            # storage: a token limited to another workspace is stopped here.
+            raise NotFound("No such prompt.")
         return await plan_runs(
             self.executor.records,
             self.vault,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from promptpro.db.models import AccessToken, User
 from promptpro.db.notify import TOKEN_CHANNEL, Listener
 from promptpro.db.types import utcnow
-from promptpro.errors import NotFound, Unauthenticated
+from promptpro.errors import Invalid, NotFound, Unauthenticated
 from promptpro.schemas.auth import TokenCreate
 from promptpro.security.tokens import hash_secret, is_access_token, new_access_token
 from promptpro.services import audit
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Recording every use would make each API call a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 INVALID_TOKEN = "The access token is unknown, revoked or expired."  # noqa: S105
+NO_SUCH_WORKSPACE = "No such workspace: limit the token to one you belong to."
 ACCOUNT_DISABLED = "This account has been disabled by the instance admin."
 # How long this process trusts what it read about a token. Every change to a user's
 # tokens or account is announced to every worker process at once (PostgreSQL NOTIFY, see
@@ -134,10 +135,21 @@ async def invalidation_listener(database_url: str, cache: TokenCache) -> AsyncIt
 
 async def create_token(storage: Storage, user: User, data: TokenCreate) -> CreatedToken:
     """A new token for the user; only the hash of its secret is stored."""
+    workspace_id = data.workspace_id
+    if storage.workspace_limit is not None:
+        # A limited token makes only tokens as limited: never a way out of its workspace.
+        workspace_id = storage.workspace_limit if workspace_id is None else workspace_id
+    if workspace_id is not None and await storage.get_membership(user.id, workspace_id) is None:
+        raise Invalid(NO_SUCH_WORKSPACE, field="workspaceId")
     secret = new_access_token()
     expires_at = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
     token = await storage.create_access_token(
-        user.id, name=data.name, token_hash=hash_secret(secret), expires_at=expires_at
+        user.id,
+        name=data.name,
+        token_hash=hash_secret(secret),
+        expires_at=expires_at,
+        workspace_id=workspace_id,
+        read_only=data.read_only,
     )
     log.info("user %s created access token %d", user.id, token.id)
     await audit.record(
@@ -177,6 +189,8 @@ class TokenAuth:
 
     user: User
     token_id: int
+    workspace_id: int | None = None  # the only workspace the token sees (None: all)
+    read_only: bool = False
 
 
 async def authenticate_token(storage: Storage, secret: str, cache: TokenCache) -> TokenAuth:
@@ -205,4 +219,4 @@ async def authenticate_token(storage: Storage, secret: str, cache: TokenCache) -
         entry.last_used_at = now
         await storage.touch_access_token(entry.token_id, at=now)
     # A copy: the handler may not change what other requests will be handed.
-    return TokenAuth(detached_user(entry.user), entry.token_id)
+    return TokenAuth(detached_user(entry.user), entry.token_id, entry.workspace_id, entry.read_only)

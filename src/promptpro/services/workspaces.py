@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from promptpro.db.models import AuditEvent, User, Workspace
-from promptpro.errors import Conflict, Invalid, NotFound
+from promptpro.errors import Conflict, Forbidden, Invalid, NotFound
 from promptpro.schemas.workspaces import (
     MemberCreate,
     MemberRead,
@@ -26,6 +26,16 @@ NO_SUCH_WORKSPACE = "No such workspace."
 NO_SUCH_MEMBER = "No such member."
 LAST_OWNER = "A workspace keeps at least one owner: make another member owner first."
 PERSONAL = "Your personal workspace is yours alone."
+
+
+LIMITED_TOKEN = "This access token is limited to one workspace: it can't reach another."  # noqa: S105
+
+
+def require_unlimited(storage: Storage) -> None:
+    """Refuse (403 `/problems/workspace-limited-token`) what would reach past the one
+    workspace a limited access token sees: making a workspace, joining one."""
+    if storage.workspace_limit is not None:
+        raise Forbidden(LIMITED_TOKEN, kind="workspace-limited-token")
 
 
 async def require_in(storage: Storage, actor_id: str, workspace_id: int, action: str) -> str:
@@ -122,6 +132,7 @@ class WorkspaceService:
     async def create_workspace(self, data: WorkspaceCreate) -> WorkspaceRead:
         """A new team workspace owned by the user."""
         permissions.require(self.actor, "workspace.create")
+        require_unlimited(self.storage)
         workspace = await self.storage.create_workspace(data.name, self.actor.id)
         await self._audit(
             Action.WORKSPACE_CREATED, f"Created workspace {workspace.id}", workspace.id

@@ -15,6 +15,7 @@ from promptpro.storage.drafts import DraftStorage
 from promptpro.storage.endpoints import EndpointStorage
 from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
+from promptpro.storage.invitations import InvitationStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
@@ -51,6 +52,7 @@ class Storage(
     SpendingStorage,
     WorkspaceKeyStorage,
     EndpointStorage,
+    InvitationStorage,
 ):
     """All storage operations over one session."""
 

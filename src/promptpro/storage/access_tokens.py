@@ -34,17 +34,31 @@ class TokenUser:
     expires_at: datetime | None
     last_used_at: datetime | None
     user: User
+    workspace_id: int | None = None  # the one workspace the token sees (None: all)
+    read_only: bool = False
 
 
 class AccessTokenStorage(StorageBase):
     """Create, list, find (with the user), mark used and revoke personal access tokens."""
 
     async def create_access_token(
-        self, owner_id: str, *, name: str, token_hash: str, expires_at: datetime | None
+        self,
+        owner_id: str,
+        *,
+        name: str,
+        token_hash: str,
+        expires_at: datetime | None,
+        workspace_id: int | None = None,
+        read_only: bool = False,
     ) -> AccessToken:
         """A new token for the owner (only the hash of its secret is kept)."""
         token = AccessToken(
-            user_id=owner_id, name=name, token_hash=token_hash, expires_at=expires_at
+            user_id=owner_id,
+            name=name,
+            token_hash=token_hash,
+            expires_at=expires_at,
+            workspace_id=workspace_id,
+            read_only=read_only,
         )
         self.session.add(token)
         await self._flush()
@@ -62,15 +76,24 @@ class AccessTokenStorage(StorageBase):
     async def find_token_user(self, token_hash: str) -> TokenUser | None:
         """The token whose secret has this hash, with its user, in one round trip."""
         query = (
-            sa.select(AccessToken.id, AccessToken.expires_at, AccessToken.last_used_at, User)
+            sa.select(
+                AccessToken.id,
+                AccessToken.expires_at,
+                AccessToken.last_used_at,
+                User,
+                AccessToken.workspace_id,
+                AccessToken.read_only,
+            )
             .join(User, User.id == AccessToken.user_id)
             .where(AccessToken.token_hash == token_hash)
         )
         row = (await self._execute(query)).first()
         if row is None:
             return None
-        token_id, expires_at, last_used_at, user = row
-        return TokenUser(token_id, expires_at, last_used_at, detached_user(user))
+        token_id, expires_at, last_used_at, user, workspace_id, read_only = row
+        return TokenUser(
+            token_id, expires_at, last_used_at, detached_user(user), workspace_id, bool(read_only)
+        )
 
     async def touch_access_token(self, token_id: int, *, at: datetime) -> None:
         """Record when the token was last used (by id: no need to have loaded it)."""

@@ -33,8 +33,11 @@ async def domain_errors(awaitable: Awaitable[T]) -> T:
 class StorageBase:
     """Holds the unit of work's session; never commits (the entry point does)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, workspace_limit: int | None = None) -> None:
         self.session = session
+        # Set for a request made with an access token limited to one workspace: every
+        # membership read (so every scoped read of the library) sees that workspace only.
+        self.workspace_limit = workspace_limit
 
     async def _flush(self) -> None:
         """Send pending changes, turning driver errors into domain errors."""

@@ -18,7 +18,8 @@ class CategoryStorage(WorkspaceStorage):
         if not is_row_id(category_id):
             return None
         query = sa.select(Category).where(
-            Category.id == category_id, Category.workspace_id.in_(member_of(owner_id))
+            Category.id == category_id,
+            Category.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         return await self._scalar(query)
 
@@ -31,7 +32,7 @@ class CategoryStorage(WorkspaceStorage):
             sa.select(Category)
             .where(
                 Category.workspace_id == (workspace_id or Category.workspace_id),
-                Category.workspace_id.in_(member_of(owner_id)),
+                Category.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
             )
             .order_by(sa.func.lower(Category.name), Category.id)
         )
@@ -46,7 +47,7 @@ class CategoryStorage(WorkspaceStorage):
             sa.select(Prompt.category_id, sa.func.count())
             .where(
                 Prompt.workspace_id == (workspace_id or Prompt.workspace_id),
-                Prompt.workspace_id.in_(member_of(owner_id)),
+                Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
             )
             .group_by(Prompt.category_id)
         )
@@ -84,7 +85,8 @@ class CategoryStorage(WorkspaceStorage):
             return False
         result = await self._execute(
             sa.delete(Category).where(
-                Category.id == category_id, Category.workspace_id.in_(member_of(owner_id))
+                Category.id == category_id,
+                Category.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -17,7 +17,8 @@ class CompareGroupStorage(StorageBase):
         if not is_row_id(prompt_id):
             return None
         owned = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.id == prompt_id,
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         if await self._scalar(owned) is None:
             return None

@@ -18,7 +18,8 @@ class DraftStorage(StorageBase):
         if not is_row_id(prompt_id):
             return False
         query = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.id == prompt_id,
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         return await self._scalar(query) is not None
 

@@ -9,9 +9,9 @@ from promptpro.storage.base import StorageBase, is_row_id
 from promptpro.storage.workspaces import member_of
 
 
-def _owned(owner_id: str) -> sa.ColumnElement[bool]:
+def _owned(owner_id: str, limit: int | None) -> sa.ColumnElement[bool]:
     return Response.prompt_id.in_(
-        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id)))
+        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id, limit)))
     )
 
 
@@ -24,7 +24,9 @@ class FeedbackStorage(StorageBase):
         """Set (or clear, with None) the owner's rating and note on a response."""
         if not is_row_id(response_id):
             return None
-        query = sa.select(Response).where(Response.id == response_id, _owned(owner_id))
+        query = sa.select(Response).where(
+            Response.id == response_id, _owned(owner_id, self.workspace_limit)
+        )
         response = await self._scalar(query)
         if response is None:
             return None
@@ -39,7 +41,7 @@ class FeedbackStorage(StorageBase):
             return None
         query = (
             sa.select(Response)
-            .where(Response.prompt_id == prompt_id, _owned(owner_id))
+            .where(Response.prompt_id == prompt_id, _owned(owner_id, self.workspace_limit))
             .order_by(Response.created_at.desc(), Response.id.desc())
             .limit(1)
         )
@@ -52,6 +54,6 @@ class FeedbackStorage(StorageBase):
         query = (
             sa.select(PromptVersion)
             .join(Response, Response.prompt_version_id == PromptVersion.id)
-            .where(Response.id == response_id, _owned(owner_id))
+            .where(Response.id == response_id, _owned(owner_id, self.workspace_limit))
         )
         return await self._scalar(query)

@@ -69,7 +69,8 @@ class PromptStorage(TagStorage, WorkspaceStorage):
         if not is_row_id(prompt_id):
             return None
         query = sa.select(Prompt).where(
-            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.id == prompt_id,
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         return await self._scalar(query)
 
@@ -96,7 +97,7 @@ class PromptStorage(TagStorage, WorkspaceStorage):
         # The sort key comes back with each row: a cursor must hold the database's lower(),
         # which is not Python's (SQLite's folds ASCII only).
         query = sa.select(Prompt, key.label("sort_key")).where(
-            Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit))
         )
         if workspace_id is not None:
             query = query.where(Prompt.workspace_id == workspace_id)
@@ -219,7 +220,8 @@ class PromptStorage(TagStorage, WorkspaceStorage):
             return False
         result = await self._execute(
             sa.delete(Prompt).where(
-                Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+                Prompt.id == prompt_id,
+                Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -243,7 +245,8 @@ class PromptStorage(TagStorage, WorkspaceStorage):
             sa.select(PromptVersion)
             .join(Prompt, Prompt.id == PromptVersion.prompt_id)
             .where(
-                PromptVersion.prompt_id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+                PromptVersion.prompt_id == prompt_id,
+                Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
             )
             .order_by(PromptVersion.version.desc())
             .limit(1)
@@ -262,7 +265,7 @@ class PromptStorage(TagStorage, WorkspaceStorage):
             .where(
                 PromptVersion.prompt_id == prompt_id,
                 PromptVersion.version == number,
-                Prompt.workspace_id.in_(member_of(owner_id)),
+                Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
             )
         )
         return await self._scalar(query)

@@ -14,9 +14,9 @@ from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.workspaces import member_of
 
 
-def _owned(owner_id: str) -> sa.ColumnElement[bool]:
+def _owned(owner_id: str, limit: int | None) -> sa.ColumnElement[bool]:
     return Response.prompt_id.in_(
-        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id)))
+        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id, limit)))
     )
 
 
@@ -27,7 +27,9 @@ class ResponseStorage(StorageBase):
         """The response with this id, if its prompt is the owner's."""
         if not is_row_id(response_id):
             return None
-        query = sa.select(Response).where(Response.id == response_id, _owned(owner_id))
+        query = sa.select(Response).where(
+            Response.id == response_id, _owned(owner_id, self.workspace_limit)
+        )
         return await self._scalar(query)
 
     async def list_responses(
@@ -45,7 +47,8 @@ class ResponseStorage(StorageBase):
         """
         check_limit(limit)
         prompt_query = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.id == prompt_id,
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             return None
@@ -76,7 +79,8 @@ class ResponseStorage(StorageBase):
     ) -> Response:
         """Store a response to the owner's prompt (`created_at`: when its run started)."""
         prompt_query = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.id == prompt_id,
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         if not is_row_id(prompt_id) or await self._scalar(prompt_query) is None:
             raise NotFound("No such prompt.")
@@ -115,6 +119,8 @@ class ResponseStorage(StorageBase):
         if not is_row_id(response_id):
             return False
         result = await self._execute(
-            sa.delete(Response).where(Response.id == response_id, _owned(owner_id))
+            sa.delete(Response).where(
+                Response.id == response_id, _owned(owner_id, self.workspace_limit)
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

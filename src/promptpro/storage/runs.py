@@ -20,9 +20,9 @@ INTERRUPTED = {
 }
 
 
-def _owned(owner_id: str) -> sa.ColumnElement[bool]:
+def _owned(owner_id: str, limit: int | None) -> sa.ColumnElement[bool]:
     return Response.prompt_id.in_(
-        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id)))
+        sa.select(Prompt.id).where(Prompt.workspace_id.in_(member_of(owner_id, limit)))
     )
 
 
@@ -38,13 +38,13 @@ class RunStorage(StorageBase):
             .where(
                 Response.id == response_id,
                 Response.status == ResponseStatus.RUNNING,
-                _owned(owner_id),
+                _owned(owner_id, self.workspace_limit),
             )
             .values(status=ResponseStatus.CANCELLED)
         )
         query = (
             sa.select(Response)
-            .where(Response.id == response_id, _owned(owner_id))
+            .where(Response.id == response_id, _owned(owner_id, self.workspace_limit))
             .execution_options(populate_existing=True)
         )
         return await self._scalar(query)

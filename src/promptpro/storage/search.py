@@ -44,11 +44,16 @@ _HEADLINE_OPTIONS = (
 )
 
 # The workspaces the acting user (:owner) belongs to: every match is scoped by it.
-_MEMBER_OF = "(SELECT m.workspace_id FROM workspace_members m WHERE m.user_id = :owner)"
+# (:ws: the one workspace a limited access token sees, or 0 for all of them.)
+_MEMBER_OF = (
+    "(SELECT m.workspace_id FROM workspace_members m"
+    " WHERE m.user_id = :owner AND (m.workspace_id = :ws OR :ws = 0))"
+)
 # The same, narrowed to one workspace (:workspace) when the search asks for one.
 _MEMBER_OF_ONE = (
     "(SELECT m.workspace_id FROM workspace_members m"
-    " WHERE m.user_id = :owner AND m.workspace_id = :workspace)"
+    " WHERE m.user_id = :owner AND m.workspace_id = :workspace"
+    " AND (m.workspace_id = :ws OR :ws = 0))"
 )
 
 # Built from constants only (the user's words are always bound parameters).
@@ -208,6 +213,7 @@ class SearchStorage(StorageBase):
         # query (its auxiliary functions are only valid in the result columns).
         materialized = "MATERIALIZED " if sqlite else ""
         params: dict[str, Any] = {"q": query, "owner": owner_id, "limit": limit + 1}
+        params["ws"] = self.workspace_limit or 0
         if workspace_id is not None:
             params["workspace"] = workspace_id
         after_clause = ""
@@ -254,7 +260,13 @@ class SearchStorage(StorageBase):
             statement = sa.text(_POSTGRES_HEADLINES[name]).bindparams(
                 sa.bindparam("ids", expanding=True)
             )
-            params = {"q": text, "owner": owner_id, "ids": ids, "options": _HEADLINE_OPTIONS}
+            params = {
+                "q": text,
+                "owner": owner_id,
+                "ids": ids,
+                "options": _HEADLINE_OPTIONS,
+                "ws": self.workspace_limit or 0,
+            }
             for row_id, headline in (await self._execute(statement, params)).all():
                 found[(order, row_id)] = headline
         return found

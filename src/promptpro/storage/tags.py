@@ -60,7 +60,8 @@ class TagStorage(StorageBase):
         if not is_row_id(prompt_id):
             return False
         owned = sa.select(Prompt.id).where(
-            Prompt.id == prompt_id, Prompt.workspace_id.in_(member_of(owner_id))
+            Prompt.id == prompt_id,
+            Prompt.workspace_id.in_(member_of(owner_id, self.workspace_limit)),
         )
         if await self._scalar(owned) is None:
             return False

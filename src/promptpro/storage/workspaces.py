@@ -9,13 +9,19 @@ from promptpro.storage.base import StorageBase, is_row_id
 from promptpro.storage.users import PERSONAL_NAME
 
 
-def member_of(user_id: str) -> sa.Select[int]:
-    """The ids of the workspaces a user belongs to: every library read is scoped by it."""
-    return sa.select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user_id)
+def member_of(user_id: str, limit: int | None = None) -> sa.Select[int]:
+    """The ids of the workspaces a user belongs to: every library read is scoped by it
+    (`limit`: only that one, for a token limited to a workspace)."""
+    query = sa.select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user_id)
+    return query if limit is None else query.where(WorkspaceMember.workspace_id == limit)
 
 
 class WorkspaceStorage(StorageBase):
     """Workspaces, memberships and roles."""
+
+    def _outside_limit(self, workspace_id: int) -> bool:
+        """Whether a token limited to another workspace makes this one invisible."""
+        return self.workspace_limit is not None and workspace_id != self.workspace_limit
 
     async def create_workspace(
         self, name: str, owner_id: str, *, personal: bool = False
@@ -30,6 +36,9 @@ class WorkspaceStorage(StorageBase):
 
     async def personal_workspace_id(self, user_id: str) -> int:
         """The id of the user's personal workspace (made now if the user has none yet)."""
+        if self.workspace_limit is not None:
+            # A token limited to a workspace makes its new objects there.
+            return self.workspace_limit
         query = sa.select(Workspace.id).where(Workspace.personal_user_id == user_id)
         found = await self._scalar(query)
         if found is not None:
@@ -41,6 +50,7 @@ class WorkspaceStorage(StorageBase):
         query = (
             sa.select(Workspace, WorkspaceMember.role)
             .join(WorkspaceMember, WorkspaceMember.workspace_id == Workspace.id)
+            .where(WorkspaceMember.workspace_id.in_(member_of(user_id, self.workspace_limit)))
             .where(WorkspaceMember.user_id == user_id)
             .order_by(
                 Workspace.personal_user_id.is_(None), sa.func.lower(Workspace.name), Workspace.id
@@ -50,7 +60,7 @@ class WorkspaceStorage(StorageBase):
 
     async def get_membership(self, user_id: str, workspace_id: int) -> tuple[Workspace, str] | None:
         """The workspace and the user's role in it (None: no such workspace, or not theirs)."""
-        if not is_row_id(workspace_id):
+        if not is_row_id(workspace_id) or self._outside_limit(workspace_id):
             return None
         query = (
             sa.select(Workspace, WorkspaceMember.role)
@@ -62,6 +72,8 @@ class WorkspaceStorage(StorageBase):
 
     async def role_in(self, user_id: str, workspace_id: int) -> str | None:
         """The user's role in the workspace (None: not a member)."""
+        if self._outside_limit(workspace_id):
+            return None
         query = sa.select(WorkspaceMember.role).where(
             WorkspaceMember.user_id == user_id, WorkspaceMember.workspace_id == workspace_id
         )

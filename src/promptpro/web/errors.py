@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
 PAGE_PATHS: tuple[str, ...] = ("/login", "/register", "/logout", "/prompts", "/compare")
-PAGE_PATHS += ("/categories", "/settings", "/static", "/admin")
+PAGE_PATHS += ("/categories", "/settings", "/static", "/admin", "/invitations", "/workspaces")
 NOT_PAGES = ("/api/", "/auth/oidc/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz")
 NOT_FOUND = "There is nothing here. It may have been deleted, or the link is mistyped."
 FORM_EXPIRED = (

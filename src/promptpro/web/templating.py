@@ -69,6 +69,11 @@ DONE_MESSAGES = {
     "test-set-deleted": "The test set is deleted, with its rows.",
     "rows-imported": "The rows are imported.",
     "row-added": "The response is added to the test set as a row.",
+    "invitation-accepted": "You joined the workspace.",
+    "invitation-member": "You are a member of that workspace already.",
+    "invitation-revoked": "The invitation is revoked: its link makes nobody a member now.",
+    "invitation-again": "That invitation was already made; its link was shown once. Revoke "
+    "it and make another if you didn't copy it.",
 }
 
 

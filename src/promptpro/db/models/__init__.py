@@ -16,7 +16,7 @@ from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
 from promptpro.db.models.test_sets import TestSet, TestSetRow
-from promptpro.db.models.workspaces import Workspace, WorkspaceMember
+from promptpro.db.models.workspaces import Workspace, WorkspaceInvitation, WorkspaceMember
 
 __all__ = [
     "PROVIDER_KEY_COLUMNS",
@@ -44,5 +44,6 @@ __all__ = [
     "WorkerHeartbeat",
     "Workspace",
     "WorkspaceApiKeys",
+    "WorkspaceInvitation",
     "WorkspaceMember",
 ]

@@ -98,6 +98,11 @@ class AccessToken(CreatedAt, Base):
     token_hash: Mapped[str] = mapped_column(String, unique=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set: the token sees that workspace only (it goes with it). read_only: no writes.
+    workspace_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
+    read_only: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class LoginAttempt(Base):

@@ -46,3 +46,34 @@ class WorkspaceMember(Base):
     __table_args__ = (
         sa.CheckConstraint("role IN ('owner', 'admin', 'editor', 'viewer')", name="role"),
     )
+
+
+class WorkspaceInvitation(Base):
+    """A link that makes its holder a member with `role`: one use, until `expires_at`.
+
+    Only the SHA-256 of its token is kept (the token is shown once, to the inviter). A used
+    or revoked invitation stays, marked, so the list can say what became of it.
+    """
+
+    __tablename__ = "workspace_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    inviter_id: Mapped[str | None] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[str | None] = mapped_column(
+        String, sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('owner', 'admin', 'editor', 'viewer')", name="role"),
+    )

@@ -13,6 +13,7 @@ from promptpro.web.pages import (
     compare_groups,
     editor,
     endpoints,
+    invitations,
     library,
     prompt,
     responses,
@@ -48,5 +49,6 @@ for feature in (
     admin,
     workspaces,
     workspace_members,
+    invitations,
 ):
     router.include_router(feature.router)

@@ -13,6 +13,7 @@ from promptpro.schemas.keys import KeyProvider, KeyRead, KeyUpdate
 from promptpro.services import tokens
 from promptpro.services.key_checks import verify_key
 from promptpro.services.keys import KeyService
+from promptpro.services.workspaces import WorkspaceService
 from promptpro.storage import Storage
 from promptpro.web.errors import RolledBack
 from promptpro.web.forms import (
@@ -125,6 +126,7 @@ def _tokens_page(
     kept: dict[str, str] | None = None,
     errors: FieldErrors | None = None,
     form_token: str = "",
+    workspaces: list[tuple[str, str]] | None = None,
 ) -> Response:
     return page(
         request,
@@ -136,6 +138,8 @@ def _tokens_page(
         values=kept or {},
         errors=errors or {},
         expiry_choices=EXPIRY_CHOICES,
+        workspace_choices=[("", "All my workspaces"), *(workspaces or [])],
+        workspace_names=dict(workspaces or []),
         form_token=form_token or new_form_token(),
         headers={"Cache-Control": "no-store"},
     )
@@ -145,10 +149,17 @@ async def _tokens(storage: Storage, auth: PageUser) -> list[TokenRead]:
     return [TokenRead.model_validate(t) for t in await tokens.list_tokens(storage, auth.user)]
 
 
+async def _workspaces(storage: Storage, auth: PageUser) -> list[tuple[str, str]]:
+    """(id, name) of the user's workspaces: what a token may be limited to."""
+    listed = await WorkspaceService(storage, auth.user).list_workspaces()
+    return [(str(w.id), w.name + (" (personal)" if w.personal else "")) for w in listed]
+
+
 @router.get("/settings/tokens")
 async def tokens_page(request: Request, storage: StorageDep, auth: PageAuth) -> Response:
     """The user's personal access tokens (never their secrets)."""
-    return _tokens_page(request, auth, await _tokens(storage, auth))
+    workspaces = await _workspaces(storage, auth)
+    return _tokens_page(request, auth, await _tokens(storage, auth), workspaces=workspaces)
 
 
 @router.post("/settings/tokens")
@@ -157,27 +168,47 @@ async def create_token(
 ) -> Response:
     """Create a token and show its secret, this once (the page is not stored or cached)."""
     form = await read_form(request)
-    kept = {"name": text(form, "name"), "expiresInDays": text(form, "expiresInDays")}
+    kept = {
+        "name": text(form, "name"),
+        "expiresInDays": text(form, "expiresInDays"),
+        "workspaceId": text(form, "workspaceId"),
+        "readOnly": "on" if text(form, "readOnly") == "on" else "",
+    }
     token = text(form, FORM_TOKEN_FIELD)
     listed = await _tokens(storage, auth)  # read before the write: see RolledBack
+    workspaces = await _workspaces(storage, auth)
     async with once.claim(auth.user.id, token) as claim:
         if claim.done_url:
             return see_other(claim.done_url)
         try:
             data = validate(
                 TokenCreate,
-                {"name": kept["name"], "expiresInDays": optional(kept["expiresInDays"])},
+                {
+                    "name": kept["name"],
+                    "expiresInDays": optional(kept["expiresInDays"]),
+                    "workspaceId": optional(kept["workspaceId"]),
+                    "readOnly": kept["readOnly"] == "on",
+                },
             )
             made = await tokens.create_token(storage, auth.user, data)
         except (FormInvalid, Invalid) as exc:
             errors = exc.errors if isinstance(exc, FormInvalid) else domain_errors(exc)
             response = _tokens_page(
-                request, auth, listed, status_code=422, kept=kept, errors=errors, form_token=token
+                request,
+                auth,
+                listed,
+                status_code=422,
+                kept=kept,
+                errors=errors,
+                form_token=token,
+                workspaces=workspaces,
             )
             raise RolledBack(response) from None
         claim.done_url = "/settings/tokens?done=token-again"
     created = {"name": made.token.name, "secret": made.secret}
-    return _tokens_page(request, auth, await _tokens(storage, auth), created=created)
+    return _tokens_page(
+        request, auth, await _tokens(storage, auth), created=created, workspaces=workspaces
+    )
 
 
 @router.post("/settings/tokens/{token_id:int}/revoke")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -19,9 +20,9 @@ from promptpro.deps import (
     set_session_cookie,
     verify_csrf,
 )
-from promptpro.errors import Conflict, Forbidden, RateLimited, Unauthenticated
+from promptpro.errors import Conflict, Forbidden, InvitationUnusable, RateLimited, Unauthenticated
 from promptpro.schemas.auth import LoginRequest, RegisterRequest
-from promptpro.services import accounts, oidc, sessions
+from promptpro.services import accounts, invitations, oidc, sessions
 from promptpro.services.instance import registration_allowed, registration_policy
 from promptpro.services.sessions import ActiveSession, SessionPolicy
 from promptpro.storage import Storage
@@ -72,7 +73,7 @@ def _auth_form(
         values=values or {},
         errors=errors or {},
         next=safe_next(request.query_params.get("next"), ""),
-        **context,
+        **{"invitation": "", **context},
     )
     keep_sign_in_token(response, settings, token)
     return response
@@ -181,11 +182,16 @@ async def register_form(
     request: Request, storage: StorageDep, settings: SettingsDep, active: ActiveSessionDep
 ) -> Response:
     """The form to create an account (or why there is none)."""
+    invitation = request.query_params.get("invitation", "")[:200]
     if await _signed_in(storage, active):
-        return see_other("/prompts")
-    if not registration_allowed(await registration_policy(storage, settings), invited=False):
+        # Signed in already: accepting is on the invitation's own page.
+        return see_other(f"/invitations/{quote(invitation, safe='')}" if invitation else "/prompts")
+    invited = await invitations.is_usable(storage, invitation)
+    if not registration_allowed(await registration_policy(storage, settings), invited=invited):
         return _auth_form(request, "auth/register.html", status_code=403, closed=True)
-    return _auth_form(request, "auth/register.html", closed=False)
+    return _auth_form(
+        request, "auth/register.html", closed=False, invitation=invitation if invited else ""
+    )
 
 
 @router.post("/register")
@@ -196,6 +202,8 @@ async def register(
     form = await read_form(request)
     kept = values(form, *REGISTER_FIELDS)
 
+    invitation = text(form, "invitation")[:200]
+
     def again(errors: FieldErrors, status_code: int, closed: bool = False) -> HTMLResponse:
         return _auth_form(
             request,
@@ -204,6 +212,7 @@ async def register(
             values=kept,
             errors=errors,
             closed=closed,
+            invitation=invitation,
         )
 
     if not sign_in_token_matches(request, settings, text(form, "csrf_token")):
@@ -216,9 +225,10 @@ async def register(
             {
                 **{k: v for k, v in fields.items() if v is not None},
                 "password": text(form, "password"),
+                **({"invitation": invitation} if invitation else {}),
             },
         )
-        await admit_registration(request, settings)
+        await admit_registration(request, settings, invited=bool(invitation))
         user = await accounts.register(storage, settings, data)
     except FormInvalid as exc:
         return again(exc.errors, 422)
@@ -228,7 +238,10 @@ async def register(
         return again(domain_errors(exc), 409)
     except Forbidden as exc:
         return again({FORM: exc.detail}, 403, closed=True)
-    response = see_other("/prompts")
+    except InvitationUnusable as exc:
+        invitation = ""  # the form goes on without it, saying why
+        return again({FORM: exc.detail}, 404 if exc.reason == "invalid" else 410)
+    response = see_other("/prompts?done=invitation-accepted" if invitation else "/prompts")
     await _start(response, storage, request, user.id, active)
     return response
 

@@ -1,4 +1,4 @@
-"""Revision 0010: the index a workspace's audit log is read by, made and dropped again,
+"""Revision 0008: the index a workspace's audit log is read by, made and dropped again,
 with the events kept."""
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ def test_the_workspace_audit_index_comes_and_goes_and_events_stay(blank_url: str
         )
     )
     assert INDEX not in asyncio.run(_indexes(blank_url))
-    asyncio.run(migrate.upgrade(blank_url, "0010"))
+    asyncio.run(migrate.upgrade(blank_url, "0008"))
     assert INDEX in asyncio.run(_indexes(blank_url))
     asyncio.run(migrate.downgrade(blank_url, "0007"))
     assert INDEX not in asyncio.run(_indexes(blank_url))
-    asyncio.run(migrate.upgrade(blank_url, "0010"))
+    asyncio.run(migrate.upgrade(blank_url, "0008"))
     rows = asyncio.run(_run(blank_url, "SELECT workspace_id, action FROM audit_events"))
     assert rows == [(7, "workspace.created")]
