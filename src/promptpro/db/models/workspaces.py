@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from promptpro.db.base import Base, Timestamps
-from promptpro.db.types import String, UTCDateTime, utcnow
+from promptpro.db.types import JSON, String, UTCDateTime, utcnow
 
 
 class Workspace(Timestamps, Base):
@@ -22,6 +22,8 @@ class Workspace(Timestamps, Base):
     personal_user_id: Mapped[str | None] = mapped_column(
         String, sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )
+    # Labels only admins may move (editors open change requests). None: ["production"].
+    protected_labels: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class WorkspaceMember(Base):
