@@ -53,6 +53,9 @@ async def test_a_new_prompt_is_201_in_camel_case_with_its_location(
         "runCount",
         "createdAt",
         "updatedAt",
+        "name",
+        "labels",
+        "lastFetchedAt",
     }
     assert (body["tags"], body["favourite"], body["runCount"]) == ([], False, 0)
     assert body["categoryId"] == category["id"]
@@ -140,6 +143,7 @@ async def test_each_change_of_title_content_model_or_parameters_adds_a_version(
         "content",
         "model",
         "parameters",
+        "message",
         "createdAt",
     }
     assert versions[0]["parameters"]["temperature"] == 1.5

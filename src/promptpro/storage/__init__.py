@@ -14,6 +14,7 @@ from promptpro.storage.credentials import CredentialStorage
 from promptpro.storage.drafts import DraftStorage
 from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
+from promptpro.storage.labels import LabelStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
@@ -29,6 +30,7 @@ class Storage(
     UserStorage,
     CategoryStorage,
     PromptStorage,
+    LabelStorage,
     SearchStorage,
     CompareGroupStorage,
     ResponseStorage,
