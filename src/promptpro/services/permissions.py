@@ -47,6 +47,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "workspace.rename": _MANAGERS,
+    "labels.move": _WRITERS,  # point labels at versions, restore versions
+    "labels.move.protected": _MANAGERS,  # protected labels (editors: change requests)
+    "labels.protect": _MANAGERS,  # choose the workspace's protected labels
+    "change_requests.create": _WRITERS,
+    "change_requests.decide": _MANAGERS,  # approve or reject
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

@@ -18,7 +18,9 @@ class LabelStorage(ChangeStorage):
     """Reads take a prompt the caller already found through scoped storage (or scope
     themselves: `get_prompt_by_name`, `get_change_request`)."""
 
-    async def get_prompt_by_name(self, actor_id: str, workspace_id: int, name: str) -> Prompt | None:
+    async def get_prompt_by_name(
+        self, actor_id: str, workspace_id: int, name: str
+    ) -> Prompt | None:
         """The prompt of this name in the workspace, if the actor belongs to it."""
         if not is_row_id(workspace_id):
             return None
@@ -220,4 +222,3 @@ class LabelStorage(ChangeStorage):
             return False
         await self.session.refresh(request)
         return True
-

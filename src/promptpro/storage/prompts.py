@@ -178,7 +178,9 @@ class PromptStorage(TagStorage, WorkspaceStorage):
             n += 1
         return numbered(base, n)
 
-    async def check_name_free(self, workspace_id: int, name: str, *, but: int | None = None) -> None:
+    async def check_name_free(
+        self, workspace_id: int, name: str, *, but: int | None = None
+    ) -> None:
         """Conflict on `name` when another prompt of the workspace has it."""
         if await self.name_taken(workspace_id, name, but=but):
             raise Conflict(NAME_TAKEN, field="name")
