@@ -57,6 +57,17 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/prompts/{prompt}/inputs"),
     Endpoint("PUT", "/api/v1/prompts/{prompt}/draft", {"title": "t", "content": "c"}),
     Endpoint("DELETE", "/api/v1/prompts/{prompt}/draft", success=204),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/labels"),
+    Endpoint("PUT", "/api/v1/prompts/{prompt}/labels/staging", {"version": 1}),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/labels/staging/history"),
+    Endpoint("POST", "/api/v1/prompts/{prompt}/versions/1/restore", {}, success=201),
+    Endpoint(
+        "POST",
+        "/api/v1/prompts/{prompt}/change-requests",
+        {"label": "production", "version": 1},
+        success=201,
+    ),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/change-requests"),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 

@@ -108,6 +108,10 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             workspace_id=library["workspace"],
             response_id=1,  # the body is refused before anything is looked up
             group_id=1,
+            label="production",
+            version=1,
+            change_request_id=1,
+            name="a/name",
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}
