@@ -45,6 +45,10 @@ class ResponseRead(ReadSchema):
     compare_group_id: int | None = Field(
         default=None, description="The compare run this answer was one column of."
     )
+    snippets: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="The prompts included with `{{> name}}`: [{name, version}].",
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -64,6 +68,8 @@ class ResponseCreate(WriteSchema):
     cost_usd: float | None = Field(default=None, ge=0)
     time_to_first_token: float | None = Field(default=None, ge=0)
     compare_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
+    # The prompts included with `{{> name}}` and their versions: [{"name", "version"}].
+    snippets: list[dict[str, Any]] | None = None
 
 
 class ResponseUpdate(WriteSchema):

@@ -272,6 +272,7 @@ class _Execution:
             cost_usd=self.executor.catalogue.cost_usd(plan.model, input_tokens, output_tokens),
             time_to_first_token=self.first_token,
             compare_group_id=plan.compare_group_id,
+            snippets=[{"name": n, "version": v} for n, v in plan.snippets] or None,
         )
 
     async def _store(self, record: ResponseCreate) -> int:

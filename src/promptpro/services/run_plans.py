@@ -13,7 +13,7 @@ from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
-from promptpro.services.templates import render
+from promptpro.services.templates import render, resolve_snippets
 from promptpro.storage.run_records import RunContext, RunRecords
 
 
@@ -34,6 +34,8 @@ class RunPlan:
     started_at: datetime
     # The compare run this is one column of (None: a single run); its record carries it.
     compare_group_id: int | None = None
+    # The prompts it included with `{{> name}}`: (name, version).
+    snippets: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,16 @@ async def plan_runs(
     if version is not None:
         content, version_id, saved = version.content, version.version_id, version.parameters
         default_model = version.model or context.model
+    used: list[tuple[str, int]] = []
+    if "{{>" in content:  # most prompts include nothing: no reads
+        owner_prompt = context.prompt_id
+
+        async def load(name: str, selector: str | None) -> tuple[int, str] | None:
+            if selector is not None and not (selector[:1] == "v" and selector[1:].isdigit()):
+                selector = f"@{selector}"
+            return await records.snippet(owner_id, owner_prompt, name, selector)
+
+        content, used = await resolve_snippets(content, load, root=context.name)
     rendered = render(content, variables, max_length=max_input_length)
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
@@ -124,6 +136,7 @@ async def plan_runs(
                 started=started,
                 started_at=started_at,
                 compare_group_id=compare_group_id,
+                snippets=tuple(used),
             )
         )
     return plans

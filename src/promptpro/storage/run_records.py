@@ -20,6 +20,7 @@ from promptpro.db.models import (
     PROVIDER_KEY_COLUMNS,
     ApiKeys,
     Prompt,
+    PromptLabel,
     PromptVersion,
     Response,
     ResponseStatus,
@@ -34,6 +35,7 @@ _VERSIONS = cast("sa.Table", PromptVersion.__table__)
 _KEYS = cast("sa.Table", ApiKeys.__table__)
 _RESPONSES = cast("sa.Table", Response.__table__)
 _MEMBERS = cast("sa.Table", WorkspaceMember.__table__)
+_LABELS = cast("sa.Table", PromptLabel.__table__)
 # The workspaces the `owner` parameter (the acting user) belongs to.
 _MEMBER_OF = sa.select(_MEMBERS.c.workspace_id).where(_MEMBERS.c.user_id == sa.bindparam("owner"))
 
@@ -53,6 +55,7 @@ _CONTEXT = HotStatement(
         _PROMPTS.c.parameters,
         _LATEST_VERSION,
         _MEMBERS.c.role,
+        _PROMPTS.c.name,
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
     .select_from(
@@ -154,6 +157,7 @@ class RunContext:
     version_id: int | None
     role: str  # the user's role in the prompt's workspace
     ciphertexts: dict[str, str | None]  # provider id -> its stored key, encrypted
+    name: str = ""  # the prompt's name (a snippet cycle is named by it)
 
 
 class RunRecords:
@@ -169,9 +173,10 @@ class RunRecords:
         rows = await _CONTEXT.rows(self.engine, {"prompt_id": prompt_id, "owner": owner_id})
         if not rows:
             return None
-        content, model, parameters, version_id, role, *ciphertexts = rows[0]
+        content, model, parameters, version_id, role, name, *ciphertexts = rows[0]
         return RunContext(
             prompt_id=prompt_id,
+            name=name,
             content=content,
             model=model,
             parameters=parameters,
@@ -179,6 +184,55 @@ class RunRecords:
             role=role,
             ciphertexts=dict(zip(PROVIDER_KEY_COLUMNS, ciphertexts, strict=True)),
         )
+
+    async def snippet(
+        self, owner_id: str, prompt_id: int, name: str, selector: str | None
+    ) -> tuple[int, str] | None:
+        """The (version, wording) of the prompt `name` in the workspace of prompt
+        `prompt_id`, at `selector` (`v3`, `@label`, or None: production, else the newest).
+
+        Only runs whose prompt includes a snippet read it (`{{> name}}`), one connection.
+        """
+        async with self.engine.connect() as conn:
+            target = sa.select(_PROMPTS.c.id).where(
+                _PROMPTS.c.name == name,
+                _PROMPTS.c.workspace_id
+                == sa.select(_PROMPTS.c.workspace_id)
+                .where(_PROMPTS.c.id == prompt_id)
+                .scalar_subquery(),
+                _PROMPTS.c.workspace_id.in_(_MEMBER_OF),
+            )
+            found = await domain_errors(conn.scalar(target, {"owner": owner_id}))
+            if found is None:
+                return None
+            newest = sa.select(sa.func.max(_VERSIONS.c.version)).where(
+                _VERSIONS.c.prompt_id == found
+            )
+            number: int | None
+            if selector is not None and selector[:1] == "v" and selector[1:].isdigit():
+                number = int(selector[1:])
+            else:
+                label = "production" if selector is None else selector.removeprefix("@")
+                if label == "latest":
+                    number = await conn.scalar(newest)
+                else:
+                    number = await conn.scalar(
+                        sa.select(_LABELS.c.version).where(
+                            _LABELS.c.prompt_id == found, _LABELS.c.label == label
+                        )
+                    )
+                    if number is None and selector is None:
+                        number = await conn.scalar(newest)
+            if number is None:
+                return None
+            row = (
+                await conn.execute(
+                    sa.select(_VERSIONS.c.version, _VERSIONS.c.content).where(
+                        _VERSIONS.c.prompt_id == found, _VERSIONS.c.version == number
+                    )
+                )
+            ).first()
+            return (int(row[0]), str(row[1])) if row is not None else None
 
     async def record(
         self,

@@ -74,6 +74,7 @@ def upgrade() -> None:
     op.add_column(
         "workspaces", sa.Column("protected_labels", promptpro.db.types.JSON(), nullable=True)
     )
+    op.add_column("responses", sa.Column("snippets", promptpro.db.types.JSON(), nullable=True))
     op.create_table(
         "prompt_labels",
         sa.Column("prompt_id", sa.Integer(), nullable=False),
@@ -163,6 +164,7 @@ def downgrade() -> None:
     op.drop_index("ix_label_events_prompt_id_label_id", table_name="label_events")
     op.drop_table("label_events")
     op.drop_table("prompt_labels")
+    op.drop_column("responses", "snippets")
     op.drop_column("workspaces", "protected_labels")
     op.drop_column("prompt_versions", "message")
     op.drop_index("uq_prompts_workspace_id_name", table_name="prompts")
