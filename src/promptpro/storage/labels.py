@@ -31,6 +31,20 @@ class LabelStorage(ChangeStorage):
         )
         return await self._scalar(query)
 
+    async def prompt_names(
+        self, actor_id: str, workspace_id: int, limit: int
+    ) -> list[tuple[int, str]]:
+        """(id, name) of the workspace's prompts, by name (the first `limit`)."""
+        query = (
+            sa.select(Prompt.id, Prompt.name)
+            .where(
+                Prompt.workspace_id == workspace_id, Prompt.workspace_id.in_(member_of(actor_id))
+            )
+            .order_by(Prompt.name)
+            .limit(limit)
+        )
+        return [(int(row[0]), str(row[1])) for row in (await self._execute(query)).all()]
+
     async def label_map(self, prompt_id: int) -> dict[str, int]:
         """label -> version number, for the stored labels (not `latest`)."""
         query = sa.select(PromptLabel.label, PromptLabel.version).where(

@@ -17,6 +17,7 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    shipping,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -34,5 +35,6 @@ for feature in (
     settings,
     access,
     admin,
+    shipping,
 ):
     router.include_router(feature.router)
