@@ -52,6 +52,11 @@ DONE_MESSAGES = {
     "account-deleted": "Your account and everything in it are deleted.",
     "user-changed": "The user is changed; a disabled user's sessions and tokens stop at once.",
     "registration": "The registration policy is saved.",
+    "label-moved": "The label moved; applications fetching it get that version now.",
+    "change-requested": "Your change request waits for a workspace admin.",
+    "change-approved": "Approved: the label moved.",
+    "change-rejected": "The change request is rejected.",
+    "renamed": "The prompt is renamed.",
 }
 
 

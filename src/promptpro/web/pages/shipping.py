@@ -75,7 +75,7 @@ def _render(
         status_code=status,
         error=error,
         public_url=request.app.state.settings.public_url or "",
-        **{"done": "", **context},
+        **context,
     )
 
 
@@ -84,10 +84,7 @@ async def labels_page(
     request: Request, prompt_id: int, storage: StorageDep, auth: PageAuth
 ) -> Response:
     """The prompt's labels, their history, change requests and "Use in code"."""
-    context = await _context(storage, auth.user.id, prompt_id)
-    done = request.query_params.get("done", "")
-    context["done"] = done
-    return _render(request, auth, context)
+    return _render(request, auth, await _context(storage, auth.user.id, prompt_id))
 
 
 async def _attempt(
