@@ -25,9 +25,11 @@ from promptpro.api import (
     drafts,
     endpoints,
     feedback,
+    fetch,
     health,
     invitations,
     keys,
+    labels,
     me,
     models,
     oidc,
@@ -59,9 +61,11 @@ from promptpro.services.housekeeping import (
     new_worker_id,
     tidy_periodically,
 )
+from promptpro.services.prompt_fetch import FetchCache, fetch_listener
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_registry import RunRegistry
 from promptpro.services.tokens import TokenCache, invalidation_listener
+from promptpro.storage import changes
 from promptpro.storage.run_records import RunRecords
 from promptpro.web import install_web
 from promptpro.web.docs import install_docs
@@ -178,6 +182,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Every worker hears at once of tokens revoked and accounts changed by any other.
         tokens_heard = invalidation_listener(settings.database_url, app.state.token_cache)
         await tokens_heard.__aenter__()
+        # And of prompts changed: this app's own commits at once, others' by NOTIFY.
+        unsubscribe = changes.subscribe(engine, app.state.fetch_cache.forget_workspace)
+        prompts_heard = fetch_listener(settings.database_url, app.state.fetch_cache)
+        await prompts_heard.__aenter__()
         # The first heartbeat before the first run: no other worker may take its runs for
         # a dead process's. (If the database is away, the loop keeps trying.)
         with contextlib.suppress(Exception):
@@ -209,6 +217,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await forget_worker(factory, worker_id)
         await app.state.providers.aclose()
         await tokens_heard.__aexit__(None, None, None)
+        await prompts_heard.__aexit__(None, None, None)
+        unsubscribe()
         await engine.dispose()
         metrics.process_stopped()
 
@@ -222,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.token_cache = TokenCache()  # this app's (this process's) authenticated tokens
+    app.state.fetch_cache = FetchCache()  # prompts fetched by name (services/prompt_fetch.py)
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
@@ -231,7 +242,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and
     # flushes each chunk of other streamed bodies as it comes.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
-    # Routes are matched in order, one by one: the run routes, which someone waits on, first.
+    # Routes are matched in order, one by one: the run routes, which someone waits on, first,
+    # after fetch by name (which applications wait on; and a name may end in `/run`).
+    app.include_router(fetch.router, prefix="/api/v1")
     app.include_router(runs.router, prefix="/api/v1")
     app.include_router(rerun.router, prefix="/api/v1")
     app.include_router(health.router)
@@ -256,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         test_sets.router,
         costs.router,
         endpoints.router,
+        labels.router,
     ):
         app.include_router(library_router, prefix="/api/v1")
     app.include_router(metrics_router)

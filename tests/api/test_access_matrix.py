@@ -88,6 +88,17 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/endpoints/{endpoint}"),
     Endpoint("PATCH", "/api/v1/endpoints/{endpoint}", {"models": [{"name": "m"}]}, admin_only=True),
     Endpoint("DELETE", "/api/v1/endpoints/{endpoint}", success=204, admin_only=True),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/labels"),
+    Endpoint("PUT", "/api/v1/prompts/{prompt}/labels/staging", {"version": 1}),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/labels/staging/history"),
+    Endpoint("POST", "/api/v1/prompts/{prompt}/versions/1/restore", {}, success=201),
+    Endpoint(
+        "POST",
+        "/api/v1/prompts/{prompt}/change-requests",
+        {"label": "production", "version": 1},
+        success=201,
+    ),
+    Endpoint("GET", "/api/v1/prompts/{prompt}/change-requests"),
 ]
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 

@@ -116,6 +116,10 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             endpoint_id=1,
             invitation_id=1,
             token="ppi_not-a-token",
+            label="production",
+            version=1,
+            change_request_id=1,
+            name="a/name",
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}

@@ -57,6 +57,9 @@ async def test_a_new_prompt_is_201_in_camel_case_with_its_location(
         "runCount",
         "createdAt",
         "updatedAt",
+        "name",
+        "labels",
+        "lastFetchedAt",
     }
     assert (body["tags"], body["favourite"], body["runCount"]) == ([], False, 0)
     assert (body["type"], body["messages"], body["schema"], body["tools"]) == (
@@ -154,6 +157,7 @@ async def test_each_change_of_title_content_model_or_parameters_adds_a_version(
         "tools",
         "model",
         "parameters",
+        "message",
         "createdAt",
     }
     assert versions[0]["parameters"]["temperature"] == 1.5

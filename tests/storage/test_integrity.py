@@ -87,7 +87,7 @@ async def test_a_uniqueness_violation_is_a_conflict_naming_the_field(
     "make_row",
     [
         pytest.param(
-            lambda: Prompt(user_id="nobody", workspace_id=1, title="T", content="C"),
+            lambda: Prompt(user_id="nobody", workspace_id=1, name="n2", title="T", content="C"),
             id="foreign-key",
         ),
         pytest.param(
@@ -95,7 +95,9 @@ async def test_a_uniqueness_violation_is_a_conflict_naming_the_field(
             id="check-constraint",
         ),
         pytest.param(
-            lambda: Prompt(user_id="u1", workspace_id=1, title="T", content="C", category_id=999),
+            lambda: Prompt(
+                user_id="u1", workspace_id=1, name="n3", title="T", content="C", category_id=999
+            ),
             id="foreign-key-category",
         ),
     ],

@@ -77,14 +77,14 @@ async def get_workspace(workspace_id: int, workspaces: Workspaces) -> WorkspaceR
 
 @router.patch(
     "/{workspace_id}",
-    summary="Rename a workspace",
+    summary="Rename a workspace, or choose its protected labels",
     response_model=WorkspaceRead,
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def rename_workspace(
     workspace_id: int, data: WorkspaceUpdate, workspaces: Workspaces
 ) -> WorkspaceRead:
-    """Give the workspace a new name (admins and owners)."""
+    """Give the workspace a new name, or set `protectedLabels` (admins and owners)."""
     return await workspaces.rename_workspace(workspace_id, data)
 
 

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # Notified with a user id when that user's access tokens or account changed.
 TOKEN_CHANNEL = "promptpro_tokens"  # noqa: S105  (a channel name)
+# Notified with a workspace id when a prompt of it changed (text, name, labels, deletion).
+PROMPT_CHANNEL = "promptpro_prompts"
 RECONNECT_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 

@@ -37,6 +37,7 @@ from promptpro.schemas.chat import (
     Tools,
     readable_messages,
 )
+from promptpro.schemas.names import PromptName
 
 
 class CategoryRead(ReadSchema):
@@ -67,6 +68,9 @@ class CategoryUpdate(PatchSchema):
     name: Name | None = None
     description: LongText | None = None
 
+
+# What a version changed, in its author's words.
+VersionMessage = Annotated[str, StringConstraints(max_length=500), AfterValidator(no_nul)]
 
 # A system prompt may be as long as a prompt (LongText's 5,000 characters is too short).
 SystemText = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(no_nul)]
@@ -115,6 +119,7 @@ class PromptRead(ReadSchema):
 
     id: int
     workspace_id: int
+    name: str = Field(description="Unique in its workspace; `/` makes folders.")
     title: str
     content: str
     category_id: int | None
@@ -124,9 +129,16 @@ class PromptRead(ReadSchema):
     messages: list[ChatMessageRead] | None = None
     output_schema: dict[str, Any] | None = Field(default=None, alias="schema")
     tools: list[ToolDefinitionRead] | None = None
+    last_fetched_at: datetime | None = Field(
+        default=None, description="When an application last fetched it by name (to the minute)."
+    )
     tags: list[str] = Field(default_factory=list, description="Sorted, lower-case.")
     favourite: bool = Field(default=False, description="Whether you starred it.")
     run_count: int = Field(default=0, description="How many responses it has.")
+    labels: dict[str, int] = Field(
+        default_factory=dict,
+        description="label -> version number (`latest`, always the newest, is not listed).",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -147,6 +159,8 @@ class PromptCreate(WriteSchema):
 
     # None: the author's personal workspace.
     workspace_id: Annotated[int, NotBoolean] | None = None
+    # None: made from the title, unique in the workspace (`my-title`, `my-title-2`, …).
+    name: PromptName | None = None
     title: Title
     type: PromptType | None = Field(
         default=None, description='"text" or "chat"; left out: "chat" if messages are sent.'
@@ -160,6 +174,7 @@ class PromptCreate(WriteSchema):
     model: ModelId | None = None
     parameters: PromptParameters | None = None
     tags: Tags = Field(default_factory=list)
+    message: VersionMessage | None = None
 
     @field_validator("messages")
     @classmethod
@@ -203,8 +218,11 @@ class PromptUpdate(PatchSchema):
     `tags` replaces the prompt's tags whole and saves no version.
     """
 
-    not_null = ("title", "content", "tags", "type")
+    not_null = ("title", "content", "tags", "type", "name")
 
+    name: PromptName | None = Field(
+        default=None, description="A rename breaks applications that fetch the old name."
+    )
     title: Title | None = None
     type: PromptType | None = None
     content: PromptContent | None = None
@@ -215,6 +233,9 @@ class PromptUpdate(PatchSchema):
     model: ModelId | None = None
     parameters: PromptParameters | None = None
     tags: Tags | None = None
+    message: VersionMessage | None = Field(
+        default=None, description="What changed, kept on the version this change saves."
+    )
 
 
 class PromptVersionRead(ReadSchema):
@@ -231,4 +252,5 @@ class PromptVersionRead(ReadSchema):
     tools: list[ToolDefinitionRead] | None = None
     model: str | None
     parameters: PromptParameters | None
+    message: str | None = None
     created_at: datetime

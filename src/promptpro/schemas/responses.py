@@ -84,6 +84,10 @@ class ResponseRead(ReadSchema):
         description="Whose provider key paid: `workspace` (the prompt's workspace's own key) "
         "or `personal` (the key of the member who ran it); null for runs from before.",
     )
+    snippets: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="The prompts included with `{{> name}}`: [{name, version}].",
+    )
 
 
 class ResponseCreate(WriteSchema):
@@ -113,6 +117,8 @@ class ResponseCreate(WriteSchema):
     tool_calls: list[dict[str, Any]] | None = None
     previous_response_id: int | None = Field(default=None, ge=1, le=MAX_INT)
     key_source: KeySource | None = None
+    # The prompts included with `{{> name}}` and their versions: [{"name", "version"}].
+    snippets: list[dict[str, Any]] | None = None
 
 
 class ResponseUpdate(WriteSchema):

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from promptpro.schemas.base import Name, ReadSchema, WriteSchema
+from promptpro.schemas.base import Name, PatchSchema, ReadSchema, WriteSchema
+from promptpro.schemas.names import LabelName
 
 WorkspaceRole = Literal["owner", "admin", "editor", "viewer"]
 
@@ -19,6 +20,10 @@ class WorkspaceRead(ReadSchema):
     name: str
     personal: bool = Field(description="Whether it is your personal workspace.")
     role: WorkspaceRole = Field(description="Your role in it.")
+    protected_labels: list[str] = Field(
+        default_factory=lambda: ["production"],
+        description="Labels only admins and owners may move.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -29,10 +34,19 @@ class WorkspaceCreate(WriteSchema):
     name: Name
 
 
-class WorkspaceUpdate(WriteSchema):
-    """A workspace's new name."""
+class WorkspaceUpdate(PatchSchema):
+    """A change to a workspace: its name, its protected labels (only the fields sent)."""
 
-    name: Name
+    not_null = ("name", "protected_labels")
+
+    name: Name | None = None
+    protected_labels: (
+        Annotated[list[LabelName], Field(max_length=20, json_schema_extra={"uniqueItems": True})]
+        | None
+    ) = Field(
+        default=None,
+        description="Labels only admins and owners may move (editors open change requests).",
+    )
 
 
 class WorkspaceDelete(WriteSchema):

@@ -56,6 +56,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # use them, but only managers see even a hint.
     "workspace.keys.manage": _MANAGERS,
     "endpoints.manage": _MANAGERS,  # add, change, delete, discover own endpoints
+    "labels.move": _WRITERS,  # point labels at versions, restore versions
+    "labels.move.protected": _MANAGERS,  # protected labels (editors: change requests)
+    "labels.protect": _MANAGERS,  # choose the workspace's protected labels
+    "change_requests.create": _WRITERS,
+    "change_requests.decide": _MANAGERS,  # approve or reject
     "members.manage.owners": _OWNERS,  # make, demote or remove an owner (or invite one)
     "workspace.delete": _OWNERS,
     "workspace.transfer": _OWNERS,

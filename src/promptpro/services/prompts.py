@@ -187,9 +187,14 @@ class PromptService:
         ids = [prompt.id for prompt in prompts]
         tags = await self.storage.tags_of(ids)
         starred = await self.storage.favourites_among(self.owner_id, ids)
+        labels = await self.storage.labels_of_prompts(ids)
         return [
             PromptRead.model_validate(prompt).model_copy(
-                update={"tags": tags.get(prompt.id, []), "favourite": prompt.id in starred}
+                update={
+                    "tags": tags.get(prompt.id, []),
+                    "favourite": prompt.id in starred,
+                    "labels": dict(sorted(labels.get(prompt.id, {}).items())),
+                }
             )
             for prompt in prompts
         ]
@@ -224,12 +229,13 @@ class PromptService:
         await check_model(self.storage, self.owner_id, data.model)
         workspace_id = await target_workspace(self.storage, self.owner_id, data.workspace_id)
         prompt = await self.storage.create_prompt(self.owner_id, data, workspace_id)
+        await self.storage.prompts_changed(workspace_id)  # a snippet may name it already
         return await self._read(prompt)
 
     async def update_prompt(self, prompt_id: int, changes: PromptUpdate) -> PromptRead:
         """Change a prompt; a changed title, content, model or parameters adds a version."""
         await check_model(self.storage, self.owner_id, changes.model)
-        await self._require(prompt_id, "library.write")
+        workspace_id = await self._require(prompt_id, "library.write")
         current = await self.storage.get_prompt(self.owner_id, prompt_id)
         if current is None:
             raise NotFound(NO_SUCH_PROMPT)
@@ -237,6 +243,7 @@ class PromptService:
         prompt = await self.storage.update_prompt(self.owner_id, prompt_id, changes)
         if prompt is None:
             raise NotFound(NO_SUCH_PROMPT)
+        await self.storage.prompts_changed(workspace_id)
         # What the user's editor draft held is saved now (or deliberately replaced).
         await self.storage.delete_draft(self.owner_id, prompt_id)
         return await self._read(prompt)
@@ -246,6 +253,7 @@ class PromptService:
         workspace_id = await self._require(prompt_id, "library.write")
         if not await self.storage.delete_prompt(self.owner_id, prompt_id):
             raise NotFound(NO_SUCH_PROMPT)
+        await self.storage.prompts_changed(workspace_id)
         await audit.record(
             self.storage,
             Action.PROMPT_DELETED,

@@ -300,6 +300,7 @@ class _Execution:
             or None,
             previous_response_id=plan.previous_response_id,
             key_source=plan.key_source,
+            snippets=[{"name": n, "version": v} for n, v in plan.snippets] or None,
         )
 
     async def _store(self, record: ResponseCreate) -> int:

@@ -18,7 +18,7 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
 from promptpro.services.endpoints import open_endpoint_key
-from promptpro.services.templates import render, render_messages
+from promptpro.services.templates import render, render_messages, resolve_snippets
 from promptpro.storage.run_records import EndpointRow, RunContext, RunRecords
 
 KEY_SOURCE_WORKSPACE = "workspace"
@@ -71,6 +71,9 @@ class RunPlan:
         prices = self.price_per_mtok
         total = (usage.input_tokens * prices[0] + usage.output_tokens * prices[1]) / 1_000_000
         return round(total, 10), "endpoint"
+
+    # The prompts it included with `{{> name}}`: (name, version).
+    snippets: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,15 +220,35 @@ async def plan_runs(
         content, version_id, saved = version.content, version.version_id, version.parameters
         default_model = version.model or context.model
         shape = version
+    used: list[tuple[str, int]] = []
+    owner_prompt = context.prompt_id
+
+    async def load(name: str, selector: str | None) -> tuple[int, str] | None:
+        if selector is not None and not (selector[:1] == "v" and selector[1:].isdigit()):
+            selector = f"@{selector}"
+        return await records.snippet(owner_id, owner_prompt, name, selector)
+
+    async def include(text: str) -> str:
+        """The text with its `{{> name}}` snippets resolved, noting the versions used."""
+        if "{{>" not in text:  # most prompts include nothing: no reads
+            return text
+        text, found = await resolve_snippets(text, load, root=context.name)
+        used.extend(item for item in found if item not in used)
+        return text
+
     messages: list[dict[str, Any]] | None = None
     if continuation is not None:
         messages = continuation.messages
         rendered = readable_messages(messages)
     elif shape.type == "chat" and shape.messages:
-        messages = render_messages(shape.messages, variables, max_length=max_input_length)
+        included = [
+            {**message, "content": await include(str(message["content"]))}
+            for message in shape.messages
+        ]
+        messages = render_messages(included, variables, max_length=max_input_length)
         rendered = readable_messages(messages)
     else:
-        rendered = render(content, variables, max_length=max_input_length)
+        rendered = render(await include(content), variables, max_length=max_input_length)
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
@@ -267,6 +290,7 @@ async def plan_runs(
                     continuation.previous_response_id if continuation is not None else None
                 ),
                 price_per_mtok=price,
+                snippets=tuple(used),
             )
         )
     return plans

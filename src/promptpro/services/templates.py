@@ -1,8 +1,10 @@
-"""Prompt templates: `{{name}}` placeholders, filled from the run's variables."""
+"""Prompt templates: `{{name}}` placeholders, filled from the run's variables, and
+`{{> name}}` snippets, other prompts included at run and fetch time."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from promptpro.errors import Invalid
@@ -64,3 +66,60 @@ def render_messages(
         {"role": message["role"], "content": render(str(message["content"]), variables)}
         for message in messages
     ]
+
+
+# `{{> name}}`, `{{> name@label}}`, `{{> name@v3}}`: another prompt of the workspace.
+SNIPPET = re.compile(r"\{\{>\s*([A-Za-z0-9][A-Za-z0-9._/-]*?)(?:@([a-z0-9][a-z0-9._-]*))?\s*\}\}")
+MAX_SNIPPET_DEPTH = 5
+# (name, selector: None, a label, or "v3") -> (version number, content), None when missing
+SnippetLoader = Callable[[str, str | None], Awaitable[tuple[int, str] | None]]
+
+
+def snippets_in(content: str) -> list[str]:
+    """The snippet references in `content` as written (`name` or `name@selector`), once each."""
+    return list(
+        dict.fromkeys(
+            f"{m.group(1)}@{m.group(2)}" if m.group(2) else m.group(1)
+            for m in SNIPPET.finditer(content)
+        )
+    )
+
+
+async def resolve_snippets(
+    content: str, load: SnippetLoader, *, root: str, max_depth: int = MAX_SNIPPET_DEPTH
+) -> tuple[str, list[tuple[str, int]]]:
+    """`content` with every snippet replaced by the included prompt's wording (itself
+    resolved), and the (name, version) of every prompt included, in order.
+
+    A missing snippet, a cycle, or nesting deeper than `max_depth` is Invalid, naming it.
+    """
+    used: dict[str, int] = {}
+
+    async def expand(text: str, chain: tuple[str, ...]) -> str:
+        parts: list[str] = []
+        position = 0
+        for match in SNIPPET.finditer(text):
+            name, selector = match.group(1), match.group(2)
+            written = f"{name}@{selector}" if selector else name
+            if name in chain:
+                path = " → ".join((*chain, name))
+                raise Invalid(f"Snippet cycle: {path}.", field="snippets")
+            if len(chain) > max_depth:
+                raise Invalid(
+                    f"Snippets nest deeper than {max_depth} levels at {written}.", field="snippets"
+                )
+            found = await load(name, selector)
+            if found is None:
+                raise Invalid(f"Missing snippet: {written}.", field="snippets")
+            version, included = found
+            used.setdefault(name, version)
+            parts.append(text[position : match.start()])
+            parts.append(await expand(included, (*chain, name)))
+            position = match.end()
+        if not parts:
+            return text
+        parts.append(text[position:])
+        return "".join(parts)
+
+    resolved = await expand(content, (root,))
+    return resolved, list(used.items())

@@ -88,6 +88,9 @@ def _read(workspace: Workspace, role: str, actor_id: str) -> WorkspaceRead:
         name=workspace.name,
         personal=workspace.personal_user_id == actor_id,
         role=role,
+        protected_labels=(
+            ["production"] if workspace.protected_labels is None else workspace.protected_labels
+        ),
         created_at=workspace.created_at,
         updated_at=workspace.updated_at,
     )
@@ -140,9 +143,18 @@ class WorkspaceService:
         return _read(workspace, "owner", self.actor.id)
 
     async def rename_workspace(self, workspace_id: int, data: WorkspaceUpdate) -> WorkspaceRead:
-        """Rename a workspace (admins and owners)."""
-        workspace, role = await self._membership(workspace_id, "workspace.rename")
-        await self.storage.rename_workspace(workspace, data.name)
+        """Rename a workspace, or choose its protected labels (admins and owners)."""
+        workspace, role = await self._membership(workspace_id, "workspace.read")
+        if data.name is not None:
+            permissions.require_role(role, "workspace.rename")
+        if data.protected_labels is not None:
+            permissions.require_role(role, "labels.protect")
+        if data.name is not None:
+            await self.storage.rename_workspace(workspace, data.name)
+        if data.protected_labels is not None:
+            await self.storage.set_protected_labels(
+                workspace, list(dict.fromkeys(data.protected_labels))
+            )
         return _read(workspace, role, self.actor.id)
 
     async def delete_workspace(self, workspace_id: int, confirm: str) -> None:

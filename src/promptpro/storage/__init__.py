@@ -16,6 +16,7 @@ from promptpro.storage.endpoints import EndpointStorage
 from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
 from promptpro.storage.invitations import InvitationStorage
+from promptpro.storage.labels import LabelStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
 from promptpro.storage.prompts import PromptStorage
@@ -34,6 +35,7 @@ class Storage(
     UserStorage,
     CategoryStorage,
     PromptStorage,
+    LabelStorage,
     SearchStorage,
     CompareGroupStorage,
     ResponseStorage,

@@ -30,6 +30,11 @@ _UNIQUE = {
     "oidc_identities.issuer": ("subject", "That identity is linked to a user."),
     "uq_access_tokens_token_hash": ("token", "That token exists."),
     "access_tokens.token_hash": ("token", "That token exists."),
+    "uq_prompts_workspace_id_name": ("name", "This workspace already has a prompt with that name."),
+    "prompts.workspace_id, prompts.name": (
+        "name",
+        "This workspace already has a prompt with that name.",
+    ),
     "uq_prompt_versions_prompt_id_version": ("version", "That version was saved meanwhile."),
     "prompt_versions.prompt_id": ("version", "That version was saved meanwhile."),
 }

@@ -8,8 +8,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from promptpro.db.models import Category, Favourite, Prompt, PromptTag, PromptVersion
-from promptpro.errors import Invalid
+from promptpro.errors import Conflict, Invalid
 from promptpro.schemas.library import PromptCreate, PromptUpdate
+from promptpro.schemas.names import numbered, slug
 from promptpro.storage.base import check_limit, is_row_id
 from promptpro.storage.pagination import Keyset, Page, ValueKeyset
 from promptpro.storage.tags import TagStorage
@@ -25,6 +26,7 @@ VERSIONED_FIELDS = (
     "output_schema",
     "tools",
 )
+NAME_TAKEN = "This workspace already has a prompt with that name."
 PromptSort = Literal["updated", "created", "title", "runs"]
 
 
@@ -48,13 +50,20 @@ def _cursor_after(sort_value: Any, prompt_id: int, sort: PromptSort) -> Keyset |
     return ValueKeyset(sort_value, prompt_id)
 
 
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_like_prefix(text)}%"
 
 
 def _values(data: PromptCreate | PromptUpdate, *, partial: bool) -> dict[str, Any]:
-    values = data.model_dump(exclude_unset=partial, exclude={"parameters", "tags", "workspace_id"})
+    values = data.model_dump(
+        exclude_unset=partial, exclude={"parameters", "tags", "workspace_id", "message", "name"}
+    )
+    if data.name is not None:
+        values["name"] = data.name
     if "parameters" in data.model_fields_set or not partial:
         parameters = data.parameters
         values["parameters"] = parameters.model_dump(exclude_none=True) if parameters else None
@@ -150,14 +159,41 @@ class PromptStorage(TagStorage, WorkspaceStorage):
         if not is_row_id(category_id) or await self._scalar(query) is None:
             raise Invalid("No such category.", field="categoryId")
 
-    async def _add_version(self, prompt: Prompt, number: int) -> None:
+    async def _add_version(self, prompt: Prompt, number: int, message: str | None = None) -> None:
         self.session.add(
             PromptVersion(
                 prompt_id=prompt.id,
                 version=number,
+                message=message,
                 **{field: getattr(prompt, field) for field in VERSIONED_FIELDS},
             )
         )
+
+    async def name_taken(self, workspace_id: int, name: str, *, but: int | None = None) -> bool:
+        """Whether a prompt of the workspace (other than `but`) has this name."""
+        query = sa.select(Prompt.id).where(Prompt.workspace_id == workspace_id, Prompt.name == name)
+        if but is not None:
+            query = query.where(Prompt.id != but)
+        return await self._scalar(query.limit(1)) is not None
+
+    async def free_name(self, workspace_id: int, base: str) -> str:
+        """`base`, or `base-2`, `base-3`… : the first no prompt of the workspace has."""
+        query = sa.select(Prompt.name).where(
+            Prompt.workspace_id == workspace_id,
+            sa.or_(Prompt.name == base, Prompt.name.like(_like_prefix(base) + "-%", escape="\\")),
+        )
+        taken = set(await self._scalars(query))
+        n = 1
+        while numbered(base, n) in taken:
+            n += 1
+        return numbered(base, n)
+
+    async def check_name_free(
+        self, workspace_id: int, name: str, *, but: int | None = None
+    ) -> None:
+        """Conflict on `name` when another prompt of the workspace has it."""
+        if await self.name_taken(workspace_id, name, but=but):
+            raise Conflict(NAME_TAKEN, field="name")
 
     async def create_prompt(
         self, owner_id: str, data: PromptCreate, workspace_id: int | None = None
@@ -167,17 +203,22 @@ class PromptStorage(TagStorage, WorkspaceStorage):
         if workspace_id is None:
             workspace_id = await self.personal_workspace_id(owner_id)
         await self._check_category(workspace_id, data.category_id)
+        if data.name is None:
+            name = await self.free_name(workspace_id, slug(data.title))
+        else:
+            name = data.name
+            await self.check_name_free(workspace_id, name)
         # run_count set here as well as by the server default: read back, it must not need a
         # refresh (a lazy load, which an async session can't do).
         prompt = Prompt(
             user_id=owner_id,
             workspace_id=workspace_id,
             run_count=0,
-            **_values(data, partial=False),
+            **{**_values(data, partial=False), "name": name},
         )
         self.session.add(prompt)
         await self._flush()
-        await self._add_version(prompt, 1)
+        await self._add_version(prompt, 1, data.message)
         await self._flush()
         if data.tags:
             await self.set_tags(prompt.id, data.tags)
@@ -193,6 +234,8 @@ class PromptStorage(TagStorage, WorkspaceStorage):
         values = _values(changes, partial=True)
         if "category_id" in values:
             await self._check_category(prompt.workspace_id, values["category_id"])
+        if "name" in values and values["name"] != prompt.name:
+            await self.check_name_free(prompt.workspace_id, values["name"], but=prompt.id)
         versioned_change = any(
             field in values and values[field] != getattr(prompt, field)
             for field in VERSIONED_FIELDS
@@ -210,7 +253,7 @@ class PromptStorage(TagStorage, WorkspaceStorage):
                     PromptVersion.prompt_id == prompt.id
                 )
             )
-            await self._add_version(prompt, (latest or 0) + 1)
+            await self._add_version(prompt, (latest or 0) + 1, changes.message)
             await self._flush()
         return prompt
 

@@ -21,6 +21,7 @@ from promptpro.db.models import (
     ApiKeys,
     Endpoint,
     Prompt,
+    PromptLabel,
     PromptVersion,
     Response,
     ResponseStatus,
@@ -41,6 +42,7 @@ _RESPONSES = cast("sa.Table", Response.__table__)
 _MEMBERS = cast("sa.Table", WorkspaceMember.__table__)
 _USERS = cast("sa.Table", User.__table__)
 _WORKSPACES = cast("sa.Table", Workspace.__table__)
+_LABELS = cast("sa.Table", PromptLabel.__table__)
 
 
 def _float(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -75,6 +77,7 @@ _CONTEXT = HotStatement(
         _PROMPTS.c.workspace_id,
         _float(_USERS.c.monthly_budget_usd).label("user_budget"),
         _float(_WORKSPACES.c.monthly_budget_usd).label("workspace_budget"),
+        _PROMPTS.c.name,
         *(_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
         *(_WORKSPACE_KEYS.c[column] for column in PROVIDER_KEY_COLUMNS.values()),
     )
@@ -272,6 +275,7 @@ class RunContext:
     tools: list[dict[str, Any]] | None = None
     # provider id -> the prompt's workspace's stored key, encrypted
     workspace_ciphertexts: dict[str, str | None] = field(default_factory=dict)
+    name: str = ""  # the prompt's name (a snippet cycle is named by it)
 
 
 class RunRecords:
@@ -289,10 +293,11 @@ class RunRecords:
             return None
         row = rows[0]
         content, model, parameters, kind, messages, schema, tools, version_id, role = row[:9]
-        workspace_id, user_budget, workspace_budget, *ciphertexts = row[9:]
+        workspace_id, user_budget, workspace_budget, name, *ciphertexts = row[9:]
         count = len(PROVIDER_KEY_COLUMNS)
         return RunContext(
             prompt_id=prompt_id,
+            name=name,
             content=content,
             model=model,
             parameters=parameters,
@@ -330,6 +335,55 @@ class RunRecords:
         return EndpointRow(
             endpoint_id, endpoint_name, base_url, ciphertext, list(models or ()), bool(personal)
         )
+
+    async def snippet(
+        self, owner_id: str, prompt_id: int, name: str, selector: str | None
+    ) -> tuple[int, str] | None:
+        """The (version, wording) of the prompt `name` in the workspace of prompt
+        `prompt_id`, at `selector` (`v3`, `@label`, or None: production, else the newest).
+
+        Only runs whose prompt includes a snippet read it (`{{> name}}`), one connection.
+        """
+        async with self.engine.connect() as conn:
+            target = sa.select(_PROMPTS.c.id).where(
+                _PROMPTS.c.name == name,
+                _PROMPTS.c.workspace_id
+                == sa.select(_PROMPTS.c.workspace_id)
+                .where(_PROMPTS.c.id == prompt_id)
+                .scalar_subquery(),
+                _PROMPTS.c.workspace_id.in_(_MEMBER_OF),
+            )
+            found = await domain_errors(conn.scalar(target, {"owner": owner_id}))
+            if found is None:
+                return None
+            newest = sa.select(sa.func.max(_VERSIONS.c.version)).where(
+                _VERSIONS.c.prompt_id == found
+            )
+            number: int | None
+            if selector is not None and selector[:1] == "v" and selector[1:].isdigit():
+                number = int(selector[1:])
+            else:
+                label = "production" if selector is None else selector.removeprefix("@")
+                if label == "latest":
+                    number = await conn.scalar(newest)
+                else:
+                    number = await conn.scalar(
+                        sa.select(_LABELS.c.version).where(
+                            _LABELS.c.prompt_id == found, _LABELS.c.label == label
+                        )
+                    )
+                    if number is None and selector is None:
+                        number = await conn.scalar(newest)
+            if number is None:
+                return None
+            row = (
+                await conn.execute(
+                    sa.select(_VERSIONS.c.version, _VERSIONS.c.content).where(
+                        _VERSIONS.c.prompt_id == found, _VERSIONS.c.version == number
+                    )
+                )
+            ).first()
+            return (int(row[0]), str(row[1])) if row is not None else None
 
     async def record(
         self,

@@ -79,6 +79,11 @@ class WorkspaceStorage(StorageBase):
         )
         return await self._scalar(query)
 
+    async def set_protected_labels(self, workspace: Workspace, labels: list[str]) -> None:
+        """The labels only the workspace's admins and owners may move."""
+        workspace.protected_labels = labels
+        await self._flush()
+
     async def rename_workspace(self, workspace: Workspace, name: str) -> None:
         """Give the workspace a new name."""
         workspace.name = name

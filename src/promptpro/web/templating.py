@@ -74,6 +74,11 @@ DONE_MESSAGES = {
     "invitation-revoked": "The invitation is revoked: its link makes nobody a member now.",
     "invitation-again": "That invitation was already made; its link was shown once. Revoke "
     "it and make another if you didn't copy it.",
+    "label-moved": "The label moved; applications fetching it get that version now.",
+    "change-requested": "Your change request waits for a workspace admin.",
+    "change-approved": "Approved: the label moved.",
+    "change-rejected": "The change request is rejected.",
+    "renamed": "The prompt is renamed.",
 }
 
 

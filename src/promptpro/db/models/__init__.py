@@ -12,6 +12,7 @@ from promptpro.db.models.admin import AuditEvent, InstanceSetting
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys, WorkspaceApiKeys
 from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.endpoints import Endpoint
+from promptpro.db.models.labels import ChangeRequest, LabelEvent, PromptLabel
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
@@ -24,15 +25,18 @@ __all__ = [
     "ApiKeys",
     "AuditEvent",
     "Category",
+    "ChangeRequest",
     "CompareGroup",
     "Endpoint",
     "Favourite",
     "InstanceSetting",
+    "LabelEvent",
     "LoginAttempt",
     "OidcIdentity",
     "PasswordCredential",
     "Prompt",
     "PromptDraft",
+    "PromptLabel",
     "PromptTag",
     "PromptVersion",
     "Response",

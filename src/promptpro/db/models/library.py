@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from promptpro.db.base import Base, CreatedAt, Timestamps
-from promptpro.db.types import JSON, String, Text
+from promptpro.db.types import JSON, String, Text, UTCDateTime
 
 
 class Category(Timestamps, Base):
@@ -47,6 +48,9 @@ class Prompt(Timestamps, Base):
     user_id: Mapped[str] = mapped_column(String, sa.ForeignKey("users.id", ondelete="CASCADE"))
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String)
+    # Unique in its workspace; `/` makes folders (`support/triage-email`). Applications fetch
+    # a prompt by it. (The server default only lets migration 0014 add the column.)
+    name: Mapped[str] = mapped_column(String, server_default=sa.text("''"))
     content: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("categories.id", ondelete="SET NULL"), index=True
@@ -66,6 +70,9 @@ class Prompt(Timestamps, Base):
     # (migration 0005), so "most run" is an indexed sort, not a count per page.
     # (No Python-side default: statements that insert prompts need not name it.)
     run_count: Mapped[int] = mapped_column(server_default="0")
+    # When an application last fetched it by name (written at most once a minute): a
+    # rename would break it, and the rename form says so.
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         # The library's sorts, each paged by (key, id) on an index of its own.
@@ -75,6 +82,7 @@ class Prompt(Timestamps, Base):
         sa.Index(
             "ix_prompts_workspace_id_title_lower_id", "workspace_id", sa.func.lower(title), "id"
         ),
+        sa.Index("uq_prompts_workspace_id_name", "workspace_id", "name", unique=True),
     )
 
 
@@ -99,5 +107,7 @@ class PromptVersion(CreatedAt, Base):
     # A JSON Schema the output must fit (None: free text), and the tools the model may call.
     output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     tools: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # What changed, in the author's words (optional).
+    message: Mapped[str | None] = mapped_column(String)
 
     __table_args__ = (sa.UniqueConstraint("prompt_id", "version"),)

@@ -45,6 +45,9 @@ class Response(Base):
     rendered_input: Mapped[str | None] = mapped_column(Text)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The prompts it included with `{{> name}}`: [{"name", "version"}] (rendered_input
+    # holds the text they made).
+    snippets: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(
         String(16), default=ResponseStatus.COMPLETED, server_default=ResponseStatus.COMPLETED
     )

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from promptpro.db.base import Base, Timestamps
-from promptpro.db.types import String, UTCDateTime, utcnow
+from promptpro.db.types import JSON, String, UTCDateTime, utcnow
 
 
 class Workspace(Timestamps, Base):
@@ -25,6 +25,8 @@ class Workspace(Timestamps, Base):
     # What runs of the workspace's prompts may cost in a calendar month (UTC), set by its
     # admins; None: no budget.
     monthly_budget_usd: Mapped[float | None]
+    # Labels only admins may move (editors open change requests). None: ["production"].
+    protected_labels: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class WorkspaceMember(Base):

@@ -19,6 +19,7 @@ from promptpro.web.pages import (
     responses,
     search,
     settings,
+    shipping,
     test_sets,
     tool_turns,
     usage,
@@ -50,5 +51,6 @@ for feature in (
     workspaces,
     workspace_members,
     invitations,
+    shipping,
 ):
     router.include_router(feature.router)

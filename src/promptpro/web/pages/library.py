@@ -12,6 +12,7 @@ from promptpro.deps import StorageDep
 from promptpro.errors import Invalid
 from promptpro.schemas.pages import PromptPage
 from promptpro.services.categories import CategoryService
+from promptpro.services.folders import folder_tree
 from promptpro.services.keys import KeyService
 from promptpro.services.prompts import PromptService
 from promptpro.web.pages.common import PageAuth, categories_of, page
@@ -145,6 +146,7 @@ async def library(request: Request, storage: StorageDep, auth: PageAuth) -> Resp
         filtered=filtered,
         has_keys=has_keys,
         counts=await CategoryService(storage, auth.user.id).prompt_counts(auth.workspace.id),
+        folders=await folder_tree(storage, auth.user.id, auth.workspace.id),
         **context,
     )
 

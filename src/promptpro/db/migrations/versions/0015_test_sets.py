@@ -1,7 +1,7 @@
 """Test sets and their rows, owned by a workspace.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-01
 
 Two new tables, nothing rebuilt: no existing table, trigger or index is touched.
@@ -15,7 +15,7 @@ from alembic import op
 import promptpro.db.types
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

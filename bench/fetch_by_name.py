@@ -1,0 +1,227 @@
+"""Fetch by name (`GET /api/v1/prompts/by-name/{name}`) under concurrent load.
+
+    .venv/bin/python bench/fetch_by_name.py [--databases postgresql,sqlite] [--clients 64]
+                                            [--requests 20000]
+
+For each database: a fresh database (PostgreSQL: a scratch database on the server
+PROMPTPRO_BENCH_DATABASE_URL names; SQLite: a file in a temporary directory) and
+`promptpro serve` (one worker) in a process of its own, alone on core 0, with this load
+generator on core 1. A user with a token and a prompt labelled `production` that includes
+a snippet is made through the API; then `--clients` clients fetch it by name with the
+token, `--requests` times in all: plain (200 with the body), and revalidating with the
+ETag (304). It prints fetches/s, latency p50/p99 and the server's CPU per fetch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.harness import (
+    cpu_seconds,
+    free_port,
+    percentile,
+    pinned,
+    scratch_database,
+    started,
+)
+
+START_TIMEOUT_S = 300.0  # a loaded machine imports the server's SDKs slowly
+
+
+async def wait_for_port(port: int, process: Any, what: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with {process.returncode} before listening")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.2)
+            continue
+        writer.close()
+        return
+    raise SystemExit(f"{what} did not listen on port {port} within {START_TIMEOUT_S:.0f} s")
+
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+NAME = "support/triage-email"
+
+
+async def set_up(app_url: str) -> str:
+    """A user, a token, a snippet and a prompt labelled production; the token."""
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(base_url=app_url, cookie_jar=jar) as http:
+
+        async def call(method: str, path: str, headers: dict[str, str], body: Any) -> Any:
+            async with http.request(method, path, json=body, headers=headers) as resp:
+                if resp.status >= 300:
+                    raise SystemExit(f"{method} {path}: {resp.status} {await resp.text()}")
+                return await resp.json()
+
+        account = {"username": f"bench-{secrets.token_hex(4)}", "password": secrets.token_hex(12)}
+        session = await call("POST", "/api/v1/auth/register", {}, account)
+        csrf = {"X-CSRF-Token": session["csrfToken"]}
+        token = (await call("POST", "/api/v1/tokens", csrf, {"name": "bench"}))["token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        await call(
+            "POST",
+            "/api/v1/prompts",
+            bearer,
+            {"name": "shared/tone", "title": "Tone", "content": "Be brief and kind."},
+        )
+        prompt = await call(
+            "POST",
+            "/api/v1/prompts",
+            bearer,
+            {
+                "name": NAME,
+                "title": "Triage",
+                "content": "{{> shared/tone}}\nSort this e-mail: {{email}}\n" * 10,
+                "model": "openai/gpt-4o-mini",
+                "parameters": {"temperature": 0.2},
+            },
+        )
+        await call(
+            "PUT", f"/api/v1/prompts/{prompt['id']}/labels/production", bearer, {"version": 1}
+        )
+        return str(token)
+
+
+async def load(
+    app_url: str, token: str, clients: int, requests: int, revalidate: bool
+) -> dict[str, float]:
+    """`requests` fetches by `clients` concurrent clients: the rate, and p50/p99 in ms."""
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/prompts/by-name/{NAME}"
+    connector = aiohttp.TCPConnector(limit=clients)
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(base_url=app_url, connector=connector) as http:
+        async with http.get(path, headers=headers) as first:
+            etag = first.headers["ETag"]
+        if revalidate:
+            headers = {**headers, "If-None-Match": etag}
+        expected = 304 if revalidate else 200
+        remaining = requests
+
+        async def client() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                started_at = time.perf_counter()
+                async with http.get(path, headers=headers) as resp:
+                    await resp.read()
+                    if resp.status != expected:
+                        raise SystemExit(f"fetch: {resp.status}")
+                latencies.append(time.perf_counter() - started_at)  # percentile() gives ms
+
+        await asyncio.gather(*(client() for _ in range(clients)))  # warm the connections
+        remaining = requests
+        latencies.clear()
+        began = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+    }
+
+
+async def one_database(
+    kind: str, args: argparse.Namespace, cores: tuple[int | None, int | None]
+) -> list[list[str]]:
+    server_core, _ = cores
+    python = sys.executable
+    promptpro = str(Path(python).with_name("promptpro"))
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory(prefix="promptpro-bench-") as tmp:
+        if kind == "postgresql":
+            database = scratch_database(args.database)
+            database_url = await database.__aenter__()
+        else:
+            database = None
+            database_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        try:
+            port = free_port()
+            app_url = f"http://127.0.0.1:{port}"
+            env = {
+                **os.environ,
+                "PROMPTPRO_DATA_DIR": tmp,
+                "PROMPTPRO_DATABASE_URL": database_url,
+                "PROMPTPRO_LOG_LEVEL": "warning",
+            }
+            command = [promptpro, "serve", "--port", str(port), "--migrate"]
+            with started(pinned(command, server_core), env, Path(tmp, "serve.log")) as server:
+                await wait_for_port(port, server, "promptpro serve")
+                token = await set_up(app_url)
+                for revalidate in (False, True):
+                    cpu_before = cpu_seconds(server.pid)
+                    result = await load(app_url, token, args.clients, args.requests, revalidate)
+                    cpu = cpu_seconds(server.pid) - cpu_before
+                    rows.append(
+                        [
+                            kind,
+                            "304 (If-None-Match)" if revalidate else "200",
+                            str(args.clients),
+                            f"{result['rate']:,.0f}",
+                            f"{result['p50']:.2f}",
+                            f"{result['p99']:.2f}",
+                            f"{cpu / (args.requests * 2) * 1e6:.0f}",
+                        ]
+                    )
+                    print(" | ".join(rows[-1]), file=sys.stderr)
+        finally:
+            if database is not None:
+                await database.__aexit__(None, None, None)
+    return rows
+
+
+def markdown(rows: list[list[str]]) -> str:
+    head = ["database", "answer", "clients", "fetches/s", "p50 ms", "p99 ms", "server CPU µs/fetch"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+async def bench(args: argparse.Namespace) -> None:
+    count = os.cpu_count() or 1
+    cores = (0, 1) if count >= 2 and not args.no_pin else (None, None)
+    if cores[1] is not None:
+        os.sched_setaffinity(0, {cores[1]})
+    rows: list[list[str]] = []
+    for kind in args.databases.split(","):
+        rows += await one_database(kind, args, cores)
+    print(
+        f"\n{count} cores; "
+        + ("server on core 0, clients on core 1" if cores[0] is not None else "no pinning")
+    )
+    print(markdown(rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("PROMPTPRO_BENCH_DATABASE_URL", DEFAULT_ADMIN_URL),
+        help="the PostgreSQL server to make a scratch database on",
+    )
+    parser.add_argument("--no-pin", action="store_true", help="don't pin processes to cores")
+    asyncio.run(bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
