@@ -98,6 +98,37 @@ async def test_fetch_gives_the_labelled_version_with_snippets_resolved_and_an_et
     assert (await ada.get(f"{PROMPTS}/{prompt['id']}")).json()["lastFetchedAt"] is not None
 
 
+async def test_a_chat_prompt_is_fetched_with_its_messages_schema_and_tools(
+    ada: httpx.AsyncClient,
+) -> None:
+    await make(ada, name="shared/tone", title="Tone", content="Be kind.")
+    schema = {"type": "object", "properties": {"queue": {"type": "string"}}}
+    tools = [{"name": "lookup", "description": "Find a ticket", "parameters": {"type": "object"}}]
+    await make(
+        ada,
+        name="support/chat",
+        title="Chat",
+        messages=[
+            {"role": "system", "content": "{{> shared/tone}}"},
+            {"role": "user", "content": "Sort {{ticket}}."},
+        ],
+        schema=schema,
+        tools=tools,
+    )
+
+    fetched = (await ada.get(f"{BY_NAME}/support/chat?label=latest")).json()
+
+    assert fetched["type"] == "chat"
+    assert fetched["messages"] == [
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "Sort {{ticket}}."},
+    ]
+    assert fetched["schema"] == schema
+    assert [tool["name"] for tool in fetched["tools"]] == ["lookup"]
+    assert fetched["variables"] == ["ticket"]
+    assert fetched["snippets"] == [{"name": "shared/tone", "version": 1}]
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [

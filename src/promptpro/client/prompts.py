@@ -47,6 +47,10 @@ class Prompt:
     model: str | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     variables: tuple[str, ...] = ()
+    # A chat prompt's messages ({role, content}); empty for a text prompt.
+    messages: tuple[Mapping[str, Any], ...] = ()
+    schema: Mapping[str, Any] | None = None
+    tools: tuple[Mapping[str, Any], ...] = ()
     is_fallback: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -61,15 +65,32 @@ class Prompt:
             model=data.get("model"),
             parameters=data.get("parameters") or {},
             variables=tuple(data.get("variables", ())),
+            messages=tuple(data.get("messages") or ()),
+            schema=data.get("schema"),
+            tools=tuple(data.get("tools") or ()),
             raw=data,
         )
 
     def compile(self, **variables: object) -> str:
         """The text with every `{{variable}}` filled in (a missing one is MissingVariable)."""
-        missing = [n for n in dict.fromkeys(PLACEHOLDER.findall(self.text)) if n not in variables]
-        if missing:
-            raise MissingVariable(", ".join(missing))
-        return PLACEHOLDER.sub(lambda m: str(variables[m.group(1)]), self.text)
+        return _fill(self.text, variables)
+
+    def compile_messages(self, **variables: object) -> list[dict[str, Any]]:
+        """A chat prompt's messages with every `{{variable}}` filled in, ready for a chat
+        API (a text prompt: one user message)."""
+        if not self.messages:
+            return [{"role": "user", "content": self.compile(**variables)}]
+        return [
+            {**message, "content": _fill(str(message.get("content", "")), variables)}
+            for message in self.messages
+        ]
+
+
+def _fill(text: str, variables: Mapping[str, object]) -> str:
+    missing = [n for n in dict.fromkeys(PLACEHOLDER.findall(text)) if n not in variables]
+    if missing:
+        raise MissingVariable(", ".join(missing))
+    return PLACEHOLDER.sub(lambda m: str(variables[m.group(1)]), text)
 
 
 @dataclass

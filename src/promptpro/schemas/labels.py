@@ -91,7 +91,7 @@ class FetchedPrompt(ReadSchema):
     """A prompt as an application needs it, snippets resolved, variables left to fill."""
 
     name: str
-    type: str = Field(description="`text` (or `chat`, where chat prompts exist).")
+    type: str = Field(description="`text` or `chat`.")
     version: int
     labels: list[str] = Field(description="Every label on this version, `latest` included.")
     text: str = Field(description="The wording with `{{> snippets}}` resolved.")
@@ -99,6 +99,16 @@ class FetchedPrompt(ReadSchema):
     parameters: dict[str, Any] | None
     variables: list[str] = Field(description="The `{{variables}}` to fill in.")
     snippets: list[SnippetUse]
-    # Chat prompts (messages, schema, tools) add their fields here when they exist.
+    messages: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="A chat prompt's messages [{role, content}], snippets resolved "
+        "(null for a text prompt).",
+    )
+    output_schema: dict[str, Any] | None = Field(
+        default=None, alias="schema", description="The JSON Schema the output must fit."
+    )
+    tools: list[dict[str, Any]] | None = Field(
+        default=None, description="The tools the model may call: [{name, description, parameters}]."
+    )
     prompt_id: int
     workspace_id: int

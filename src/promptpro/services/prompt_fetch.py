@@ -19,10 +19,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from promptpro.db.models import PromptVersion
 from promptpro.db.notify import PROMPT_CHANNEL, Listener
 from promptpro.db.session import SessionFactory, unit_of_work
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NotFound
+from promptpro.schemas.chat import readable_messages
 from promptpro.schemas.labels import FetchedPrompt, SnippetUse
 from promptpro.schemas.names import LATEST, check_label, check_prompt_name
 from promptpro.services.templates import resolve_snippets, variables_in
@@ -172,9 +174,9 @@ def selector_of(label: str | None, version: int | None) -> str:
 
 async def load_version(
     storage: Storage, actor_id: str, workspace_id: int, name: str, selector: str | None
-) -> tuple[int, int, str, str | None, dict[str, object] | None, dict[str, int], int] | None:
-    """(prompt id, version, content, model, parameters, labels, latest) for a name and a
-    selector (`v3`, `@label`, or None: production, else the newest), None when missing."""
+) -> tuple[int, int, PromptVersion, dict[str, int], int] | None:
+    """(prompt id, version number, the version, labels, latest) for a name and a selector
+    (`v3`, `@label`, or None: production, else the newest), None when missing."""
     prompt = await storage.get_prompt_by_name(actor_id, workspace_id, name)
     if prompt is None:
         return None
@@ -192,7 +194,7 @@ async def load_version(
     version = await storage.version_of(prompt.id, number)
     if version is None:
         return None
-    return prompt.id, number, version.content, version.model, version.parameters, labels, latest
+    return prompt.id, number, version, labels, latest
 
 
 async def fetch_prompt(
@@ -232,29 +234,46 @@ async def fetch_prompt(
     if found is None:
         what = f"version {selector[1:]}" if selector.startswith("v") else f"label {selector[1:]!r}"
         raise NotFound(f"No prompt named {name!r} with {what} in this workspace.")
-    prompt_id, number, content, model, parameters, labels, latest = found
+    prompt_id, number, found_version, labels, latest = found
 
     async def load(snippet: str, snippet_selector: str | None) -> tuple[int, str] | None:
         sel = snippet_selector
         if sel is not None and not (sel.startswith("v") and sel[1:].isdigit()):
             sel = f"@{sel}"
         loaded = await load_version(storage, actor_id, workspace_id, snippet, sel)
-        return None if loaded is None else (loaded[1], loaded[2])
+        return None if loaded is None else (loaded[1], loaded[2].content)
 
-    text, used = await resolve_snippets(content, load, root=name)
+    used: list[tuple[str, int]] = []
+
+    async def include(content: str) -> str:
+        resolved, found_here = await resolve_snippets(content, load, root=name)
+        used.extend(item for item in found_here if item not in used)
+        return resolved
+
+    text = await include(found_version.content)
+    messages = None
+    if found_version.type == "chat" and found_version.messages:
+        messages = [
+            {**message, "content": await include(str(message["content"]))}
+            for message in found_version.messages
+        ]
+        text = "\n".join(str(message["content"]) for message in messages)
     on_version = sorted(label for label, at in labels.items() if at == number)
     if number == latest:
         on_version.append(LATEST)
     answer = FetchedPrompt(
         name=name,
-        type="text",
+        type=found_version.type,
         version=number,
         labels=on_version,
-        text=text,
-        model=model,
-        parameters=parameters,
+        text=text if messages is None else readable_messages(messages),
+        model=found_version.model,
+        parameters=found_version.parameters,
         variables=variables_in(text),
         snippets=[SnippetUse(name=n, version=v) for n, v in used],
+        messages=messages,
+        schema=found_version.output_schema,
+        tools=found_version.tools,
         prompt_id=prompt_id,
         workspace_id=workspace_id,
     )
