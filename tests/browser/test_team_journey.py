@@ -3,7 +3,7 @@ and makes an editor's invitation link; Bob, new here, opens it, creates his acco
 and joins; Ada writes a prompt in the team's library; Bob switches to the team, edits it (a
 second version) and runs it — with no key of his own it streams on the team's key; Ada runs
 it too, on the team's key although she has a key of her own; Bob is refused the keys tab
-and sees no hint of the key; Ada's audit tab shows what both of them did."""
+and sees no hint of the key; Ada's audit tab shows what each of them did, by name."""
 
 from __future__ import annotations
 
@@ -175,17 +175,20 @@ def test_an_owner_and_an_invited_editor_share_a_prompt_and_the_team_key(
     finally:
         bob_context.close()
 
-    # Ada's audit tab has what both did: her workspace, key and link, Bob's joining.
+    # Ada's audit tab says who did what: her workspace, key and link; Bob's joining.
     page.goto(f"/workspaces/{workspace}/settings")
     _tab(page, "Audit")
     rows = page.get_by_test_id("event-row")
-    for action in (
-        "workspace.created",
-        "key.set",
-        "workspace.invitation_created",
-        "workspace.invitation_used",
-    ):
-        expect(rows.and_(page.locator(f"[data-action='{action}']"))).to_have_count(1)
+    who = {
+        "workspace.created": ada,
+        "key.set": ada,
+        "workspace.invitation_created": ada,
+        "workspace.invitation_used": bob_name,
+    }
+    for action, name in who.items():
+        row = rows.and_(page.locator(f"[data-action='{action}']"))
+        expect(row).to_have_count(1)
+        expect(row.get_by_test_id("event-actor")).to_have_text(name)
     used = rows.and_(page.locator("[data-action='workspace.invitation_used']"))
     expect(used).to_contain_text("Joined as editor")
     assert TEAM_KEY not in page.content()
