@@ -20,6 +20,12 @@ def settle(page: Page) -> None:
     page.wait_for_load_state("load")
 
 
+def wait_for_estimate(page: Page) -> None:
+    """Wait until the run panel's estimate is answered (it is busy while asked): leaving the
+    page earlier aborts its request, and the first one loads the tokenizer (about a second)."""
+    expect(page.locator("#run-estimate[aria-busy=true]")).to_have_count(0)
+
+
 def go_to(page: Page, section: str, tab: str | None = None) -> None:
     """Follow the main navigation to `section`, then the settings `tab` if given."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name=section).click()
@@ -93,6 +99,7 @@ def create_prompt(
     expect(page).to_have_url(re.compile(r"/prompts/\d+\?done=created$"))
     expect(page.get_by_test_id("prompt-title")).to_have_text(title)
     settle(page)
+    wait_for_estimate(page)
     match = re.search(r"/prompts/(\d+)", page.url)
     assert match, page.url
     return int(match.group(1))

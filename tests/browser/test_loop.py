@@ -18,6 +18,7 @@ from tests.browser.steps import (
     register,
     run_output,
     settle,
+    wait_for_estimate,
     wait_for_run_end,
 )
 from tests.support.auth import DEFAULT_PASSWORD
@@ -137,6 +138,7 @@ def test_a_draft_is_restored_on_another_device(
         laptop.get_by_role("button", name="Save as a new version").click()
         expect(laptop).to_have_url(re.compile(rf"/prompts/{prompt_id}\?done=saved$"))
         settle(laptop)
+        wait_for_estimate(laptop)  # before leaving: its request would be aborted
         laptop.goto(f"/prompts/{prompt_id}/edit")
         expect(laptop.get_by_test_id("server-draft")).to_have_count(0)
         watch.check()

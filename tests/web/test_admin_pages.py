@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.support.auth import DEFAULT_PASSWORD
 from tests.web.conftest import Browser, text_of
+from tests.web.test_workspace_pages import make_workspace
 
 
 async def test_only_admins_see_the_admin_link_and_pages(
@@ -68,4 +69,7 @@ async def test_activity_shows_the_users_own_events(
     audit = await ada_browser.get("/admin/audit?action=auth.signed_in")
     assert audit.status_code == 200
     assert (await ada_browser.get("/admin/audit?action=nonsense")).status_code == 422
+    await make_workspace(bob_browser, "Bob's team")
+    made = await ada_browser.get("/admin/audit?action=workspace.created")
+    assert '<td data-testid="event-actor">bob</td>' in made.text  # who, by name
     assert (await bob_browser.get("/settings/activity?cursor=zzz")).status_code == 422

@@ -327,6 +327,29 @@ async def test_the_audit_tab_lists_the_workspaces_events_filtered_and_paged(
     assert theirs.text.count('data-testid="event-row"') == 1  # only Other's own event
 
 
+async def test_the_audit_tab_names_who_did_each_event(
+    ada_browser: Browser, bob_browser: Browser
+) -> None:
+    team = await make_workspace(ada_browser)
+    await add(ada_browser, team, "bob", "editor")
+    bob = await member_id(bob_browser, team, "bob")
+    await bob_browser.post(f"/workspaces/{team}/settings/members/{bob}/remove", {})
+    page = await ada_browser.get(f"/workspaces/{team}/settings/audit")
+    who = dict(
+        re.findall(
+            r'data-action="([^"]+)">\s*<td>.*?</td>\s*<td data-testid="event-actor">([^<]*)</td>',
+            page.text,
+            re.DOTALL,
+        )
+    )
+    # bob is no member any more, and still named: the log keeps who did what.
+    assert who == {
+        "workspace.created": "ada",
+        "workspace.member_added": "ada",
+        "workspace.member_removed": "bob",
+    }
+
+
 async def test_a_viewer_reads_a_prompt_without_run_or_edit_controls(
     ada_browser: Browser, bob_browser: Browser
 ) -> None:

@@ -185,6 +185,12 @@ async def _events(
     return Page(rows, Keyset(last.occurred_at, last.id) if last else None)
 
 
+async def actor_names(storage: Storage, events: list[AuditEvent]) -> dict[str, str]:
+    """Who did each of these events, by actor id: the pages show a name, not an id. Only
+    for events the viewer may already read (the caller listed them through the rules)."""
+    return await storage.usernames({e.actor_id for e in events if e.actor_id is not None})
+
+
 def parse_age(text: str) -> timedelta:
     """`365d`, `12h`, `30m`: an age for `audit prune --older-than`."""
     units = {"d": "days", "h": "hours", "m": "minutes"}

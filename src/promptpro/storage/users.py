@@ -33,6 +33,13 @@ class UserStorage(StorageBase):
         )
         return await self._scalar(query)
 
+    async def usernames(self, user_ids: set[str]) -> dict[str, str]:
+        """The usernames of these users, by id (ids of no user are left out)."""
+        if not user_ids:
+            return {}
+        query = sa.select(User.id, User.username).where(User.id.in_(user_ids))
+        return {row.id: row.username for row in await self._execute(query)}
+
     async def get_user_by_email(self, email: str) -> User | None:
         """The user with this email address, whatever its case."""
         query = sa.select(User).where(sa.func.lower(User.email, type_=String) == email.lower())

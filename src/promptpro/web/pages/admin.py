@@ -141,6 +141,7 @@ async def _events_page(
         "admin/audit.html" if everyone else "settings/activity.html",
         auth,
         events=events.items,
+        who=await audit.actor_names(storage, events.items),
         action=params["action"],
         actions=[("", "All actions")] + [(a.value, a.value) for a in audit.Action],
         more=_more(path, cursor, action=params["action"]),

@@ -194,6 +194,7 @@ async def audit_page(
         auth,
         workspace=workspace,
         events=events.items,
+        who=await audit.actor_names(storage, events.items),
         action=action,
         actions=[("", "All actions")] + [(a.value, a.value) for a in audit.Action],
         more=next_page(path, following, action=action),

@@ -29,6 +29,7 @@ async function refresh() {
   }
   const mine = ++asked;
   const body = { model, variables: variablesOf(form), parameters: parametersOf(form) };
+  shown.setAttribute("aria-busy", "true"); // until the newest question is answered
   try {
     const response = await api(`/api/v1/prompts/${form.dataset.promptId}/estimate`, {
       method: "POST",
@@ -46,6 +47,8 @@ async function refresh() {
   } catch (error) {
     if (error instanceof SignedOut || mine !== asked) return;
     shown.textContent = "";
+  } finally {
+    if (mine === asked) shown.removeAttribute("aria-busy");
   }
 }
 
