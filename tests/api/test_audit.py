@@ -4,6 +4,7 @@ own account's events and the admin everyone's; keyset pages; no route changes an
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -11,7 +12,10 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from promptpro.db.models import AuditEvent
+from promptpro.db.session import unit_of_work
 from promptpro.services.audit import Action
+from promptpro.services.catalogue import update_catalogue
+from promptpro.storage import Storage
 from tests.conftest import ClientFactory
 from tests.support.auth import DEFAULT_PASSWORD, create_token, login, register
 
@@ -97,13 +101,22 @@ async def _do_everything(
         assert (await ada.patch(user, json=change)).is_success
     for policy in ("closed", "open"):
         assert (await ada.patch("/api/v1/admin/settings", json={"registration": policy})).is_success
+    assert (await ada.put(f"{user}/budget", json={"monthlyUsd": 5})).is_success
     return secret, bob_user
+
+
+async def _load_the_shipped_catalogue(app: FastAPI) -> None:
+    """`promptpro models update` (from the server's shell), with the catalogue in effect."""
+    text = (resources.files("promptpro.providers") / "catalogue.json").read_text()
+    async with unit_of_work(app.state.session_factory) as session:
+        await update_catalogue(Storage(session), text, force=True)
 
 
 async def test_every_listed_action_is_recorded_without_secrets(
     ada: httpx.AsyncClient, new_client: ClientFactory, app: FastAPI
 ) -> None:
     secret, bob = await _do_everything(ada, new_client)
+    await _load_the_shipped_catalogue(app)
     events = await _all_events(ada, ALL)
     assert {e["action"] for e in events} == {str(action) for action in Action}
     assert [e["id"] for e in events] == sorted((e["id"] for e in events), reverse=True)

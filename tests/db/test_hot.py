@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
@@ -20,11 +21,13 @@ PROMPTS = cast("sa.Table", Prompt.__table__)
 RESPONSES = cast("sa.Table", Response.__table__)
 FIVE_HOURS_EAST = timezone(timedelta(hours=5))
 
+NAMES = itertools.count(1)
 ADD_PROMPT = HotStatement(
     sa.insert(PROMPTS)
     .values(
         user_id=sa.bindparam("user_id"),
         workspace_id=1,
+        name=sa.bindparam("name"),
         title=sa.bindparam("title"),
         content=sa.bindparam("content"),
         parameters=sa.bindparam("parameters", type_=PROMPTS.c.parameters.type),
@@ -49,8 +52,10 @@ SLEEP = HotStatement(sa.select(sa.func.pg_sleep(sa.bindparam("seconds", type_=sa
 
 
 def prompt(**fields: Any) -> dict[str, Any]:
+    """A prompt's row (its name unique in the workspace, as the names index requires)."""
     return {
         "user_id": "u1",
+        "name": f"greeting-{next(NAMES)}",
         "title": "Greeting",
         "content": "Say hello",
         "parameters": {"temperature": 0.5},

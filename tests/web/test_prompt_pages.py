@@ -98,7 +98,8 @@ async def test_domain_errors_land_on_their_field_too(ada_browser: Browser) -> No
     error = field_error(response.text, "categoryId") or field_error(response.text, "modelOther")
     assert error in {
         "No such category.",
-        "Unknown provider 'nosuch' in model: use one of anthropic, gemini, openai, xai.",
+        "Unknown provider 'nosuch' in model: use one of anthropic, gemini, openai, xai, "
+        "or the name of one of your endpoints.",
     }
 
 

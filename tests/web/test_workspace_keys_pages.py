@@ -36,7 +36,7 @@ async def test_an_owner_sets_replaces_and_removes_a_key_seeing_only_its_hint(
     page = await ada_browser.get(url)
     assert page.status_code == 200
     assert page.text.count("<h1") == 1
-    assert f'href="{url}" aria-current="page"' in page.text
+    assert f'href="{url}" data-testid="ws-tab" aria-current="page">Keys<' in page.text
     assert 'for="f-key-openai"' in page.text and 'id="f-key-openai"' in page.text
 
     saved = await ada_browser.post(f"{url}/openai", {"key": KEY})
