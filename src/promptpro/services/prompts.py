@@ -199,14 +199,14 @@ class PromptService:
             for prompt in prompts
         ]
 
-    async def _require(self, prompt_id: int, action: str) -> int:
-        """The prompt's workspace, if the user may do `action` there (NotFound: not in
+    async def _require(self, prompt_id: int, action: str) -> Prompt:
+        """The prompt, if the user may do `action` in its workspace (NotFound: not in
         any of the user's workspaces; Forbidden: their role does not allow it)."""
         prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
         if prompt is None:
             raise NotFound(NO_SUCH_PROMPT)
         await require_in(self.storage, self.owner_id, prompt.workspace_id, action)
-        return prompt.workspace_id
+        return prompt
 
     async def _read(self, prompt: Prompt) -> PromptRead:
         return (await self._reads([prompt]))[0]
@@ -235,10 +235,8 @@ class PromptService:
     async def update_prompt(self, prompt_id: int, changes: PromptUpdate) -> PromptRead:
         """Change a prompt; a changed title, content, model or parameters adds a version."""
         await check_model(self.storage, self.owner_id, changes.model)
-        workspace_id = await self._require(prompt_id, "library.write")
-        current = await self.storage.get_prompt(self.owner_id, prompt_id)
-        if current is None:
-            raise NotFound(NO_SUCH_PROMPT)
+        current = await self._require(prompt_id, "library.write")
+        workspace_id = current.workspace_id
         changes = settle_type(current, changes)
         prompt = await self.storage.update_prompt(self.owner_id, prompt_id, changes)
         if prompt is None:
@@ -250,7 +248,7 @@ class PromptService:
 
     async def delete_prompt(self, prompt_id: int) -> None:
         """Delete one of the user's prompts with its versions and responses."""
-        workspace_id = await self._require(prompt_id, "library.write")
+        workspace_id = (await self._require(prompt_id, "library.write")).workspace_id
         if not await self.storage.delete_prompt(self.owner_id, prompt_id):
             raise NotFound(NO_SUCH_PROMPT)
         await self.storage.prompts_changed(workspace_id)
