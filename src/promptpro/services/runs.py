@@ -112,7 +112,7 @@ class RunService:
         )
         # Runs are admitted here, planned and before any provider call: against the monthly
         # budgets (nothing to check, and no query, when none is set)...
-        await admit_spending(self.executor.records, plans)
+        plans = await admit_spending(self.executor.records, self.executor.registry, plans)
         # ...and again against the run limits, with nothing awaited until the runs are
         # launched: runs started by other requests while this one was planning count too.
         registry.admit(self.owner_id, len(plans))
@@ -159,7 +159,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
-            await admit_spending(self.executor.records, plans)
+            plans = await admit_spending(self.executor.records, self.executor.registry, plans)
             return ComparePlan(group.id, plans, [None] * len(plans))
         if models is not None and (len(models) != 1 or model is not None):
             raise Invalid("Versions are compared on one model.", field="models")
@@ -179,7 +179,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
-        await admit_spending(self.executor.records, plans)
+        plans = await admit_spending(self.executor.records, self.executor.registry, plans)
         return ComparePlan(group.id, plans, list(versions))
 
     def launch(self, compare: ComparePlan, *, streamed: bool) -> list[StartedRun]:
