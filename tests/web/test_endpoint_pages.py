@@ -88,3 +88,17 @@ async def test_the_endpoints_page_has_labelled_fields_and_one_heading(ada_browse
     assert page.count("<h1") == 1
     for field_id in re.findall(r'<(?:input|textarea|select) id="([^"]+)"', page):
         assert f'for="{field_id}"' in page, field_id
+
+
+async def test_an_endpoints_models_are_in_the_model_picker(
+    ada_browser: Browser, fake_providers: FakeProviderServer
+) -> None:
+    await ada_browser.post(
+        "/settings/endpoints",
+        {"name": "ollama", "baseUrl": fake_providers.openai_base_url, "models": "llama3, qwen"},
+    )
+
+    editor = await ada_browser.get("/prompts/new")
+
+    assert 'label="ollama (own endpoint)"' in editor.text
+    assert 'value="ollama/llama3"' in editor.text and 'value="ollama/qwen"' in editor.text
