@@ -1,0 +1,327 @@
+"""The OpenAI-compatible endpoint, with the official `openai` SDK as the client: models and
+saved prompts behind `/v1/chat/completions`, streamed and not, every call kept as a
+response through the one run path; errors in OpenAI's shape."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from fastapi import FastAPI
+
+from promptpro.testing import FakeProviderServer
+from tests.api.test_budgets import set_user_budget, user_id
+from tests.support.auth import create_token
+from tests.support.runs import create_prompt
+
+MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5", "gemini/gemini-2.5-flash"]
+SaidTo = Callable[..., openai.AsyncOpenAI]
+
+
+@pytest.fixture
+async def sdk(app: FastAPI, runner: httpx.AsyncClient) -> AsyncIterator[SaidTo]:
+    """Makes `openai.AsyncOpenAI` clients on the app (ada's token unless another is given)."""
+    token = await create_token(runner, "sdk")
+    clients: list[openai.AsyncOpenAI] = []
+
+    def make(api_key: str = token) -> openai.AsyncOpenAI:
+        transport = httpx.ASGITransport(app=app)
+        client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url="http://testserver/v1",
+            max_retries=0,
+            http_client=httpx.AsyncClient(transport=transport),
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+async def responses_of(client: httpx.AsyncClient, prompt_id: int) -> list[dict[str, Any]]:
+    listed = await client.get(f"/api/v1/prompts/{prompt_id}/responses")
+    assert listed.status_code == 200, listed.text
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items
+
+
+async def named_prompt(client: httpx.AsyncClient) -> dict[str, Any]:
+    """support/triage: a chat prompt on gemini with a staging label on version 2."""
+    prompt = await create_prompt(
+        client,
+        name="support/triage",
+        type="chat",
+        model="gemini/gemini-2.5-flash",
+        messages=[
+            {"role": "system", "content": "You triage mail for {{team}}."},
+            {"role": "user", "content": "Version one."},
+        ],
+        parameters={"temperature": 0.2, "maxTokens": 100},
+    )
+    changed = await client.patch(
+        f"/api/v1/prompts/{prompt['id']}",
+        json={
+            "messages": [
+                {"role": "system", "content": "You triage mail for {{team}}, kindly."},
+            ]
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    moved = await client.put(f"/api/v1/prompts/{prompt['id']}/labels/staging", json={"version": 2})
+    assert moved.status_code == 200, moved.text
+    return prompt
+
+
+@pytest.mark.parametrize("model", MODELS)
+async def test_a_model_call_answers_in_openais_shape_and_is_kept_in_the_api_log(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer, model: str
+) -> None:
+    answer = await sdk().chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "Hi"}], temperature=0.3
+    )
+
+    assert answer.object == "chat.completion"
+    assert answer.choices[0].message.content == "Hello from the fake provider."
+    assert answer.choices[0].finish_reason == "stop"
+    assert answer.usage is not None
+    assert (answer.usage.prompt_tokens, answer.usage.completion_tokens) == (12, 7)
+    assert fake.last_request().model == model.split("/", 1)[1]
+    extra: dict[str, Any] = answer.model_extra["promptpro"]  # type: ignore[index]
+    stored = (await runner.get(f"/api/v1/responses/{extra['response_id']}")).json()
+    assert stored["status"] == "completed"
+    assert stored["model"] == model
+    assert stored["inputTokens"] == 12 and stored["timeToFirstToken"] is not None
+    assert stored["parameters"]["temperature"] == 0.3
+    assert stored["keySource"] == "personal"
+    assert answer.id == f"chatcmpl-pp-{stored['id']}"
+    log = (await runner.get(f"/api/v1/prompts/{stored['promptId']}")).json()
+    assert (log["title"], log["name"]) == ("API log", ".api-log")
+
+
+@pytest.mark.parametrize("model", MODELS)
+async def test_a_streamed_call_sends_chunks_then_usage_then_done(
+    sdk: SaidTo, runner: httpx.AsyncClient, model: str
+) -> None:
+    stream = await sdk().chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": "Hi"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = [chunk async for chunk in stream]
+
+    assert {chunk.object for chunk in chunks} == {"chat.completion.chunk"}
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "Hello from the fake provider."
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[-2].choices[0].finish_reason == "stop"
+    usage = chunks[-1].usage
+    assert usage is not None and usage.total_tokens == 19 and chunks[-1].choices == []
+    response_id = int(chunks[0].id.removeprefix("chatcmpl-pp-"))
+    stored = (await runner.get(f"/api/v1/responses/{response_id}")).json()
+    assert (stored["status"], stored["content"]) == ("completed", text)
+
+
+async def test_the_raw_stream_is_openais_sse_ending_in_done(
+    app: FastAPI, runner: httpx.AsyncClient
+) -> None:
+    token = await create_token(runner, "curl")
+    body = {"model": MODELS[0], "messages": [{"role": "user", "content": "Hi"}], "stream": True}
+    answer = await runner.post(
+        "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    blocks = answer.text.split("\n\n")
+    assert blocks[-2] == "data: [DONE]" and blocks[-1] == ""
+    assert all(block.startswith("data: {") for block in blocks[:-2])
+    assert '"usage"' not in answer.text  # only with stream_options.include_usage
+
+
+async def test_a_prompt_by_name_and_label_runs_its_version_with_variables_first(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    prompt = await named_prompt(runner)
+
+    answer = await sdk().chat.completions.create(
+        model="prompt:support/triage@staging",
+        messages=[{"role": "user", "content": "My parcel is late."}],
+        max_tokens=50,
+        extra_body={"variables": {"team": "Billing"}},
+    )
+
+    sent = fake.last_request()
+    assert sent.provider == "gemini" and sent.model == "gemini-2.5-flash"
+    assert "You triage mail for Billing, kindly." in str(sent.body)
+    assert "My parcel is late." in str(sent.body)
+    assert "Version one." not in str(sent.body)
+    assert sent.body["generationConfig"]["maxOutputTokens"] == 50  # the request's
+    assert sent.body["generationConfig"]["temperature"] == 0.2  # the prompt's
+    extra: dict[str, Any] = answer.model_extra["promptpro"]  # type: ignore[index]
+    [stored] = await responses_of(runner, prompt["id"])
+    assert stored["id"] == extra["response_id"]
+    assert stored["variables"] == {"team": "Billing"}
+    assert [m["role"] for m in stored["messages"]] == ["system", "user"]
+    versions = (await runner.get(f"/api/v1/prompts/{prompt['id']}/versions")).json()
+    second = next(v for v in versions if v["version"] == 2)
+    assert stored["promptVersionId"] == second["id"]
+
+
+async def test_a_prompt_without_label_runs_production_else_the_newest(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    await named_prompt(runner)
+    await sdk().chat.completions.create(
+        model="prompt:support/triage", messages=[], extra_body={"variables": {"team": "Ops"}}
+    )
+    assert "Ops, kindly" in str(fake.last_request().body)  # no production label: latest
+
+
+@pytest.mark.parametrize(
+    ("model", "status", "code"),
+    [
+        ("prompt:support/none", 404, "model_not_found"),
+        ("prompt:support/triage@canary", 404, "model_not_found"),
+        ("prompt:../x", 404, "model_not_found"),
+        ("nonsense", 404, "model_not_found"),
+        ("noprovider/some-model", 404, "model_not_found"),
+    ],
+)
+async def test_an_unknown_model_is_a_404_in_openais_error_shape(
+    sdk: SaidTo, runner: httpx.AsyncClient, model: str, status: int, code: str
+) -> None:
+    await named_prompt(runner)
+    with pytest.raises(openai.NotFoundError) as raised:
+        await sdk().chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "Hi"}]
+        )
+    error = raised.value.body
+    assert raised.value.status_code == status
+    assert isinstance(error, dict)
+    assert error["code"] == code and error["param"] == "model"
+    assert error["type"] == "invalid_request_error" and error["message"]
+
+
+async def test_a_bad_token_is_a_401_and_a_read_only_token_may_not_run(
+    sdk: SaidTo, runner: httpx.AsyncClient
+) -> None:
+    with pytest.raises(openai.AuthenticationError) as raised:
+        await sdk("pp_not-a-token").chat.completions.create(
+            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert isinstance(raised.value.body, dict)
+    assert raised.value.body["type"] == "authentication_error"
+    with pytest.raises(openai.AuthenticationError):
+        await sdk("pp_not-a-token").models.list()
+
+    made = await runner.post("/api/v1/tokens", json={"name": "ro", "readOnly": True})
+    read_only = made.json()["token"]
+    with pytest.raises(openai.PermissionDeniedError) as denied:
+        await sdk(read_only).chat.completions.create(
+            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert isinstance(denied.value.body, dict)
+    assert denied.value.body["code"] == "read_only_token"
+    assert [m.id async for m in sdk(read_only).models.list()]  # reading is allowed
+
+
+async def test_invalid_requests_are_400s_naming_the_parameter(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    await named_prompt(runner)
+    client = sdk()
+    cases: list[tuple[dict[str, Any], str | None]] = [
+        ({"model": "prompt:support/triage", "messages": []}, None),  # {{team}} missing
+        ({"model": MODELS[0], "messages": []}, "messages"),
+        ({"model": MODELS[0], "messages": [{"role": "user", "content": "x"}], "n": 2}, "n"),
+        (
+            {"model": MODELS[0], "messages": [{"role": "user", "content": "x"}], "top_p": 3},
+            "top_p",
+        ),
+    ]
+    fake.reset()
+    for body, param in cases:
+        with pytest.raises(openai.BadRequestError) as raised:
+            await client.chat.completions.create(**body)
+        error = raised.value.body
+        assert isinstance(error, dict) and error["type"] == "invalid_request_error", error
+        if param is not None:
+            assert error["param"] == param, error
+        else:
+            assert "team" in error["message"]
+    assert fake.requests() == []
+
+
+async def test_a_call_past_the_budget_is_a_402_before_any_provider_request(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    assert (await set_user_budget(runner, await user_id(runner), 0)).status_code == 200
+    fake.reset()
+    with pytest.raises(openai.APIStatusError) as raised:
+        await sdk().chat.completions.create(
+            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert raised.value.status_code == 402
+    assert isinstance(raised.value.body, dict)
+    assert raised.value.body["code"] == "budget_exceeded"
+    assert fake.requests() == []
+
+
+async def test_a_provider_failure_is_its_status_streamed_or_not_and_kept_as_failed(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    fake.configure(status=500)
+    with pytest.raises(openai.APIStatusError) as raised:
+        await sdk().chat.completions.create(
+            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert raised.value.status_code == 502
+    with pytest.raises(openai.APIStatusError) as streamed:
+        await sdk().chat.completions.create(
+            model=MODELS[1], messages=[{"role": "user", "content": "Hi"}], stream=True
+        )
+    assert streamed.value.status_code == 502
+    assert isinstance(streamed.value.body, dict)
+    stored = await runner.get(f"/api/v1/responses/{streamed.value.body['response_id']}")
+    assert stored.json()["status"] == "failed"
+
+
+async def test_models_lists_keyed_catalogue_models_and_the_workspaces_prompts(
+    sdk: SaidTo, runner: httpx.AsyncClient
+) -> None:
+    await named_prompt(runner)
+    await sdk().chat.completions.create(
+        model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+    )
+    listed = [model async for model in sdk().models.list()]
+    ids = {model.id for model in listed}
+    assert {"openai/gpt-4o-mini", "prompt:support/triage"} <= ids
+    assert not any(".api-log" in model_id for model_id in ids)
+    assert {model.object for model in listed} == {"model"}
+
+
+async def test_tools_and_assistant_tool_calls_are_translated(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    fake.configure(tool_calls=[{"id": "call_1", "name": "lookup", "arguments": {"q": "tea"}}])
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "description": "Look it up",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+        },
+    }
+    answer = await sdk().chat.completions.create(
+        model=MODELS[0],
+        messages=[{"role": "user", "content": "Find tea"}],
+        tools=[tool],  # type: ignore[list-item]
+    )
+    [call] = answer.choices[0].message.tool_calls or []
+    assert call.function.name == "lookup" and call.function.arguments == '{"q": "tea"}'
+    assert answer.choices[0].finish_reason == "tool_calls"
+    assert fake.last_request().body["tools"][0]["function"]["name"] == "lookup"
