@@ -158,6 +158,9 @@ class OpenAIGateway:
         workspace_id = await self.workspace_id()
         permissions.require_role(await self._role(workspace_id), "prompt.run")
         for attempt in (1, 2):
+            # Authenticating may have written (a token's last use): commit before the API
+            # log is made in a unit of work of its own (SQLite has one writer).
+            await end_transaction()
             log_id = await self._api_log(workspace_id)
             await end_transaction()
             try:
