@@ -11,6 +11,7 @@ import httpx
 import openai
 import pytest
 from fastapi import FastAPI
+from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
 from promptpro.testing import FakeProviderServer
 from tests.api.test_budgets import set_user_budget, user_id
@@ -33,7 +34,8 @@ async def sdk(app: FastAPI, runner: httpx.AsyncClient) -> AsyncIterator[SaidTo]:
             api_key=api_key,
             base_url="http://testserver/v1",
             max_retries=0,
-            http_client=httpx.AsyncClient(transport=transport),
+            # The SDK's annotation names its own httpx build; an httpx client works alike.
+            http_client=httpx.AsyncClient(transport=transport),  # type: ignore[arg-type]
         )
         clients.append(client)
         return client
@@ -324,6 +326,7 @@ async def test_tools_and_assistant_tool_calls_are_translated(
         tools=[tool],  # type: ignore[list-item]
     )
     [call] = answer.choices[0].message.tool_calls or []
+    assert isinstance(call, ChatCompletionMessageFunctionToolCall)
     assert call.function.name == "lookup" and call.function.arguments == '{"q": "tea"}'
     assert answer.choices[0].finish_reason == "tool_calls"
     assert fake.last_request.body["tools"][0]["function"]["name"] == "lookup"

@@ -103,9 +103,7 @@ async def get_gateway(
     except PromptProError as exc:
         raise OpenAIError(error_response(exc)) from None
     state = request.app.state
-    return OpenAIGateway(
-        storage, runs, state.session_factory, state.fetch_cache, state.api_log_ids
-    )
+    return OpenAIGateway(storage, runs, state.session_factory, state.fetch_cache, state.api_log_ids)
 
 
 GatewayDep = Annotated[OpenAIGateway, Depends(get_gateway)]
@@ -135,9 +133,7 @@ def _failed(outcome: RunOutcome) -> JSONResponse:
     "/chat/completions",
     summary="Chat completions, OpenAI-compatible (a model or `prompt:<name>[@<label>]`)",
 )
-async def chat_completions(
-    request: Request, gateway: GatewayDep, session: SessionDep
-) -> Response:
+async def chat_completions(request: Request, gateway: GatewayDep, session: SessionDep) -> Response:
     """OpenAI's chat completions: streamed (`stream: true`) or not. Every call is kept as
     a response: of the prompt, or of the workspace's API log for a plain model."""
     started = time.perf_counter()
@@ -164,7 +160,7 @@ async def chat_completions(
 async def _stream(run: GatewayRun, *, include_usage: bool) -> Response:
     """The run as OpenAI's chunks. The answer starts with the first event, so a run that
     fails before any text (a bad key, an unknown model) is an error with its status."""
-    events = cast(AsyncGenerator[RunEvent, None], run.started.run.channel.follow())
+    events = cast("AsyncGenerator[RunEvent, None]", run.started.run.channel.follow())
     first = await anext(events)
     if first.event == "error":
         await events.aclose()

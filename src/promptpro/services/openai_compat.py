@@ -195,9 +195,7 @@ class OpenAIGateway:
             # a concurrent first call that made it first wins, and this one reads it.
             try:
                 async with unit_of_work(self.factory) as session:
-                    found = await Storage(session).create_api_log_prompt(
-                        self.user_id, workspace_id
-                    )
+                    found = await Storage(session).create_api_log_prompt(self.user_id, workspace_id)
             except Conflict:
                 async with unit_of_work(self.factory) as session:
                     found = await Storage(session).api_log_prompt_id(workspace_id)

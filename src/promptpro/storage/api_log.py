@@ -55,7 +55,9 @@ class ApiLogStorage(StorageBase):
         await self._flush()
         return prompt.id
 
-    async def model_prompt_names(self, workspace_id: int, limit: int = 5_000) -> list[tuple[str, datetime]]:
+    async def model_prompt_names(
+        self, workspace_id: int, limit: int = 5_000
+    ) -> list[tuple[str, datetime]]:
         """The named prompts of a workspace (the caller checked membership), by name, with
         when each was made; the API log left out."""
         query = (
