@@ -158,6 +158,8 @@ async def bench(args: argparse.Namespace) -> None:
                 "PROMPTPRO_DATABASE_URL": database_url,
                 "PROMPTPRO_OPENAI_BASE_URL": f"{fake_url}/v1",
                 "PROMPTPRO_LOG_LEVEL": "WARNING",
+                # 32 clients of one user: past the default 20 runs per user, half would be 429.
+                "PROMPTPRO_MAX_RUNS_PER_USER": "1000",
             }
             fake_cmd = [python, "-m", "promptpro.testing.fake_providers", "--port", str(fake_port)]
             fake_cmd += ["--chunks", "8", "--chunk-delay", "0.002"]

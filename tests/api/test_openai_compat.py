@@ -330,3 +330,23 @@ async def test_tools_and_assistant_tool_calls_are_translated(
     assert call.function.name == "lookup" and call.function.arguments == '{"q": "tea"}'
     assert answer.choices[0].finish_reason == "tool_calls"
     assert fake.last_request.body["tools"][0]["function"]["name"] == "lookup"
+
+
+async def test_a_label_moved_is_what_the_next_call_runs(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    prompt = await named_prompt(runner)
+    client = sdk()
+    ask: dict[str, Any] = {
+        "model": "prompt:support/triage@staging",
+        "messages": [{"role": "user", "content": "Hi"}],
+        "extra_body": {"variables": {"team": "Ops"}},
+    }
+    await client.chat.completions.create(**ask)
+    assert "kindly" in str(fake.last_request.body)
+
+    moved = await runner.put(f"/api/v1/prompts/{prompt['id']}/labels/staging", json={"version": 1})
+    assert moved.status_code == 200, moved.text
+    await client.chat.completions.create(**ask)
+    assert "kindly" not in str(fake.last_request.body)
+    assert "Version one." in str(fake.last_request.body)

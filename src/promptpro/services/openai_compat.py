@@ -27,7 +27,7 @@ from promptpro.services import permissions
 from promptpro.services.keys import stored_ciphertext
 from promptpro.services.openai_shapes import PROMPT_PREFIX, appended, parameters
 from promptpro.services.prompt_fetch import FetchCache, load_version
-from promptpro.services.run_plans import version_source
+from promptpro.services.run_plans import VersionSource, version_source
 from promptpro.services.runs import RunService, StartedRun
 from promptpro.storage import Storage
 from promptpro.storage.api_log import API_LOG_NAME
@@ -127,16 +127,7 @@ class OpenAIGateway:
         overrides = parameters(request)
         if request.model.startswith(PROMPT_PREFIX):
             name, label = prompt_model(request.model)
-            workspace_id = await self.workspace_id()
-            selector = f"@{label}" if label is not None else None
-            found = await load_version(self.storage, self.user_id, workspace_id, name, selector)
-            if found is None:
-                raise ModelNotFound(
-                    f"The model {request.model!r} does not exist: no prompt named {name!r}"
-                    + (f" with label {label!r}" if label else "")
-                    + " in this workspace."
-                )
-            prompt_id, _, version, _, _ = found
+            prompt_id, source = await self._prompt_source(request.model, name, label)
             await end_transaction()
             started_runs = await self.runs.start(
                 prompt_id,
@@ -145,7 +136,7 @@ class OpenAIGateway:
                 variables=request.variable_text(),
                 streamed=request.stream,
                 started=started,
-                version=version_source(version, version.parameters),
+                version=source,
                 appended=extra,
             )
             return GatewayRun(started_runs[0], request.model)
@@ -184,6 +175,31 @@ class OpenAIGateway:
                 raise
             return GatewayRun(started_runs[0], request.model)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _prompt_source(
+        self, model: str, name: str, label: str | None
+    ) -> tuple[int, VersionSource]:
+        """The prompt and version a `prompt:` model runs, from the fetch cache when it can
+        be (invalidated with it: any change to the workspace's prompts or labels)."""
+        workspace_id = await self.workspace_id()
+        selector = f"@{label}" if label is not None else None
+        key = (workspace_id, name, f"run{selector or ''}")
+        cached = self.cache.source(key)
+        if isinstance(cached, tuple):
+            return cached
+        generation = self.cache.generation(workspace_id)
+        found = await load_version(self.storage, self.user_id, workspace_id, name, selector)
+        if found is None:
+            raise ModelNotFound(
+                f"The model {model!r} does not exist: no prompt named {name!r}"
+                + (f" with label {label!r}" if label else "")
+                + " in this workspace."
+            )
+        prompt_id, _, version, _, _ = found
+        source = (prompt_id, version_source(version, version.parameters))
+        # Who may run it is checked by the run's own plan (its context query), every time.
+        self.cache.put_source(key, source, generation)
+        return source
 
     async def _api_log(self, workspace_id: int) -> int:
         """The workspace's API log prompt, made by the first call that needs it."""
