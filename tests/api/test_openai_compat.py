@@ -4,6 +4,7 @@ response through the one run path; errors in OpenAI's shape."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -350,3 +351,55 @@ async def test_a_label_moved_is_what_the_next_call_runs(
     await client.chat.completions.create(**ask)
     assert "kindly" not in str(fake.last_request.body)
     assert "Version one." in str(fake.last_request.body)
+
+
+async def test_a_token_limited_to_a_team_runs_there_on_the_teams_key(
+    sdk: SaidTo, runner: httpx.AsyncClient
+) -> None:
+    team = (await runner.post("/api/v1/workspaces", json={"name": "Team"})).json()["id"]
+    keyed = await runner.put(
+        f"/api/v1/workspaces/{team}/keys/openai", json={"key": "sk-team-0123456789abcdefghij"}
+    )
+    assert keyed.status_code == 200, keyed.text
+    made = await runner.post("/api/v1/tokens", json={"name": "team", "workspaceId": team})
+    client = sdk(made.json()["token"])
+
+    first, second = [
+        await client.chat.completions.create(
+            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+        )
+        for _ in range(2)
+    ]
+
+    ids = [answer.model_extra["promptpro"]["response_id"] for answer in (first, second)]  # type: ignore[index]
+    stored = [(await runner.get(f"/api/v1/responses/{i}")).json() for i in ids]
+    assert {response["keySource"] for response in stored} == {"workspace"}
+    log = (await runner.get(f"/api/v1/prompts/{stored[0]['promptId']}")).json()
+    assert log["workspaceId"] == team and stored[1]["promptId"] == log["id"]
+    assert [m.id async for m in client.models.list() if m.id.startswith("prompt:")] == []
+
+
+async def test_concurrent_first_calls_make_one_api_log(
+    sdk: SaidTo, runner: httpx.AsyncClient
+) -> None:
+    client = sdk()
+    answers = await asyncio.gather(
+        *(
+            client.chat.completions.create(
+                model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+            )
+            for _ in range(3)
+        )
+    )
+    ids = {answer.model_extra["promptpro"]["prompt_id"] for answer in answers}  # type: ignore[index]
+    assert len(ids) == 1
+    logs = (await runner.get("/api/v1/prompts", params={"q": "API log"})).json()["items"]
+    assert len(logs) == 1
+
+
+async def test_a_session_cookie_is_not_enough(runner: httpx.AsyncClient) -> None:
+    body = {"model": MODELS[0], "messages": [{"role": "user", "content": "Hi"}]}
+    refused = await runner.post("/v1/chat/completions", json=body)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["type"] == "authentication_error"
+    assert "Bearer" in refused.json()["error"]["message"]
