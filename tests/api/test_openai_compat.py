@@ -403,3 +403,14 @@ async def test_a_session_cookie_is_not_enough(runner: httpx.AsyncClient) -> None
     assert refused.status_code == 401
     assert refused.json()["error"]["type"] == "authentication_error"
     assert "Bearer" in refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000, b'{"model": "\xff"}', b"[]", b"{"])
+async def test_a_body_that_is_no_request_is_a_400(
+    runner: httpx.AsyncClient, content: bytes
+) -> None:
+    token = await create_token(runner, "curl")
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    refused = await runner.post("/v1/chat/completions", content=content, headers=headers)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["type"] == "invalid_request_error"

@@ -113,7 +113,7 @@ async def _read(request: Request) -> ChatCompletionRequest:
     """The request body, or a 400 naming what is wrong with it."""
     try:
         data = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep for Python
         raise Invalid("The body is not valid JSON.") from None
     try:
         return ChatCompletionRequest.model_validate(data)
