@@ -19,7 +19,7 @@ from tests.api.test_budgets import set_user_budget, user_id
 from tests.support.auth import create_token
 from tests.support.runs import create_prompt
 
-MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5", "gemini/gemini-2.5-flash"]
+MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-6", "gemini/gemini-2.5-flash"]
 SaidTo = Callable[..., openai.AsyncOpenAI]
 
 
@@ -414,3 +414,34 @@ async def test_a_body_that_is_no_request_is_a_400(
     refused = await runner.post("/v1/chat/completions", content=content, headers=headers)
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["type"] == "invalid_request_error"
+
+
+async def test_a_text_prompts_wording_is_the_first_user_turn(
+    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    prompt = await create_prompt(runner, name="haiku")
+    await sdk().chat.completions.create(
+        model="prompt:haiku@latest",
+        messages=[{"role": "user", "content": "Shorter, please."}],
+        extra_body={"variables": {"topic": "tea"}},
+    )
+    sent = fake.last_request.body["messages"]
+    assert [(m["role"], m["content"]) for m in sent] == [
+        ("user", "Write a haiku about tea."),
+        ("user", "Shorter, please."),
+    ]
+    [stored] = await responses_of(runner, prompt["id"])
+    assert stored["renderedInput"].startswith("user: Write a haiku about tea.")
+
+
+async def test_the_api_log_is_a_page_in_the_library(sdk: SaidTo, runner: httpx.AsyncClient) -> None:
+    answer = await sdk().chat.completions.create(
+        model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+    )
+    log_id = answer.model_extra["promptpro"]["prompt_id"]  # type: ignore[index]
+    html = {"Accept": "text/html"}
+    page = await runner.get(f"/prompts/{log_id}", headers=html, follow_redirects=True)
+    assert page.status_code == 200, page.url
+    assert "API log" in page.text
+    library = await runner.get("/", headers=html, follow_redirects=True)
+    assert library.status_code == 200 and "API log" in library.text
