@@ -132,6 +132,17 @@ class Continuation:
     previous_response_id: int
 
 
+@dataclass(frozen=True)
+class Appended:
+    """What an OpenAI-compatible call brings to a prompt (services/openai_compat.py): its
+    messages go after the prompt's (a text prompt's wording is then the first user turn);
+    its schema and tools, when given, replace the prompt's."""
+
+    messages: list[dict[str, Any]]
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+
+
 def merged_parameters(
     saved: dict[str, Any] | None, override: PromptParameters | None
 ) -> dict[str, Any]:
@@ -206,6 +217,7 @@ async def plan_runs(
     version: VersionSource | None = None,
     compare_group_id: int | None = None,
     continuation: Continuation | None = None,
+    appended: Appended | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model).
 
@@ -261,6 +273,15 @@ async def plan_runs(
         rendered = readable_messages(messages)
     else:
         rendered = render(await include(content), variables, max_length=max_input_length)
+    output_schema, tools = shape.output_schema, shape.tools
+    if appended is not None:
+        first = messages if messages is not None else []
+        if messages is None and rendered.strip():
+            first = [{"role": "user", "content": rendered}]
+        messages = first + appended.messages
+        rendered = readable_messages(messages)
+        output_schema = appended.output_schema or output_schema
+        tools = appended.tools if appended.tools is not None else tools
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
@@ -296,8 +317,8 @@ async def plan_runs(
                 user_budget_usd=context.user_budget_usd,
                 workspace_budget_usd=context.workspace_budget_usd,
                 messages=messages,
-                output_schema=shape.output_schema,
-                tools=shape.tools,
+                output_schema=output_schema,
+                tools=tools,
                 previous_response_id=(
                     continuation.previous_response_id if continuation is not None else None
                 ),

@@ -15,6 +15,7 @@ from promptpro.services.budgets import admit_spending
 from promptpro.services.estimates import Estimate, estimate_prompt
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import (
+    Appended,
     Continuation,
     RunPlan,
     VersionSource,
@@ -92,6 +93,7 @@ class RunService:
         started: float,
         version: VersionSource | None = None,
         continuation: Continuation | None = None,
+        appended: Appended | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -109,6 +111,7 @@ class RunService:
             started=started,
             version=version,
             continuation=continuation,
+            appended=appended,
         )
         # Runs are admitted here, planned and before any provider call: against the monthly
         # budgets (nothing to check, and no query, when none is set)...

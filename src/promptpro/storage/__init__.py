@@ -8,6 +8,7 @@ from __future__ import annotations
 from promptpro.storage.access_tokens import AccessTokenStorage
 from promptpro.storage.admin import AdminStorage
 from promptpro.storage.api_keys import ApiKeyStorage
+from promptpro.storage.api_log import ApiLogStorage
 from promptpro.storage.categories import CategoryStorage
 from promptpro.storage.compare_groups import CompareGroupStorage
 from promptpro.storage.credentials import CredentialStorage
@@ -55,6 +56,7 @@ class Storage(
     WorkspaceKeyStorage,
     EndpointStorage,
     InvitationStorage,
+    ApiLogStorage,
 ):
     """All storage operations over one session."""
 
