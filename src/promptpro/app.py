@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import resource
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,7 @@ from promptpro.api import (
     me,
     models,
     oidc,
+    portability,
     prompts,
     rerun,
     responses,
@@ -236,7 +238,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
+    # A library import reads its upload itself, bounded by its own setting.
+    import_path = (re.compile(r"/api/v1/workspaces/[0-9]+/import"), settings.import_max_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, overrides=[import_path])  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and
@@ -266,6 +270,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         compare_groups.router,
         workspaces.router,
+        portability.router,
         test_sets.router,
         costs.router,
         endpoints.router,
