@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import resource
 import re
+import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -240,7 +240,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     # A library import reads its upload itself, bounded by its own setting.
     import_path = (re.compile(r"/api/v1/workspaces/[0-9]+/import"), settings.import_max_bytes)
-    app.add_middleware(BodySizeLimitMiddleware, overrides=[import_path])  # inside the request log, which logs its 413s
+    app.add_middleware(
+        BodySizeLimitMiddleware, overrides=[import_path]
+    )  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and

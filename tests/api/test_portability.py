@@ -71,7 +71,10 @@ async def fill_library(client: httpx.AsyncClient, workspace_id: int) -> None:
         json={"content": "{{> snippets/greeting}} Sort: {{mail}}", "message": "shorter"},
     )
     assert changed.status_code == 200, changed.text
-    for prompt_id, label, version in ((triage["id"], "production", 1), (triage["id"], "staging", 2)):
+    for prompt_id, label, version in (
+        (triage["id"], "production", 1),
+        (triage["id"], "staging", 2),
+    ):
         moved = await client.put(
             f"{PROMPTS}/{prompt_id}/labels/{label}", json={"version": version, "note": "ship"}
         )
@@ -207,9 +210,10 @@ async def test_round_trip_into_an_empty_workspace_gives_the_same_document(
     jsonschema.validate(second, SCHEMA)
     assert without_moments(second) == without_moments(json.loads(first))
     # The moments of history come along too.
-    assert second["prompts"][2]["versions"][0]["createdAt"] == json.loads(first)["prompts"][2][
-        "versions"
-    ][0]["createdAt"]
+    assert (
+        second["prompts"][2]["versions"][0]["createdAt"]
+        == json.loads(first)["prompts"][2]["versions"][0]["createdAt"]
+    )
 
 
 async def test_importing_the_same_file_twice_changes_nothing(ada: httpx.AsyncClient) -> None:
@@ -289,7 +293,9 @@ async def test_name_conflicts_follow_the_policy(ada: httpx.AsyncClient, policy: 
         assert triage["labels"] == {"production": 2, "staging": 2}
 
 
-async def test_no_secret_is_in_any_export(ada: httpx.AsyncClient, app_client: AppClientFactory) -> None:
+async def test_no_secret_is_in_any_export(
+    ada: httpx.AsyncClient, app_client: AppClientFactory
+) -> None:
     workspace_id = await personal(ada)
     await fill_library(ada, workspace_id)
     assert (await ada.put("/api/v1/keys/openai", json={"key": OPENAI_KEY})).status_code == 200

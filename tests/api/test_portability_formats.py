@@ -92,12 +92,12 @@ async def test_langfuse_prompts(ada: httpx.AsyncClient) -> None:
 async def test_prompty_file(ada: httpx.AsyncClient) -> None:
     workspace_id = await personal(ada)
     sample = (SAMPLES / "basic.prompty").read_text()
-    report = await imported(
-        ada, workspace_id, zipped({"rag/basic.prompty": sample}), "prompty"
-    )
-    assert {"rag/basic.sample", "rag/basic.authors", "rag/basic.model.configuration.azure_endpoint"} <= lost(
-        report
-    )
+    report = await imported(ada, workspace_id, zipped({"rag/basic.prompty": sample}), "prompty")
+    assert {
+        "rag/basic.sample",
+        "rag/basic.authors",
+        "rag/basic.model.configuration.azure_endpoint",
+    } <= lost(report)
     prompt = (await prompts_of(ada, workspace_id))["rag/basic"]
     assert prompt["title"] == "ExamplePrompt"
     assert prompt["model"] == "openai/gpt-4o"
@@ -133,9 +133,7 @@ async def test_markdown_folder(ada: httpx.AsyncClient) -> None:
     assert prompts["chat-helper"]["type"] == "chat"
     exported = (await export(ada, workspace_id, "markdown")).content
     with zipfile.ZipFile(io.BytesIO(exported)) as archive:
-        assert archive.read("support/triage-email.md").decode() == files[
-            "support/triage-email.md"
-        ]
+        assert archive.read("support/triage-email.md").decode() == files["support/triage-email.md"]
     await round_trip(ada, workspace_id, "markdown")
 
 
@@ -148,13 +146,19 @@ async def round_trip(client: httpx.AsyncClient, workspace_id: int, file_format: 
     other = await team(client, f"Copy {file_format}")
     await imported(client, other, content, file_format)
     fields = ("name", "type", "content", "messages", "model", "parameters")
-    before = {n: {f: p[f] for f in fields} for n, p in (await prompts_of(client, workspace_id)).items()}
+    before = {
+        n: {f: p[f] for f in fields} for n, p in (await prompts_of(client, workspace_id)).items()
+    }
     after = {n: {f: p[f] for f in fields} for n, p in (await prompts_of(client, other)).items()}
     assert after == before
 
 
-@pytest.mark.parametrize("file_format", ["promptfoo", "langfuse", "prompty", "dotprompt", "markdown"])
-async def test_a_full_library_survives_each_format(ada: httpx.AsyncClient, file_format: str) -> None:
+@pytest.mark.parametrize(
+    "file_format", ["promptfoo", "langfuse", "prompty", "dotprompt", "markdown"]
+)
+async def test_a_full_library_survives_each_format(
+    ada: httpx.AsyncClient, file_format: str
+) -> None:
     source = await personal(ada)
     await fill_library(ada, source)
     content = (await export(ada, source, file_format)).content
@@ -175,7 +179,7 @@ async def test_a_full_library_survives_each_format(ada: httpx.AsyncClient, file_
         ("markdown", zipped({"../escape.md": "hi"}), 422),
         ("markdown", zipped({"/etc/passwd.md": "hi"}), 422),
         ("prompty", b"PK\x03\x04 not really a zip", 422),
-        ("prompty", "no front matter".encode(), 422),
+        ("prompty", b"no front matter", 422),
         ("markdown", zipped({"a.md": "x" * 5000}), 413),
     ],
 )

@@ -63,9 +63,7 @@ async def export_library(
 ) -> StreamingResponse:
     """Every category, tag, prompt (every version, labels and their history), snippet
     and test set of the workspace — never a key, a token or a password hash."""
-    scope = await export_scope(
-        storage, user.id, workspace_id, prompt_ids, responses=responses
-    )
+    scope = await export_scope(storage, user.id, workspace_id, prompt_ids, responses=responses)
     factory = request.app.state.session_factory
     spec = registry.FORMATS[file_format]
     name = registry.download_name(scope.workspace_name, file_format)
@@ -76,7 +74,9 @@ async def export_library(
 
     return StreamingResponse(
         body(),
-        media_type=spec.media_type if spec.zipped or file_format != "promptpro" else "application/json",
+        media_type=spec.media_type
+        if spec.zipped or file_format != "promptpro"
+        else "application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -187,7 +187,7 @@ class PortabilityStorage(StorageBase):
         result = await self._execute(statement, rows)  # type: ignore[arg-type]
         return [row[0] for row in result.all()]
 
-    async def insert_rows(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    async def insert_rows(self, table: sa.FromClause, rows: list[dict[str, Any]]) -> None:
         """Insert many rows into one of the library's tables (executemany, batched)."""
         if rows:
             await self._execute(sa.insert(table), rows)  # type: ignore[arg-type]

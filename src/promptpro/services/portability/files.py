@@ -45,7 +45,7 @@ async def spool(chunks: AsyncIterable[bytes], max_bytes: int) -> IO[bytes]:
             raise TooLarge(f"The file is larger than the import limit of {max_bytes} bytes.")
         file.write(chunk)
     file.seek(0)
-    return file  # type: ignore[return-value]
+    return file
 
 
 def is_zip(file: IO[bytes]) -> bool:
@@ -90,12 +90,12 @@ def zip_texts(file: IO[bytes], limits: Limits) -> list[tuple[str, str]]:
             raise TooLarge(f"The zip holds more than {limits.max_files} files.")
         for member in members:
             name = safe_member_name(member.filename)
-            if any(part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(name).parts):
+            if any(
+                part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(name).parts
+            ):
                 continue
             if member.file_size > budget:
-                raise TooLarge(
-                    f"The zip unpacks to more than {limits.max_unzipped_bytes} bytes."
-                )
+                raise TooLarge(f"The zip unpacks to more than {limits.max_unzipped_bytes} bytes.")
             try:
                 with archive.open(member) as stream:
                     data = stream.read(budget + 1)
@@ -103,9 +103,7 @@ def zip_texts(file: IO[bytes], limits: Limits) -> list[tuple[str, str]]:
                 raise Invalid(f"{name[:200]} can't be read from the zip.", field="file") from None
             budget -= len(data)
             if budget < 0:
-                raise TooLarge(
-                    f"The zip unpacks to more than {limits.max_unzipped_bytes} bytes."
-                )
+                raise TooLarge(f"The zip unpacks to more than {limits.max_unzipped_bytes} bytes.")
             out.append((name, text_of(data, name)))
     return out
 

@@ -96,7 +96,12 @@ class Importer:
     """One import into one workspace, for one actor."""
 
     def __init__(
-        self, storage: Storage, actor_id: str, workspace: Workspace, role: str, options: ImportOptions
+        self,
+        storage: Storage,
+        actor_id: str,
+        workspace: Workspace,
+        role: str,
+        options: ImportOptions,
     ) -> None:
         self.storage = storage
         self.actor_id = actor_id
@@ -309,14 +314,21 @@ class Importer:
                 )
             tags += [{"prompt_id": prompt_id, "tag": tag} for tag in doc.tags]
             label_rows += [
-                {"prompt_id": prompt_id, "label": label, "version": number, "updated_by": self.actor_id}
+                {
+                    "prompt_id": prompt_id,
+                    "label": label,
+                    "version": number,
+                    "updated_by": self.actor_id,
+                }
                 for label, number in labels.items()
             ]
             history = [e for e in doc.label_history if e.label in labels]
             told = {e.label for e in history}
-            history_rows = [
-                (e.label, e.from_, e.to, e.note, e.at or now) for e in history
-            ] + [(label, None, labels[label], "Imported", now) for label in labels if label not in told]
+            history_rows = [(e.label, e.from_, e.to, e.note, e.at or now) for e in history] + [
+                (label, None, labels[label], "Imported", now)
+                for label in labels
+                if label not in told
+            ]
             events += [
                 {
                     "prompt_id": prompt_id,
@@ -356,7 +368,9 @@ class Importer:
                 given.add(doc.name.lower())
                 continue
             old = [] if found is None else await self.storage.all_test_rows(found.id)
-            old_keys = [_canonical(_row_key(r.variables, r.expected, r.assertions, r.meta)) for r in old]
+            old_keys = [
+                _canonical(_row_key(r.variables, r.expected, r.assertions, r.meta)) for r in old
+            ]
             new_keys = [_canonical(_row_key(**_key_args(r))) for r in rows]
             if found is not None and old_keys == new_keys:
                 self.note("skipped", "testSet", doc.name, "unchanged")
@@ -418,7 +432,9 @@ def _key_args(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def import_access(storage: Storage, actor_id: str, workspace_id: int) -> tuple[Workspace, str]:
+async def import_access(
+    storage: Storage, actor_id: str, workspace_id: int
+) -> tuple[Workspace, str]:
     """The workspace and the actor's role, if they may import into it (NotFound for a
     non-member, Forbidden naming the role otherwise): checked before the file is read."""
     role = await require_in(storage, actor_id, workspace_id, "library.import")

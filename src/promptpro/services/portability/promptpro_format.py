@@ -101,7 +101,9 @@ def read_document(file: IO[bytes]) -> ParsedLibrary:
     parsed document is not)."""
     name, version = _header(file)
     if name != FORMAT_NAME:
-        raise Invalid(f'This is not a promptpro-export file ("format": "{FORMAT_NAME}").', field="format")
+        raise Invalid(
+            f'This is not a promptpro-export file ("format": "{FORMAT_NAME}").', field="format"
+        )
     if version != FORMAT_VERSION:
         raise Invalid(
             f"This server reads promptpro-export version {FORMAT_VERSION}; the file is "

@@ -43,7 +43,9 @@ FORMATS: dict[ExportFormat, FileFormat] = {
     "promptpro": FileFormat(".json", "application/json", False, None, None),
     "promptfoo": FileFormat(".yaml", "application/yaml", False, promptfoo.render, promptfoo.parse),
     "langfuse": FileFormat(".json", "application/json", False, langfuse.render, langfuse.parse),
-    "prompty": FileFormat(prompty.EXTENSION, "application/zip", True, prompty.render, prompty.parse),
+    "prompty": FileFormat(
+        prompty.EXTENSION, "application/zip", True, prompty.render, prompty.parse
+    ),
     "dotprompt": FileFormat(
         dotprompt.EXTENSION, "application/zip", True, dotprompt.render, dotprompt.parse
     ),
@@ -70,9 +72,13 @@ async def export_bytes(
             yield chunk.encode()
         return
     header = await read_header(factory, scope)
-    prompts = [p async for page in prompt_pages(factory, scope, header.category_names) for p in page]
+    prompts = [
+        p async for page in prompt_pages(factory, scope, header.category_names) for p in page
+    ]
     test_sets = [t async for t in test_set_docs(factory, scope)]
-    library = ExportedLibrary(scope.workspace_name, header.categories, header.tags, prompts, test_sets)
+    library = ExportedLibrary(
+        scope.workspace_name, header.categories, header.tags, prompts, test_sets
+    )
     spec = FORMATS[file_format]
     assert spec.render is not None
     rendered = spec.render(library)

@@ -19,7 +19,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases are not accepted", event.start_mark
             )
@@ -71,7 +71,9 @@ def split_front_matter(text: str, name: str, *, required: bool) -> tuple[dict[st
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
         if required:
-            raise Invalid(f"{name[:200]}: the file must open with a --- front matter block.", field="file")
+            raise Invalid(
+                f"{name[:200]}: the file must open with a --- front matter block.", field="file"
+            )
         return {}, text
     for index in range(1, len(lines)):
         if lines[index].rstrip() == "---":

@@ -11,6 +11,11 @@ ROLES = ("system", "user", "assistant")
 KNOWN_PROVIDERS = ("openai", "anthropic", "gemini", "xai")
 
 
+def as_dict(value: object) -> dict[str, Any]:
+    """`value` if it is a mapping, else an empty one (files say anything)."""
+    return value if isinstance(value, dict) else {}
+
+
 def name_from_path(path: str, extension: str) -> str:
     """A prompt name from a file's path in a folder: folders kept, the extension dropped,
     each part made a valid name part when it isn't one."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from promptpro.services.portability import yaml_io
 from promptpro.services.portability.formats.common import (
+    as_dict,
     model_id,
     name_from_path,
     one_version,
@@ -28,6 +29,7 @@ HELPER = re.compile(r"\{\{\s*[#/>@]|\{\{\s*(media|history|section)\b")
 TO_DOTPROMPT = {"maxTokens": "maxOutputTokens", "topP": "topP", "stop": "stopSequences"}
 PROVIDERS_IN = {"googleai": "gemini", "vertexai": "gemini", "google": "gemini"}
 PROVIDERS_OUT = {"gemini": "googleai"}
+OUT_ROLES = {"assistant": "model"}
 
 
 def render(library: ExportedLibrary) -> list[tuple[str, str]]:
@@ -47,7 +49,7 @@ def render(library: ExportedLibrary) -> list[tuple[str, str]]:
         meta["metadata"] = {"title": version["title"]}
         if version["type"] == "chat":
             body = "\n".join(
-                f'{{{{role "{"model" if m["role"] == "assistant" else m["role"]}"}}}}\n{m["content"]}'
+                f'{{{{role "{OUT_ROLES.get(m["role"], m["role"])}"}}}}\n{m["content"]}'
                 for m in version["messages"]
             )
         else:
@@ -70,27 +72,39 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
         if len(parts) > 1:
             messages = [{"role": "system", "content": parts[0].strip()}] if parts[0].strip() else []
             for role, content in zip(parts[1::2], parts[2::2], strict=True):
-                messages.append({"role": "assistant" if role == "model" else role, "content": content.strip()})
+                messages.append(
+                    {"role": "assistant" if role == "model" else role, "content": content.strip()}
+                )
             wording = {"type": "chat", "messages": messages}
         else:
             wording = {"type": "text", "content": body}
         if HELPER.search(body):
-            library.lost("field", f"{name}.template", "Handlebars helpers are kept as text: PromptPro fills only {{variables}}")
+            library.lost(
+                "field",
+                f"{name}.template",
+                "Handlebars helpers are kept as text: PromptPro fills only {{variables}}",
+            )
         model = meta.get("model")
         if isinstance(model, str) and "/" in model:
             provider, _, rest = model.partition("/")
             model = f"{PROVIDERS_IN.get(provider, provider)}/{rest}"
-        output = meta.get("output") if isinstance(meta.get("output"), dict) else {}
+        output = as_dict(meta.get("output"))
         schema = output.get("schema")
-        if schema is not None and not (isinstance(schema, dict) and ("type" in schema or "properties" in schema)):
-            library.lost("field", f"{name}.output.schema", "a Picoschema: PromptPro keeps JSON Schema")
+        if schema is not None and not (
+            isinstance(schema, dict) and ("type" in schema or "properties" in schema)
+        ):
+            library.lost(
+                "field", f"{name}.output.schema", "a Picoschema: PromptPro keeps JSON Schema"
+            )
             schema = None
         for key in meta:
             if key in ("input", "tools", "variant", "default"):
-                library.lost("field", f"{name}.{key}", "no place in PromptPro (tools are defined in code)")
+                library.lost(
+                    "field", f"{name}.{key}", "no place in PromptPro (tools are defined in code)"
+                )
             elif key not in ("model", "config", "output", "metadata", "name"):
                 library.lost("field", f"{name}.{key}", "not a front matter key PromptPro reads")
-        metadata = meta.get("metadata") if isinstance(meta.get("metadata"), dict) else {}
+        metadata = as_dict(meta.get("metadata"))
         version = one_version(
             name,
             str(metadata.get("title") or ""),

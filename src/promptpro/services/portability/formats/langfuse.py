@@ -15,6 +15,7 @@ from typing import Any
 
 from promptpro.errors import Invalid
 from promptpro.services.portability.formats.common import (
+    as_dict,
     bare_model,
     messages_from,
     model_id,
@@ -91,10 +92,13 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
             name = item["name"]
             number = item.get("version", 1)
             where = f"{name}@v{number}"
-            config = item.get("config") if isinstance(item.get("config"), dict) else {}
+            config = as_dict(item.get("config"))
             wording: Doc
             if item.get("type") == "chat" or isinstance(item.get("prompt"), list):
-                wording = {"type": "chat", "messages": messages_from(item.get("prompt"), library, where)}
+                wording = {
+                    "type": "chat",
+                    "messages": messages_from(item.get("prompt"), library, where),
+                }
             else:
                 wording = {"type": "text", "content": item.get("prompt")}
             version = one_version(
@@ -110,16 +114,32 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
                 message=item.get("commitMessage"),
                 version=number,
             )
-            prompt = prompts.setdefault(name, {"name": name, "versions": [], "labels": {}, "tags": []})
+            prompt = prompts.setdefault(
+                name, {"name": name, "versions": [], "labels": {}, "tags": []}
+            )
             prompt["versions"].append(version)
             prompt["tags"] = sorted(set(prompt["tags"]) | set(item.get("tags") or []))
             for label in item.get("labels") or []:
                 if label != "latest":
                     prompt["labels"][label] = number
             for key in item:
-                if key not in ("name", "version", "type", "prompt", "config", "labels", "tags",
-                               "commitMessage", "id", "createdAt", "updatedAt", "projectId",
-                               "createdBy", "isActive", "resolutionGraph"):
+                if key not in (
+                    "name",
+                    "version",
+                    "type",
+                    "prompt",
+                    "config",
+                    "labels",
+                    "tags",
+                    "commitMessage",
+                    "id",
+                    "createdAt",
+                    "updatedAt",
+                    "projectId",
+                    "createdBy",
+                    "isActive",
+                    "resolutionGraph",
+                ):
                     library.lost("field", f"{where}.{key}", "not a field PromptPro keeps")
     library.prompts = list(prompts.values())
     return library

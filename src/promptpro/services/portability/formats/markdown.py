@@ -15,7 +15,17 @@ from promptpro.services.portability.formats.common import name_from_path, one_ve
 from promptpro.services.portability.library import Doc, ExportedLibrary, ParsedLibrary, latest
 
 EXTENSION = ".md"
-FRONT_KEYS = ("title", "type", "model", "parameters", "category", "tags", "labels", "schema", "tools")
+FRONT_KEYS = (
+    "title",
+    "type",
+    "model",
+    "parameters",
+    "category",
+    "tags",
+    "labels",
+    "schema",
+    "tools",
+)
 
 
 def render(library: ExportedLibrary) -> list[tuple[str, str]]:

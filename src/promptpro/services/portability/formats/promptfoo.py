@@ -18,21 +18,41 @@ from typing import Any
 
 from promptpro.errors import Invalid
 from promptpro.schemas.assertions import Assertion
+from promptpro.schemas.names import NAME_PATTERN, slug
 from promptpro.services.portability import yaml_io
 from promptpro.services.portability.formats.common import (
-    KNOWN_PROVIDERS,
+    as_dict,
     one_version,
     parameters_from,
     parameters_to,
     title_of,
 )
 from promptpro.services.portability.library import Doc, ExportedLibrary, ParsedLibrary, latest
-from promptpro.schemas.names import NAME_PATTERN, slug
 
 EXTENSION = ".yaml"
-PROVIDERS_IN = {"google": "gemini", "vertex": "gemini", "openai": "openai", "anthropic": "anthropic", "xai": "xai"}
-PROVIDER_OUT = {"openai": "openai:{}", "anthropic": "anthropic:messages:{}", "gemini": "google:{}", "xai": "xai:{}"}
-SAME_TYPES = ("equals", "contains", "contains-any", "contains-all", "not-contains", "regex", "starts-with", "is-json")
+PROVIDERS_IN = {
+    "google": "gemini",
+    "vertex": "gemini",
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "xai": "xai",
+}
+PROVIDER_OUT = {
+    "openai": "openai:{}",
+    "anthropic": "anthropic:messages:{}",
+    "gemini": "google:{}",
+    "xai": "xai:{}",
+}
+SAME_TYPES = (
+    "equals",
+    "contains",
+    "contains-any",
+    "contains-all",
+    "not-contains",
+    "regex",
+    "starts-with",
+    "is-json",
+)
 TO_PROMPTFOO = {"maxTokens": "max_tokens", "topP": "top_p"}
 
 
@@ -80,7 +100,9 @@ def assertion_in(raw: object, library: ParsedLibrary, where: str) -> dict[str, A
     try:
         Assertion.model_validate(out)
     except ValueError as exc:
-        library.lost("field", f"{where}.{kind}", f"can't be carried: {str(exc).splitlines()[0]}"[:300])
+        library.lost(
+            "field", f"{where}.{kind}", f"can't be carried: {str(exc).splitlines()[0]}"[:300]
+        )
         return None
     return out
 
@@ -111,7 +133,11 @@ def render(library: ExportedLibrary) -> list[tuple[str, str]]:
     models: dict[str, list[str]] = {}
     for prompt in library.prompts:
         version = latest(prompt)
-        raw = json.dumps(version["messages"], ensure_ascii=False) if version["type"] == "chat" else version["content"]
+        raw = (
+            json.dumps(version["messages"], ensure_ascii=False)
+            if version["type"] == "chat"
+            else version["content"]
+        )
         item: dict[str, Any] = {"label": prompt["name"], "raw": raw}
         if version.get("parameters"):
             item["config"] = parameters_to(version["parameters"], TO_PROMPTFOO)
@@ -119,7 +145,9 @@ def render(library: ExportedLibrary) -> list[tuple[str, str]]:
         if version.get("model"):
             models.setdefault(version["model"], []).append(prompt["name"])
     config: dict[str, Any] = {"description": library.workspace, "prompts": prompts}
-    config["providers"] = [{"id": provider_from_model(m), "prompts": names} for m, names in models.items()]
+    config["providers"] = [
+        {"id": provider_from_model(m), "prompts": names} for m, names in models.items()
+    ]
     tests = []
     default_asserts: list[dict[str, Any]] = []
     for test_set in library.test_sets:
@@ -156,7 +184,13 @@ def _prompt(index: int, raw: object, library: ParsedLibrary) -> Doc | None:
     if text.startswith("file://"):
         library.lost("file", text, "a prompt in another file: import that file's text")
         return None
-    name = label if label and NAME_PATTERN.fullmatch(label) else slug(label) if label else f"prompt-{index + 1}"
+    name = (
+        label
+        if label and NAME_PATTERN.fullmatch(label)
+        else slug(label)
+        if label
+        else f"prompt-{index + 1}"
+    )
     wording: Doc = {"type": "text", "content": text}
     if text.lstrip().startswith("["):
         try:
@@ -166,7 +200,12 @@ def _prompt(index: int, raw: object, library: ParsedLibrary) -> Doc | None:
         if isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages):
             wording = {"type": "chat", "messages": messages}
     where = f"prompts.{index}"
-    version = one_version(name, label or title_of(name), wording, parameters=parameters_from(config, library, f"{where}.config"))
+    version = one_version(
+        name,
+        label or title_of(name),
+        wording,
+        parameters=parameters_from(config, library, f"{where}.config"),
+    )
     return {"name": name, "versions": [version]}
 
 
@@ -188,11 +227,21 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
     default_model: tuple[str | None, object] | None = None
     chosen: dict[str, tuple[str | None, object]] = {}
     for index, provider in enumerate(providers):
-        pid = provider if isinstance(provider, str) else provider.get("id") if isinstance(provider, dict) else None
+        pid = (
+            provider
+            if isinstance(provider, str)
+            else provider.get("id")
+            if isinstance(provider, dict)
+            else None
+        )
         model = model_from_provider(pid) if isinstance(pid, str) else None
         settings = provider.get("config") if isinstance(provider, dict) else None
         if model is None:
-            library.lost("field", f"providers.{index}", f"provider {str(pid)[:80]!r} is not one PromptPro runs")
+            library.lost(
+                "field",
+                f"providers.{index}",
+                f"provider {str(pid)[:80]!r} is not one PromptPro runs",
+            )
             continue
         wanted = provider.get("prompts") if isinstance(provider, dict) else None
         if isinstance(wanted, list):
@@ -201,9 +250,18 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
         elif default_model is None:
             default_model = (model, settings)
         else:
-            library.lost("field", f"providers.{index}", "a PromptPro prompt has one model: the first provider's")
+            library.lost(
+                "field",
+                f"providers.{index}",
+                "a PromptPro prompt has one model: the first provider's",
+            )
     for prompt in prompts:
-        model, settings = chosen.get(prompt["name"]) or chosen.get(prompt["versions"][0]["title"]) or default_model or (None, None)
+        model, settings = (
+            chosen.get(prompt["name"])
+            or chosen.get(prompt["versions"][0]["title"])
+            or default_model
+            or (None, None)
+        )
         version = prompt["versions"][0]
         if model:
             version["model"] = model
@@ -223,9 +281,13 @@ def _test_sets(config: dict[str, Any], library: ParsedLibrary) -> list[Doc]:
     if isinstance(tests, str):
         library.lost("file", tests, "tests in another file: import them into a test set as CSV")
         return []
-    default = config.get("defaultTest") if isinstance(config.get("defaultTest"), dict) else {}
-    default_vars = default.get("vars") if isinstance(default.get("vars"), dict) else {}
-    set_asserts = [a for i, r in enumerate(default.get("assert") or []) if (a := assertion_in(r, library, f"defaultTest.assert.{i}"))]
+    default = as_dict(config.get("defaultTest"))
+    default_vars = as_dict(default.get("vars"))
+    set_asserts = [
+        a
+        for i, r in enumerate(default.get("assert") or [])
+        if (a := assertion_in(r, library, f"defaultTest.assert.{i}"))
+    ]
     base = str(config.get("description") or "promptfoo tests")[:100]
     sets: dict[str, Doc] = {}
     for index, test in enumerate(tests if isinstance(tests, list) else []):
@@ -236,10 +298,18 @@ def _test_sets(config: dict[str, Any], library: ParsedLibrary) -> list[Doc]:
         variables: dict[str, str] = {}
         for key, value in {**default_vars, **(test.get("vars") or {})}.items():
             if isinstance(value, list):
-                library.lost("field", f"tests.{index}.vars.{key}", "a list of values (one test each) is kept as JSON text")
+                library.lost(
+                    "field",
+                    f"tests.{index}.vars.{key}",
+                    "a list of values (one test each) is kept as JSON text",
+                )
             variables[str(key)] = value if isinstance(value, str) else json.dumps(value)
         row: Doc = {"variables": variables}
-        asserts = [a for i, r in enumerate(test.get("assert") or []) if (a := assertion_in(r, library, f"tests.{index}.assert.{i}"))]
+        asserts = [
+            a
+            for i, r in enumerate(test.get("assert") or [])
+            if (a := assertion_in(r, library, f"tests.{index}.assert.{i}"))
+        ]
         if asserts:
             row["assertions"] = asserts
         if test.get("description"):
@@ -248,6 +318,10 @@ def _test_sets(config: dict[str, Any], library: ParsedLibrary) -> list[Doc]:
             row["metadata"] = metadata
         for key in test:
             if key not in ("vars", "assert", "description", "metadata"):
-                library.lost("field", f"tests.{index}.{key}", "a test setting PromptPro has no place for")
-        sets.setdefault(name, {"name": name, "assertions": set_asserts, "rows": []})["rows"].append(row)
+                library.lost(
+                    "field", f"tests.{index}.{key}", "a test setting PromptPro has no place for"
+                )
+        sets.setdefault(name, {"name": name, "assertions": set_asserts, "rows": []})["rows"].append(
+            row
+        )
     return list(sets.values())

@@ -15,6 +15,7 @@ from typing import Any
 
 from promptpro.services.portability import yaml_io
 from promptpro.services.portability.formats.common import (
+    as_dict,
     bare_model,
     model_id,
     name_from_path,
@@ -75,8 +76,8 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
             continue
         name = name_from_path(path, EXTENSION)
         meta, body = yaml_io.split_front_matter(text, path, required=True)
-        model = meta.get("model") if isinstance(meta.get("model"), dict) else {}
-        configuration = model.get("configuration") if isinstance(model.get("configuration"), dict) else {}
+        model = as_dict(meta.get("model"))
+        configuration = as_dict(model.get("configuration"))
         chat = model.get("api", "chat") == "chat"
         wording: Doc = (
             {"type": "chat", "messages": messages_in(body)}
@@ -86,20 +87,30 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
         deployment = configuration.get("name") or configuration.get("azure_deployment")
         for key in configuration:
             if key not in ("type", "name", "azure_deployment"):
-                library.lost("field", f"{name}.model.configuration.{key}", "connection settings stay with the tool")
+                library.lost(
+                    "field",
+                    f"{name}.model.configuration.{key}",
+                    "connection settings stay with the tool",
+                )
         for key in model:
             if key not in ("api", "configuration", "parameters"):
                 library.lost("field", f"{name}.model.{key}", "not a model field PromptPro keeps")
         for key in meta:
             if key not in READ_KEYS:
-                library.lost("field", f"{name}.{key}", "Prompty's sample, inputs and outputs have no place in PromptPro")
+                library.lost(
+                    "field",
+                    f"{name}.{key}",
+                    "Prompty's sample, inputs and outputs have no place in PromptPro",
+                )
         title = str(meta.get("name") or "") or None
         version = one_version(
             name,
             title or "",
             wording,
             model=model_id(deployment, library, name),
-            parameters=parameters_from(model.get("parameters"), library, f"{name}.model.parameters"),
+            parameters=parameters_from(
+                model.get("parameters"), library, f"{name}.model.parameters"
+            ),
         )
         if meta.get("description"):
             library.lost("field", f"{name}.description", "a prompt has no description in PromptPro")
