@@ -181,11 +181,17 @@ class PortabilityStorage(StorageBase):
         )
         return list((await self._execute(query)).all())
 
-    async def insert_prompts(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert prompts (their current state), returning their ids in the same order."""
-        statement = sa.insert(Prompt).returning(Prompt.id, sort_by_parameter_order=True)
-        result = await self._execute(statement, rows)  # type: ignore[arg-type]
-        return [row[0] for row in result.all()]
+    async def insert_prompts(self, workspace_id: int, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert prompts (their current state) of one workspace, returning their ids in
+        the same order. A plain executemany and one select by name: RETURNING over many
+        rows made SQLAlchemy render and bind one large statement per batch, twice as slow."""
+        await self._execute(sa.insert(Prompt), rows)  # type: ignore[arg-type]
+        names = [row["name"] for row in rows]
+        query = sa.select(Prompt.name, Prompt.id).where(
+            Prompt.workspace_id == workspace_id, Prompt.name.in_(names)
+        )
+        ids = dict((await self._execute(query)).tuples().all())
+        return [ids[name] for name in names]
 
     async def insert_rows(self, table: sa.FromClause, rows: list[dict[str, Any]]) -> None:
         """Insert many rows into one of the library's tables (executemany, batched)."""

@@ -288,6 +288,7 @@ class Importer:
             return
         now = utcnow()
         ids = await self.storage.insert_prompts(
+            self.workspace_id,
             [
                 {
                     "user_id": self.actor_id,
@@ -298,7 +299,7 @@ class Importer:
                     **stored_version(doc.versions[-1]),
                 }
                 for name, doc, _, category_id in plans
-            ]
+            ],
         )
         versions, tags, label_rows, events = [], [], [], []
         for prompt_id, (_, doc, labels, _) in zip(ids, plans, strict=True):
