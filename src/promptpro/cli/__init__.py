@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from promptpro import __version__
-from promptpro.cli import audit, backup, db, keys, models, serve, sessions, users
+from promptpro.cli import audit, backup, db, keys, models, remote, serve, sessions, users
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(models.app, name="models")
+remote.register(app)
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ class RunCreate(WriteSchema):
         description="Run this saved version (e.g. the one a label points at) instead of the "
         "prompt as it is now.",
     )
+
+
 # Each item once (checked by the validators below; said in the OpenAPI document).
 DISTINCT: dict[str, Any] = {"json_schema_extra": {"uniqueItems": True}}
 
