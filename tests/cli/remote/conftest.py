@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from promptpro.testing import FakeProviderServer
 from tests.support.remote import RemoteServer, remote_server
 

@@ -4,6 +4,7 @@ a connection to the server that turns its problems into a message and an exit co
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -27,10 +28,23 @@ class Exit(IntEnum):
     NOT_FOUND = 4  # no such prompt (or response)
 
 
-# Resolved at print time (rich reads sys.stdout/sys.stderr then), so a test runner that
-# swaps the streams sees the output.
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Console:
+    """A rich console on the current stdout (or stderr), made when printing: a test runner
+    that swaps the streams sees the output, and output piped into another program (grep,
+    a file) is never folded to 80 columns."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self.stderr = stderr
+
+    def print(self, *objects: Any) -> None:
+        stream = sys.stderr if self.stderr else sys.stdout
+        width = None if stream.isatty() else PIPED_WIDTH
+        Console(file=stream, width=width, highlight=False, soft_wrap=True).print(*objects)
+
+
+PIPED_WIDTH = 1000
+out = _Console(stderr=False)
+err = _Console(stderr=True)
 
 
 def fail(message: str, code: Exit, hint: str | None = None) -> NoReturn:

@@ -36,7 +36,9 @@ def _preview(text: str) -> str:
 
 
 def _cost(value: float | None) -> str:
-    return "—" if value is None else f"${value:.4f}"
+    if value is None:
+        return "—"
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
 
 
 def logs(
