@@ -73,9 +73,9 @@ def load() -> Credentials:
     url = env_url or stored.get("url")
     token = env_token or stored.get("token")
     if not url or not token:
-        missing = "a server URL" if not url else "a token"
+        missing = "server URL" if not url else "token"
         raise NotLoggedIn(
-            f"No {missing} to use: run `promptpro login URL`, or set "
+            f"Not logged in (no {missing} known): run `promptpro login URL`, or set "
             f"{URL_VARIABLE} and {TOKEN_VARIABLE}."
         )
     source = "the environment" if env_url and env_token else str(config_path())

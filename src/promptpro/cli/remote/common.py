@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from enum import IntEnum
 from typing import Any, NoReturn
 
+import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -94,6 +95,22 @@ def fail_with(error: ApiError, source: str | None = None) -> NoReturn:
     elif error.status == 403:
         hint = "The token may not do this (a read-only token, or one for another workspace)."
     fail(describe(error), code_for(error), hint)
+
+
+COMPLETION_TIMEOUT = httpx.Timeout(3.0)
+COMPLETION_SCAN = 500
+
+
+def complete_prompt_name(incomplete: str) -> list[str]:
+    """Shell completion of a prompt's name, asked of the server (nothing when that fails:
+    a completion must never print an error into the command line being typed)."""
+    try:
+        credentials = client_config.load()
+        with Api(credentials.url, credentials.token, timeout=COMPLETION_TIMEOUT) as api:
+            names = [p["name"] for p in api.prompts(limit=COMPLETION_SCAN)]
+    except Exception:  # any failure: no suggestions
+        return []
+    return sorted(name for name in names if name.startswith(incomplete))
 
 
 @contextmanager

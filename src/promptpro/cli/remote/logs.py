@@ -9,7 +9,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from promptpro.cli.remote.common import Exit, connected, fail, out, print_json
+from promptpro.cli.remote.common import (
+    Exit,
+    complete_prompt_name,
+    connected,
+    fail,
+    out,
+    print_json,
+)
 from promptpro.cli.remote.prompts import fetch
 from promptpro.client import Api
 
@@ -43,7 +50,13 @@ def _cost(value: float | None) -> str:
 
 def logs(
     prompt: Annotated[
-        str | None, typer.Option("--prompt", "-p", help="Only this prompt's (name or id).")
+        str | None,
+        typer.Option(
+            "--prompt",
+            "-p",
+            help="Only this prompt's (name or id).",
+            autocompletion=complete_prompt_name,
+        ),
     ] = None,
     query: Annotated[
         str | None, typer.Option("--query", "-q", help="Only those whose text has these words.")

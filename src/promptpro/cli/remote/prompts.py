@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from promptpro.cli.remote.common import connected, out, print_json
+from promptpro.cli.remote.common import complete_prompt_name, connected, out, print_json
 from promptpro.client import Api, ApiError
 
 app = typer.Typer(
@@ -97,7 +97,10 @@ def fetch(
 
 @app.command()
 def show(
-    prompt: Annotated[str, typer.Argument(help="The prompt's name (or id).")],
+    prompt: Annotated[
+        str,
+        typer.Argument(help="The prompt's name (or id).", autocompletion=complete_prompt_name),
+    ],
     label: Label = None,
     version: Annotated[
         int | None, typer.Option("--version", "-V", min=1, help="A version number.")

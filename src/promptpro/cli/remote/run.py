@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from promptpro.cli.remote.common import Exit, connected, describe, err, fail, note, print_json
+from promptpro.cli.remote.common import (
+    Exit,
+    complete_prompt_name,
+    connected,
+    describe,
+    err,
+    fail,
+    note,
+    print_json,
+)
 from promptpro.cli.remote.prompts import fetch
 from promptpro.client import Api, ApiError, RunEvent
 
@@ -86,7 +95,10 @@ def _ended(event: RunEvent, as_json: bool) -> int:
 
 
 def run(
-    prompt: Annotated[str, typer.Argument(help="The prompt's name (or id).")],
+    prompt: Annotated[
+        str,
+        typer.Argument(help="The prompt's name (or id).", autocompletion=complete_prompt_name),
+    ],
     variable: Annotated[
         list[str] | None,
         typer.Option(
