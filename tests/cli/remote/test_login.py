@@ -35,8 +35,11 @@ def test_login_checks_the_token_and_keeps_it_readable_by_the_user_only(
     assert listed.exit_code == 0, listed.output
     assert isinstance(json.loads(listed.stdout), list)
 
-    assert promptpro("logout").exit_code == 0
+    logout = promptpro("logout", "--json")
+    assert logout.exit_code == 0
+    assert json.loads(logout.stdout) == {"loggedOut": True, "config": str(config)}
     assert not config.exists()
+    assert "Not logged in" in promptpro("logout").stderr
     assert promptpro("prompts", "list").exit_code == 3
 
 

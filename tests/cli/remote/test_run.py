@@ -68,6 +68,13 @@ def test_a_missing_variable_is_exit_code_2_before_anything_runs(server: RemoteSe
     assert malformed.exit_code == 2
     assert "key=value" in malformed.stderr
 
+    unknown_model = promptpro(
+        "run", prompt["name"], "-v", "text=a", "-v", "language=b", "-m", "nosuch/model"
+    )
+    assert unknown_model.exit_code == 2  # the server's 422, named
+    assert "Error:" in unknown_model.stderr
+    assert server.fake.requests == []
+
 
 def test_a_failed_run_is_exit_code_1_and_says_why(server: RemoteServer) -> None:
     server.fake.configure(status=400, error_message="This model is not for you.")

@@ -66,13 +66,17 @@ def login(
         )
 
 
-def logout() -> None:
+def logout(
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
+) -> None:
     """Forget the saved server and token.
 
     The token itself stays valid until you revoke it in Settings → Tokens.
     """
     path = client_config.forget()
-    if path is None:
+    if as_json:
+        print_json({"loggedOut": path is not None, "config": str(client_config.config_path())})
+    elif path is None:
         note("Not logged in: there was no saved login.")
     else:
         note(f"Logged out: deleted {path}.")
