@@ -15,6 +15,7 @@ from pathlib import Path
 import platformdirs
 
 URL_VARIABLE = "PROMPTPRO_URL"
+FROM_ENVIRONMENT = "the environment"
 TOKEN_VARIABLE = "PROMPTPRO_TOKEN"  # noqa: S105  (a variable's name, not a secret)
 
 
@@ -78,7 +79,7 @@ def load() -> Credentials:
             f"Not logged in (no {missing} known): run `promptpro login URL`, or set "
             f"{URL_VARIABLE} and {TOKEN_VARIABLE}."
         )
-    source = "the environment" if env_url and env_token else str(config_path())
+    source = FROM_ENVIRONMENT if env_url and env_token else str(config_path())
     return Credentials(normalise_url(url), token, source)
 
 

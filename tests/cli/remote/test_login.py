@@ -66,8 +66,7 @@ def test_the_environment_overrides_the_saved_login(
     monkeypatch.setenv("PROMPTPRO_TOKEN", "pp_revoked-long-ago")
     refused = promptpro("prompts", "list")
     assert refused.exit_code == 3
-    assert "from the environment" in refused.stderr
-    assert "promptpro login" in refused.stderr
+    assert "token from the environment (PROMPTPRO_TOKEN)" in refused.stderr
 
     monkeypatch.setenv("PROMPTPRO_TOKEN", remote.token)
     assert promptpro("prompts", "list").exit_code == 0

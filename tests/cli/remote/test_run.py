@@ -4,7 +4,13 @@ read from stdin, a label's version, and an exit code for each way it can go wron
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import httpx
+import pytest
+
+from promptpro.cli.remote.run import follow
+from promptpro.client import Api, RunEvent
 from tests.support.remote import RemoteServer, promptpro
 
 FAKE_TEXT = "Hello from the fake provider."
@@ -96,3 +102,23 @@ def test_an_unknown_prompt_is_exit_code_4(server: RemoteServer) -> None:
     result = promptpro("run", "no/such-prompt")
     assert result.exit_code == 4
     assert result.stdout == ""
+
+
+def test_ctrl_c_stops_the_run_on_the_server(capsys: pytest.CaptureFixture[str]) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(f"{request.method} {request.url.path}")
+        return httpx.Response(202, json={"id": 7, "status": "cancelled"})
+
+    def events() -> Iterator[RunEvent]:
+        yield RunEvent("start", {"responseId": 7})
+        yield RunEvent("delta", {"responseId": 7, "text": "Half an ans"})
+        raise KeyboardInterrupt
+
+    api = Api("http://server.test", "pp_token", transport=httpx.MockTransport(handler))
+    assert follow(api, events(), as_json=False) == 1
+    assert asked == ["POST /api/v1/responses/7/cancel"]
+    output = capsys.readouterr()
+    assert output.out == "Half an ans\n"
+    assert "response 7 is kept as cancelled" in output.err

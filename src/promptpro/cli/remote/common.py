@@ -89,8 +89,13 @@ def describe(error: ApiError) -> str:
 def fail_with(error: ApiError, source: str | None = None) -> NoReturn:
     """Exit on a problem the server answered with, saying what to do about it."""
     hint = None
-    if error.status == 401:
-        where = f" (from {source})" if source else ""
+    if error.status == 401 and source == client_config.FROM_ENVIRONMENT:
+        hint = (
+            f"The server refused the token from the environment ({client_config.TOKEN_VARIABLE}):"
+            " make a new one in Settings → Tokens, or unset it to use `promptpro login`."
+        )
+    elif error.status == 401:
+        where = f" kept in {source}" if source else ""
         hint = f"The server refused the token{where}: log in again with `promptpro login URL`."
     elif error.status == 403:
         hint = "The token may not do this (a read-only token, or one for another workspace)."

@@ -4,6 +4,7 @@ to stdout as it arrives (the run is stored on the server like any other)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -46,14 +47,13 @@ def _missing(fetched: dict[str, Any], variables: dict[str, str]) -> list[str]:
     return [name for name in fetched.get("variables") or [] if name not in variables]
 
 
-def _follow(api: Api, events: Any, as_json: bool) -> int:
+def follow(api: Api, events: Iterable[RunEvent], as_json: bool) -> int:
     """Print a run's events (text as it comes, or the stored response as JSON); its exit
     code. Ctrl-C stops the run on the server (it keeps the partial text)."""
     response_id: int | None = None
     text_ended_with_newline = True
     try:
         for event in events:
-            assert isinstance(event, RunEvent)
             response_id = event.data.get("responseId", response_id)
             if event.name == "delta":
                 if not as_json:
@@ -143,5 +143,5 @@ def run(
             body["model"] = model
         if label:  # the version it points at; without one, the prompt as it is now
             body["version"] = fetched["version"]
-        code = _follow(api, api.run(fetched["promptId"], body), as_json)
+        code = follow(api, api.run(fetched["promptId"], body), as_json)
     raise typer.Exit(code)
