@@ -253,6 +253,12 @@ class Api:
         """A prompt's responses, newest first."""
         return self.pages(f"/api/v1/prompts/{prompt_id}/responses", limit=limit)
 
+    def own_runs(
+        self, *, workspace_id: int | None = None, limit: int = 20
+    ) -> Iterator[dict[str, Any]]:
+        """The responses the token's user ran, newest first (across their workspaces)."""
+        return self.pages("/api/v1/responses", {"workspaceId": workspace_id}, limit=limit)
+
     def response(self, response_id: int) -> dict[str, Any]:
         """One response, with the record of its run."""
         found: dict[str, Any] = self.get(f"/api/v1/responses/{response_id}")

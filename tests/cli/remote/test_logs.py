@@ -45,7 +45,15 @@ def test_logs_lists_a_prompts_responses_newest_first_and_finds_them_by_text(
     assert "completed" in table.stdout
 
 
-def test_logs_needs_a_prompt_or_a_query(server: RemoteServer) -> None:
-    result = promptpro("logs")
-    assert result.exit_code == 2
-    assert "--prompt NAME" in result.stderr
+def test_logs_alone_shows_your_latest_runs(server: RemoteServer) -> None:
+    prompt = server.prompt()
+    run(server, prompt["name"], "The very latest answer")
+
+    latest = promptpro("logs", "--limit", "1", "--json")
+    assert latest.exit_code == 0, latest.output
+    [item] = json.loads(latest.stdout)
+    assert (item["content"], item["promptId"]) == ("The very latest answer", prompt["id"])
+
+    table = promptpro("logs", "--limit", "1")
+    assert prompt["name"] in table.stdout
+    assert "The very latest answer" in table.stdout

@@ -1,4 +1,5 @@
-"""`promptpro logs`: the responses kept on the server — a prompt's, or found by search."""
+"""`promptpro logs`: the responses kept on the server — your runs, a prompt's, or found by
+search."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from promptpro.cli.remote.common import (
-    Exit,
     complete_prompt_name,
     connected,
-    fail,
     out,
     print_json,
 )
@@ -63,20 +62,14 @@ def logs(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 20,
     workspace: Annotated[
-        int | None, typer.Option("--workspace", "-w", help="The prompt's workspace id.")
+        int | None, typer.Option("--workspace", "-w", help="Only this workspace's (an id).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
 ) -> None:
-    """Show the responses kept on the server (give --prompt, -q, or both).
+    """Show the responses kept on the server: your runs, or a prompt's, newest first.
 
-    A prompt's come newest first; those found by -q, best match first.
+    With -q, those whose text matches, best match first (of --prompt's alone, if given).
     """
-    if prompt is None and not query:
-        fail(
-            "Say whose logs: --prompt NAME, -q TEXT, or both.",
-            Exit.USAGE,
-            "The server lists responses per prompt, and finds them across prompts by search.",
-        )
     names: dict[int, str] = {}
     with connected() as api:
         prompt_id: int | None = None
@@ -86,9 +79,10 @@ def logs(
             names[prompt_id] = fetched["name"]
         if query:
             items = list(_found(api, query, prompt_id, limit))
-        else:
-            assert prompt_id is not None
+        elif prompt_id is not None:
             items = list(api.responses(prompt_id, limit=limit))
+        else:
+            items = list(api.own_runs(workspace_id=workspace, limit=limit))
         if not as_json:
             for item in items:
                 if item["promptId"] not in names:
