@@ -123,6 +123,17 @@ class RunService:
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
         ]
 
+    async def version_to_run(self, prompt_id: int, number: int) -> VersionSource:
+        """Version `number` of a prompt the owner may run, to run instead of its current
+        state (a prompt they can't run is NotFound, before its versions are looked at)."""
+        await require_for_prompt(
+            self.storage, self.owner_id, prompt_id, "prompt.run", missing="No such prompt."
+        )
+        version = await self.storage.get_prompt_version(self.owner_id, prompt_id, number)
+        if version is None:
+            raise Invalid(f"This prompt has no version {number}.", field="version")
+        return version_source(version, version.parameters)
+
     async def plan_compare(
         self,
         prompt_id: int,
