@@ -47,6 +47,12 @@ class RemoteServer:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def workspace(self) -> int:
+        """A new, empty team workspace of ada's (the token reaches it: she owns it)."""
+        response = self.http.post("/api/v1/workspaces", json={"name": f"Team {next(_names)}"})
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
     def change(self, prompt: dict[str, Any], content: str) -> None:
         """Save a new version of `prompt` with `content`."""
         response = self.http.patch(f"/api/v1/prompts/{prompt['id']}", json={"content": content})

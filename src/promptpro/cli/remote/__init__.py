@@ -1,4 +1,5 @@
-"""The remote commands: `login`, `logout`, `prompts`, `run`, `logs`. They talk to any
+"""The remote commands: `login`, `logout`, `prompts`, `run`, `logs`, `export`, `import`,
+`pull`, `push`. They talk to any
 PromptPro server through its public API with a token (`promptpro.client`), and import
 nothing of the server (an import-linter contract in pyproject.toml keeps it so).
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from promptpro.cli.remote import auth, logs, prompts, run
+from promptpro.cli.remote import auth, library, logs, prompts, run
 
 PANEL = "Remote (any server, with a token)"
 
@@ -21,6 +22,10 @@ def register(target: typer.Typer) -> None:
     target.add_typer(prompts.app, name="prompts", rich_help_panel=PANEL)
     target.command(rich_help_panel=PANEL)(run.run)
     target.command(rich_help_panel=PANEL)(logs.logs)
+    target.command(rich_help_panel=PANEL)(library.export)
+    target.command("import", rich_help_panel=PANEL)(library.import_)
+    target.command(rich_help_panel=PANEL)(library.pull)
+    target.command(rich_help_panel=PANEL)(library.push)
 
 
 app = typer.Typer(
