@@ -15,6 +15,7 @@ from promptpro.services.budgets import admit_spending
 from promptpro.services.estimates import Estimate, estimate_prompt
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import (
+    Appended,
     Continuation,
     RunPlan,
     VersionSource,
@@ -92,6 +93,7 @@ class RunService:
         started: float,
         version: VersionSource | None = None,
         continuation: Continuation | None = None,
+        appended: Appended | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -109,10 +111,11 @@ class RunService:
             started=started,
             version=version,
             continuation=continuation,
+            appended=appended,
         )
         # Runs are admitted here, planned and before any provider call: against the monthly
         # budgets (nothing to check, and no query, when none is set)...
-        await admit_spending(self.executor.records, plans)
+        plans = await admit_spending(self.executor.records, self.executor.registry, plans)
         # ...and again against the run limits, with nothing awaited until the runs are
         # launched: runs started by other requests while this one was planning count too.
         registry.admit(self.owner_id, len(plans))
@@ -170,7 +173,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
-            await admit_spending(self.executor.records, plans)
+            plans = await admit_spending(self.executor.records, self.executor.registry, plans)
             return ComparePlan(group.id, plans, [None] * len(plans))
         if models is not None and (len(models) != 1 or model is not None):
             raise Invalid("Versions are compared on one model.", field="models")
@@ -190,7 +193,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
-        await admit_spending(self.executor.records, plans)
+        plans = await admit_spending(self.executor.records, self.executor.registry, plans)
         return ComparePlan(group.id, plans, list(versions))
 
     def launch(self, compare: ComparePlan, *, streamed: bool) -> list[StartedRun]:
