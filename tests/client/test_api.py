@@ -149,3 +149,12 @@ def test_an_upload_sends_the_file_in_chunks_with_its_length(tmp_path: Path) -> N
     )
     assert report == {"created": 3}
     assert progress[-1] == (150_000, 150_000)
+
+
+def test_the_default_workspace_is_the_personal_one_or_the_only_one_seen() -> None:
+    listed = [{"id": 4, "personal": False}, {"id": 9, "personal": True}]
+    assert api(lambda _: httpx.Response(200, json=listed)).workspace_id() == 9
+    assert api(lambda _: httpx.Response(200, json=listed[:1])).workspace_id() == 4
+    assert api(lambda _: httpx.Response(200, json=[])).workspace_id(7) == 7
+    with pytest.raises(ApiError):
+        api(lambda _: httpx.Response(200, json=[])).workspace_id()

@@ -197,6 +197,22 @@ class Api:
         user: dict[str, Any] = self.get("/api/v1/me")
         return user
 
+    def workspaces(self) -> list[dict[str, Any]]:
+        """The workspaces the token sees (`personal` marks the user's own)."""
+        found: list[dict[str, Any]] = self.get("/api/v1/workspaces")
+        return found
+
+    def workspace_id(self, workspace_id: int | None = None) -> int:
+        """`workspace_id`, or the personal workspace's id (none among those the token sees:
+        the first it sees) — the workspace a command such as export acts on by default."""
+        if workspace_id is not None:
+            return workspace_id
+        seen = self.workspaces()
+        chosen = next((w for w in seen if w.get("personal")), seen[0] if seen else None)
+        if chosen is None:
+            raise ApiError(404, "Not found", "This token sees no workspace.")
+        return int(chosen["id"])
+
     def prompts(
         self, *, q: str | None = None, workspace_id: int | None = None, limit: int = 50
     ) -> Iterator[dict[str, Any]]:

@@ -9,8 +9,8 @@ from tests.support.remote import RemoteServer, promptpro
 
 def test_list_shows_the_prompts_filtered_by_text_and_label(server: RemoteServer) -> None:
     shipped = server.prompt(content="Sort {{ticket}} by urgency.", title="Triage")
-    draft = server.prompt(content="Sort {{ticket}} by team.", title="Triage draft")
     server.label(shipped, "production", 1)
+    draft = server.prompt(content="Sort {{ticket}} by team.", title="Triage draft")
 
     listed = promptpro("prompts", "list", "--json", "-q", "Sort {{ticket}}")
     assert listed.exit_code == 0, listed.output

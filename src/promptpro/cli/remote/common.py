@@ -14,9 +14,18 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as RichProgress
 
 from promptpro.client import Api, ApiError, ServerUnreachable
 from promptpro.client import config as client_config
+from promptpro.client.api import Progress
 
 
 class Exit(IntEnum):
@@ -104,6 +113,31 @@ def fail_with(error: ApiError, source: str | None = None) -> NoReturn:
     elif error.status == 403:
         hint = "The token may not do this (a read-only token, or one for another workspace)."
     fail(describe(error), code_for(error), hint)
+
+
+@contextmanager
+def transfer_progress(description: str) -> Iterator[Progress]:
+    """A progress bar on stderr for a download or upload (`Api.download`/`Api.upload` take
+    the callback this yields): bytes, speed and time left; a spinner while the size is
+    unknown. Nothing is drawn when stderr is not a terminal (scripts, CI logs)."""
+    stream = sys.stderr
+    bar = RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=stream),
+        disable=not stream.isatty(),
+        transient=False,
+    )
+    with bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 COMPLETION_TIMEOUT = httpx.Timeout(3.0)
