@@ -35,15 +35,6 @@ def guess_format(path: Path) -> str | None:
     return FORMAT_BY_SUFFIX.get(path.suffix.lower())
 
 
-def default_workspace(api: Api) -> int:
-    """The workspace commands act on when none is named: the personal one."""
-    workspaces: list[dict[str, Any]] = api.get("/api/v1/workspaces")
-    for workspace in workspaces:
-        if workspace.get("personal"):
-            return int(workspace["id"])
-    return int(workspaces[0]["id"])
-
-
 def export(
     api: Api,
     workspace_id: int,

@@ -46,14 +46,10 @@ class _Console:
     def __init__(self, *, stderr: bool) -> None:
         self.stderr = stderr
 
-    def console(self) -> Console:
-        """A rich console on the stream as it is now (for a progress bar)."""
+    def print(self, *objects: Any) -> None:
         stream = sys.stderr if self.stderr else sys.stdout
         width = None if stream.isatty() else PIPED_WIDTH
-        return Console(file=stream, width=width, highlight=False, soft_wrap=True)
-
-    def print(self, *objects: Any) -> None:
-        self.console().print(*objects)
+        Console(file=stream, width=width, highlight=False, soft_wrap=True).print(*objects)
 
 
 PIPED_WIDTH = 1000

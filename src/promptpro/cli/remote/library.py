@@ -17,10 +17,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from promptpro.cli.remote.common import Exit, connected, err, fail, note, out, print_json
-from promptpro.client import Api
+from promptpro.cli.remote.common import (
+    Exit,
+    connected,
+    fail,
+    note,
+    out,
+    print_json,
+    transfer_progress,
+)
 from promptpro.client import library_files as files
 from promptpro.client.api import Progress as ProgressCallback
 
@@ -37,18 +43,12 @@ Folder = Annotated[
 
 @contextmanager
 def _bar(what: str, quiet: bool) -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr (none with --json: the output is for a program)."""
+    """A transfer's progress bar (none with --json: the output is for a program)."""
     if quiet:
         yield None
         return
-    columns = (TextColumn(what), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=err.console(), transient=True) as progress:
-        task = progress.add_task(what, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
-
-
-def _workspace(api: Api, workspace: int | None) -> int:
-    return workspace if workspace is not None else files.default_workspace(api)
+    with transfer_progress(what) as progress:
+        yield progress
 
 
 def _show_report(report: dict[str, Any]) -> None:
@@ -86,7 +86,7 @@ def export(
     if file_format not in FORMATS:
         fail(f"Unknown format {file_format!r}: use one of {', '.join(FORMATS)}.", Exit.USAGE)
     with connected() as api, _bar("Exporting", as_json) as progress:
-        workspace_id = _workspace(api, workspace)
+        workspace_id = api.workspace_id(workspace)
         files.export(
             api,
             workspace_id,
@@ -126,7 +126,7 @@ def import_(
     with connected() as api, _bar("Importing", as_json) as progress:
         report = files.import_file(
             api,
-            _workspace(api, workspace),
+            api.workspace_id(workspace),
             file,
             file_format=chosen,
             dry_run=dry_run,
@@ -142,7 +142,7 @@ def import_(
 def pull(folder: Folder, workspace: Workspace = None, as_json: Json = False) -> None:
     """Write the workspace's prompts into FOLDER as Markdown files (others there stay)."""
     with connected() as api:
-        server = files.server_files(api, _workspace(api, workspace))
+        server = files.server_files(api, api.workspace_id(workspace))
     folder.mkdir(parents=True, exist_ok=True)
     pulled = files.write_files(folder, server)
     if as_json:
@@ -170,7 +170,7 @@ def push(
     if not local:
         fail(f"{folder} has no Markdown files to push.", Exit.USAGE)
     with connected() as api, tempfile.TemporaryDirectory(prefix="promptpro-push-") as scratch:
-        workspace_id = _workspace(api, workspace)
+        workspace_id = api.workspace_id(workspace)
         archive = files.zip_files(local, Path(scratch) / "push.zip")
 
         def send(dry: bool) -> dict[str, Any]:
