@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from promptpro.cli.commands import app as app
 
 REMOTE_COMMANDS = frozenset(
-    {"login", "logout", "prompts", "run", "logs", "export", "import", "pull", "push"}
+    {"login", "logout", "prompts", "run", "logs", "export", "import", "pull", "push", "eval"}
 )
 # What Typer's completion scripts pass: bash sets COMP_WORDS, zsh/fish/PowerShell this.
 COMPLETION_WORDS = ("COMP_WORDS", "_TYPER_COMPLETE_ARGS")

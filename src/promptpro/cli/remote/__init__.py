@@ -1,5 +1,5 @@
 """The remote commands: `login`, `logout`, `prompts`, `run`, `logs`, `export`, `import`,
-`pull`, `push`. They talk to any
+`pull`, `push`, `eval run`. They talk to any
 PromptPro server through its public API with a token (`promptpro.client`), and import
 nothing of the server (an import-linter contract in pyproject.toml keeps it so).
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from promptpro.cli.remote import auth, library, logs, prompts, run
+from promptpro.cli.remote import auth, evals, library, logs, prompts, run
 
 PANEL = "Remote (any server, with a token)"
 
@@ -26,6 +26,7 @@ def register(target: typer.Typer) -> None:
     target.command("import", rich_help_panel=PANEL)(library.import_)
     target.command(rich_help_panel=PANEL)(library.pull)
     target.command(rich_help_panel=PANEL)(library.push)
+    target.add_typer(evals.app, name="eval", rich_help_panel=PANEL)
 
 
 app = typer.Typer(
