@@ -55,19 +55,7 @@ class ResponseStorage(StorageBase):
         query = sa.select(Response).where(Response.prompt_id == prompt_id)
         if rating is not None:
             query = query.where(Response.rating == rating)
-        if after is not None:
-            query = query.where(
-                sa.or_(
-                    Response.created_at < after.at,
-                    sa.and_(Response.created_at == after.at, Response.id < after.id),
-                )
-            )
-        query = query.order_by(Response.created_at.desc(), Response.id.desc()).limit(limit + 1)
-        rows = list(await self._scalars(query))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = Keyset(rows[-1].created_at, rows[-1].id) if more else None
-        return Page(rows, next_cursor)
+        return await self._newest_first(query, limit, after)
 
     async def list_own_runs(
         self,
@@ -95,6 +83,12 @@ class ResponseStorage(StorageBase):
                     sa.select(Prompt.id).where(Prompt.workspace_id == workspace_id)
                 )
             )
+        return await self._newest_first(query, limit, after)
+
+    async def _newest_first(
+        self, query: sa.Select[Response], limit: int, after: Keyset | None
+    ) -> Page[Response]:
+        """A page of the responses `query` selects, newest first, after the cursor."""
         if after is not None:
             query = query.where(
                 sa.or_(
