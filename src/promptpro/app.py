@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ from promptpro.api import (
     models,
     oidc,
     openai_compat,
+    portability,
     prompts,
     rerun,
     responses,
@@ -240,7 +242,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
+    # A library import reads its upload itself, bounded by its own setting.
+    import_path = (re.compile(r"/api/v1/workspaces/[0-9]+/import"), settings.import_max_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, overrides=[import_path]
+    )  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and
@@ -271,6 +277,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         compare_groups.router,
         workspaces.router,
+        portability.router,
         test_sets.router,
         costs.router,
         endpoints.router,

@@ -7,6 +7,9 @@ one is cut off as soon as it passes the limit, before anything holds it all in m
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from promptpro.api.problems import problem
@@ -29,13 +32,26 @@ def _declared_length(scope: Scope) -> int | None:
 class BodySizeLimitMiddleware:
     """Refuse request bodies over `max_bytes` with a 413 problem+json."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        overrides: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # (path pattern, limit): routes that take larger bodies (a library import), and
+        # bound them themselves as they read.
+        self.overrides = tuple(overrides)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        return next((n for p, n in self.overrides if p.fullmatch(path)), self.max_bytes)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """Answer 413, naming the limit."""
-        megabytes = self.max_bytes / (1024 * 1024)
+        megabytes = limit / (1024 * 1024)
         response = problem(
             413,
             f"The request body is larger than the limit of {megabytes:g} MB.",
@@ -48,9 +64,10 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
 
         received = 0
@@ -62,7 +79,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise BodyTooLarge
             return message
@@ -81,4 +98,4 @@ class BodySizeLimitMiddleware:
             if not exceeded or answered:
                 raise
         if exceeded and not answered:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)

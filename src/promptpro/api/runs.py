@@ -151,9 +151,13 @@ async def run_prompt(
     session: SessionDep,
     accept: Accept = None,
 ) -> Response:
-    """Run the prompt on its model (or `model`) with `variables` filled in; keep the response."""
+    """Run the prompt (or its saved `version`) on its model (or `model`) with `variables`
+    filled in; keep the response."""
     started = time.perf_counter()
     streamed = wants_stream(accept)
+    version = None
+    if body.version is not None:
+        version = await runs.version_to_run(prompt_id, body.version)
     await _end_transaction(session)
     runs_started = await runs.start(
         prompt_id,
@@ -162,6 +166,7 @@ async def run_prompt(
         variables=body.variables,
         streamed=streamed,
         started=started,
+        version=version,
     )
     if streamed:
         return EventSourceResponse(_events(runs_started))

@@ -74,6 +74,18 @@ class RunPlan:
 
     # The prompts it included with `{{> name}}`: (name, version).
     snippets: tuple[tuple[str, int], ...] = ()
+    # Its estimated cost, set when a budget applies (services/budgets.py): held against
+    # those budgets while it runs, so that runs in flight count before they are recorded.
+    estimate_usd: float = 0.0
+
+    def budget_scopes(self) -> tuple[tuple[str, str], ...]:
+        """The budgets it counts against: ("user", id) and ("workspace", id) where set."""
+        scopes: list[tuple[str, str]] = []
+        if self.user_budget_usd is not None:
+            scopes.append(("user", self.owner_id))
+        if self.workspace_budget_usd is not None:
+            scopes.append(("workspace", str(self.workspace_id)))
+        return tuple(scopes)
 
 
 @dataclass(frozen=True)

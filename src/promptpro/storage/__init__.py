@@ -20,6 +20,7 @@ from promptpro.storage.invitations import InvitationStorage
 from promptpro.storage.labels import LabelStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
+from promptpro.storage.portability import PortabilityStorage
 from promptpro.storage.prompts import PromptStorage
 from promptpro.storage.responses import ResponseStorage
 from promptpro.storage.runs import RunStorage
@@ -57,6 +58,7 @@ class Storage(
     EndpointStorage,
     InvitationStorage,
     ApiLogStorage,
+    PortabilityStorage,
 ):
     """All storage operations over one session."""
 

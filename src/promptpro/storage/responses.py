@@ -69,6 +69,46 @@ class ResponseStorage(StorageBase):
         next_cursor = Keyset(rows[-1].created_at, rows[-1].id) if more else None
         return Page(rows, next_cursor)
 
+    async def list_own_runs(
+        self,
+        owner_id: str,
+        *,
+        limit: int = 50,
+        after: Keyset | None = None,
+        workspace_id: int | None = None,
+    ) -> Page[Response]:
+        """A page of the responses the owner ran, newest first, to prompts of the workspaces
+        they are (still) in — or of `workspace_id` alone.
+
+        `ix_responses_run_by_id_created_at` serves the order: the page reads its rows, not
+        every response of every prompt the owner can see.
+        """
+        check_limit(limit)
+        if workspace_id is not None and not is_row_id(workspace_id):
+            return Page([], None)
+        query = sa.select(Response).where(
+            Response.run_by_id == owner_id, _owned(owner_id, self.workspace_limit)
+        )
+        if workspace_id is not None:
+            query = query.where(
+                Response.prompt_id.in_(
+                    sa.select(Prompt.id).where(Prompt.workspace_id == workspace_id)
+                )
+            )
+        if after is not None:
+            query = query.where(
+                sa.or_(
+                    Response.created_at < after.at,
+                    sa.and_(Response.created_at == after.at, Response.id < after.id),
+                )
+            )
+        query = query.order_by(Response.created_at.desc(), Response.id.desc()).limit(limit + 1)
+        rows = list(await self._scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = Keyset(rows[-1].created_at, rows[-1].id) if more else None
+        return Page(rows, next_cursor)
+
     async def create_response(
         self,
         owner_id: str,
