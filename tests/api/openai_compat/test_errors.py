@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from fastapi import FastAPI
 
 from promptpro.testing import FakeProviderServer
 from tests.api.openai_compat.conftest import MODELS, SaidTo, named_prompt
@@ -142,3 +143,21 @@ async def test_a_body_that_is_no_request_is_a_400(
     refused = await runner.post("/v1/chat/completions", content=content, headers=headers)
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["type"] == "invalid_request_error"
+
+
+async def test_past_the_run_limit_is_a_429_with_retry_after(
+    app: FastAPI, sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    app.state.runs.registry.per_user = 0  # any run is one too many
+    fake.reset()
+    with pytest.raises(openai.RateLimitError) as raised:
+        await sdk().chat.completions.create(
+            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
+        )
+    assert raised.value.response.headers["retry-after"]
+    assert isinstance(raised.value.body, dict)
+    assert (raised.value.body["type"], raised.value.body["code"]) == (
+        "rate_limit_error",
+        "too_many_runs",
+    )
+    assert fake.requests == []
