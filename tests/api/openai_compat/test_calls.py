@@ -1,83 +1,21 @@
 """The OpenAI-compatible endpoint, with the official `openai` SDK as the client: models and
 saved prompts behind `/v1/chat/completions`, streamed and not, every call kept as a
-response through the one run path; errors in OpenAI's shape."""
+response through the one run path (errors: test_errors.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import openai
 import pytest
 from fastapi import FastAPI
 from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
 from promptpro.testing import FakeProviderServer
-from tests.api.test_budgets import set_user_budget, user_id
+from tests.api.openai_compat.conftest import MODELS, SaidTo, named_prompt, responses_of
 from tests.support.auth import create_token
 from tests.support.runs import create_prompt
-
-MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-6", "gemini/gemini-2.5-flash"]
-SaidTo = Callable[..., openai.AsyncOpenAI]
-
-
-@pytest.fixture
-async def sdk(app: FastAPI, runner: httpx.AsyncClient) -> AsyncIterator[SaidTo]:
-    """Makes `openai.AsyncOpenAI` clients on the app (ada's token unless another is given)."""
-    token = await create_token(runner, "sdk")
-    clients: list[openai.AsyncOpenAI] = []
-
-    def make(api_key: str = token) -> openai.AsyncOpenAI:
-        transport = httpx.ASGITransport(app=app)
-        client = openai.AsyncOpenAI(
-            api_key=api_key,
-            base_url="http://testserver/v1",
-            max_retries=0,
-            # The SDK's annotation names its own httpx build; an httpx client works alike.
-            http_client=httpx.AsyncClient(transport=transport),  # type: ignore[arg-type]
-        )
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.close()
-
-
-async def responses_of(client: httpx.AsyncClient, prompt_id: int) -> list[dict[str, Any]]:
-    listed = await client.get(f"/api/v1/prompts/{prompt_id}/responses")
-    assert listed.status_code == 200, listed.text
-    items: list[dict[str, Any]] = listed.json()["items"]
-    return items
-
-
-async def named_prompt(client: httpx.AsyncClient) -> dict[str, Any]:
-    """support/triage: a chat prompt on gemini with a staging label on version 2."""
-    prompt = await create_prompt(
-        client,
-        name="support/triage",
-        type="chat",
-        model="gemini/gemini-2.5-flash",
-        messages=[
-            {"role": "system", "content": "You triage mail for {{team}}."},
-            {"role": "user", "content": "Version one."},
-        ],
-        parameters={"temperature": 0.2, "maxTokens": 100},
-    )
-    changed = await client.patch(
-        f"/api/v1/prompts/{prompt['id']}",
-        json={
-            "messages": [
-                {"role": "system", "content": "You triage mail for {{team}}, kindly."},
-            ]
-        },
-    )
-    assert changed.status_code == 200, changed.text
-    moved = await client.put(f"/api/v1/prompts/{prompt['id']}/labels/staging", json={"version": 2})
-    assert moved.status_code == 200, moved.text
-    return prompt
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -186,115 +124,6 @@ async def test_a_prompt_without_label_runs_production_else_the_newest(
     assert "Ops, kindly" in str(fake.last_request.body)  # no production label: latest
 
 
-@pytest.mark.parametrize(
-    ("model", "status", "code"),
-    [
-        ("prompt:support/none", 404, "model_not_found"),
-        ("prompt:support/triage@canary", 404, "model_not_found"),
-        ("prompt:../x", 404, "model_not_found"),
-        ("nonsense", 404, "model_not_found"),
-        ("noprovider/some-model", 404, "model_not_found"),
-    ],
-)
-async def test_an_unknown_model_is_a_404_in_openais_error_shape(
-    sdk: SaidTo, runner: httpx.AsyncClient, model: str, status: int, code: str
-) -> None:
-    await named_prompt(runner)
-    with pytest.raises(openai.NotFoundError) as raised:
-        await sdk().chat.completions.create(
-            model=model, messages=[{"role": "user", "content": "Hi"}]
-        )
-    error = raised.value.body
-    assert raised.value.status_code == status
-    assert isinstance(error, dict)
-    assert error["code"] == code and error["param"] == "model"
-    assert error["type"] == "invalid_request_error" and error["message"]
-
-
-async def test_a_bad_token_is_a_401_and_a_read_only_token_may_not_run(
-    sdk: SaidTo, runner: httpx.AsyncClient
-) -> None:
-    with pytest.raises(openai.AuthenticationError) as raised:
-        await sdk("pp_not-a-token").chat.completions.create(
-            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
-        )
-    assert isinstance(raised.value.body, dict)
-    assert raised.value.body["type"] == "authentication_error"
-    with pytest.raises(openai.AuthenticationError):
-        await sdk("pp_not-a-token").models.list()
-
-    made = await runner.post("/api/v1/tokens", json={"name": "ro", "readOnly": True})
-    read_only = made.json()["token"]
-    with pytest.raises(openai.PermissionDeniedError) as denied:
-        await sdk(read_only).chat.completions.create(
-            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
-        )
-    assert isinstance(denied.value.body, dict)
-    assert denied.value.body["code"] == "read_only_token"
-    assert [m.id async for m in sdk(read_only).models.list()]  # reading is allowed
-
-
-async def test_invalid_requests_are_400s_naming_the_parameter(
-    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
-) -> None:
-    await named_prompt(runner)
-    client = sdk()
-    cases: list[tuple[dict[str, Any], str | None]] = [
-        ({"model": "prompt:support/triage", "messages": []}, None),  # {{team}} missing
-        ({"model": MODELS[0], "messages": []}, "messages"),
-        ({"model": MODELS[0], "messages": [{"role": "user", "content": "x"}], "n": 2}, "n"),
-        (
-            {"model": MODELS[0], "messages": [{"role": "user", "content": "x"}], "top_p": 3},
-            "top_p",
-        ),
-    ]
-    fake.reset()
-    for body, param in cases:
-        with pytest.raises(openai.BadRequestError) as raised:
-            await client.chat.completions.create(**body)
-        error = raised.value.body
-        assert isinstance(error, dict) and error["type"] == "invalid_request_error", error
-        if param is not None:
-            assert error["param"] == param, error
-        else:
-            assert "team" in error["message"]
-    assert fake.requests == []
-
-
-async def test_a_call_past_the_budget_is_a_402_before_any_provider_request(
-    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
-) -> None:
-    assert (await set_user_budget(runner, await user_id(runner), 0)).status_code == 200
-    fake.reset()
-    with pytest.raises(openai.APIStatusError) as raised:
-        await sdk().chat.completions.create(
-            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
-        )
-    assert raised.value.status_code == 402
-    assert isinstance(raised.value.body, dict)
-    assert raised.value.body["code"] == "budget_exceeded"
-    assert fake.requests == []
-
-
-async def test_a_provider_failure_is_its_status_streamed_or_not_and_kept_as_failed(
-    sdk: SaidTo, runner: httpx.AsyncClient, fake: FakeProviderServer
-) -> None:
-    fake.configure(status=500)
-    with pytest.raises(openai.APIStatusError) as raised:
-        await sdk().chat.completions.create(
-            model=MODELS[0], messages=[{"role": "user", "content": "Hi"}]
-        )
-    assert raised.value.status_code == 502
-    with pytest.raises(openai.APIStatusError) as streamed:
-        await sdk().chat.completions.create(
-            model=MODELS[1], messages=[{"role": "user", "content": "Hi"}], stream=True
-        )
-    assert streamed.value.status_code == 502
-    assert isinstance(streamed.value.body, dict)
-    stored = await runner.get(f"/api/v1/responses/{streamed.value.body['response_id']}")
-    assert stored.json()["status"] == "failed"
-
-
 async def test_models_lists_keyed_catalogue_models_and_the_workspaces_prompts(
     sdk: SaidTo, runner: httpx.AsyncClient
 ) -> None:
@@ -395,25 +224,6 @@ async def test_concurrent_first_calls_make_one_api_log(
     assert len(ids) == 1
     logs = (await runner.get("/api/v1/prompts", params={"q": "API log"})).json()["items"]
     assert len(logs) == 1
-
-
-async def test_a_session_cookie_is_not_enough(runner: httpx.AsyncClient) -> None:
-    body = {"model": MODELS[0], "messages": [{"role": "user", "content": "Hi"}]}
-    refused = await runner.post("/v1/chat/completions", json=body)
-    assert refused.status_code == 401
-    assert refused.json()["error"]["type"] == "authentication_error"
-    assert "Bearer" in refused.json()["error"]["message"]
-
-
-@pytest.mark.parametrize("content", [b"[" * 100_000, b'{"model": "\xff"}', b"[]", b"{"])
-async def test_a_body_that_is_no_request_is_a_400(
-    runner: httpx.AsyncClient, content: bytes
-) -> None:
-    token = await create_token(runner, "curl")
-    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
-    refused = await runner.post("/v1/chat/completions", content=content, headers=headers)
-    assert refused.status_code == 400, refused.text
-    assert refused.json()["error"]["type"] == "invalid_request_error"
 
 
 async def test_a_text_prompts_wording_is_the_first_user_turn(
