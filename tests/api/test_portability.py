@@ -322,6 +322,15 @@ async def test_chosen_prompts_come_with_the_snippets_they_include(ada: httpx.Asy
     document = (await export(ada, workspace_id, promptIds=triage["id"])).json()
     assert [p["name"] for p in document["prompts"]] == ["snippets/greeting", "support/triage"]
     assert document["testSets"] == []
+    greeting = next(p for p in listed if p["name"] == "snippets/greeting")
+    both = await export(ada, workspace_id, promptIds=f"{triage['id']},{greeting['id']}")
+    assert len(both.json()["prompts"]) == 2
+    for wrong in ("x", "1,,2"):
+        response = await ada.get(
+            f"/api/v1/workspaces/{workspace_id}/export",
+            params={"format": "promptpro", "promptIds": wrong},
+        )
+        assert response.status_code == 422
     bad = await ada.get(
         f"/api/v1/workspaces/{workspace_id}/export",
         params={"format": "promptpro", "promptIds": 999999},
