@@ -169,8 +169,8 @@ def main() -> None:
         rows: list[tuple[str, float, float, float]] = []
         for name, path in (("import", document), ("export", folder / "out.json")):
             measured = run(["--phase", name, url, user_id, str(path)]).split()[-3:]
-            wall, cpu, growth = float(measured[0]), float(measured[1]), int(measured[2])
-            rows.append((name, wall, cpu, growth / 2**20))
+            wall, cpu = float(measured[0]), float(measured[1])
+            rows.append((name, wall, cpu, int(measured[2]) / 2**20))
         size = document.stat().st_size / 2**20
     database = url.split(":")[0]
     print(f"{args.prompts} prompts x {args.versions} versions ({size:.0f} MB), {database}")

@@ -11,7 +11,11 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from fastapi import FastAPI
 
+from promptpro.db.session import unit_of_work
+from promptpro.schemas.responses import ResponseCreate
+from promptpro.storage import Storage
 from tests.conftest import AppClientFactory, ClientFactory
 from tests.support.auth import create_token, register
 
@@ -423,3 +427,41 @@ async def test_uploads_past_the_limit_are_refused(app_client: AppClientFactory) 
     assert response.json()["type"].endswith("/too-large")
     small = await import_(client, workspace_id, b'{"format": "promptpro-export", "version": 1}')
     assert small.status_code == 200, small.text
+
+
+async def test_responses_come_along_when_asked_for(app: FastAPI, ada: httpx.AsyncClient) -> None:
+    source = await personal(ada)
+    prompt = await new_prompt(ada, name="ask", title="Ask", content="Capital of {{c}}?")
+    user_id = (await ada.get("/api/v1/auth/session")).json()["user"]["id"]
+    async with unit_of_work(app.state.session_factory) as session:
+        await Storage(session).create_response(
+            user_id,
+            prompt["id"],
+            ResponseCreate(
+                model="openai/gpt-4o-mini",
+                content="Paris",
+                variables={"c": "France"},
+                input_tokens=5,
+                output_tokens=1,
+            ),
+        )
+    plain = (await export(ada, source)).json()
+    assert "responses" not in plain["prompts"][0]
+    document = (await export(ada, source, responses="true")).json()
+    jsonschema.validate(document, SCHEMA)
+    [answer] = document["prompts"][0]["responses"]
+    assert (answer["content"], answer["variables"], answer["inputTokens"]) == (
+        "Paris",
+        {"c": "France"},
+        5,
+    )
+    assert "runById" not in answer and user_id not in json.dumps(document)
+    target = await team(ada)
+    report = (await import_(ada, target, json.dumps(document).encode())).json()
+    assert report["notCarried"] == []
+    again = (await export(ada, target, responses="true")).json()
+    assert without_moments(again) == without_moments(document)
+    assert again["prompts"][0]["responses"][0]["createdAt"] == answer["createdAt"]
+    # Into a workspace that has the prompt already, the responses are said to stay behind.
+    report = (await import_(ada, source, json.dumps(document).encode())).json()
+    assert [i["kind"] for i in report["notCarried"]] == ["response"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -218,6 +219,7 @@ class Importer:
             imported = stored_version(doc.versions[-1])
             current = {field: getattr(row, field) for field in VERSIONED_FIELDS} if row else {}
             if _canonical(current) == _canonical(imported):
+                self._responses_left(doc)
                 self.note("skipped", "prompt", doc.name, "unchanged")
                 continue
             policy = self.options.on_conflict
@@ -226,6 +228,7 @@ class Importer:
                 self.note("conflicts", "prompt", doc.name, f"name taken: imported as {name}")
                 new.append((name, doc))
             elif policy == "version" and row is not None:
+                self._responses_left(doc)
                 number = "a new version"
                 if not self.dry:
                     values = {**imported, "message": doc.versions[-1].message or "Imported"}
@@ -234,9 +237,17 @@ class Importer:
                 self.note("conflicts", "prompt", doc.name, f"name taken: added as {number}")
                 self.note("updated", "prompt", doc.name, f"added {number}")
             else:
+                self._responses_left(doc)
                 self.note("conflicts", "prompt", doc.name, "name taken: skipped")
                 self.note("skipped", "prompt", doc.name, "name taken")
         await self._create(new)
+
+    def _responses_left(self, doc: PromptDoc) -> None:
+        """Responses come only with a prompt the import creates (an existing prompt's
+        history is its own): say so."""
+        if doc.responses:
+            detail = f"{len(doc.responses)} responses: only a prompt the import creates takes them"
+            self.note("not_carried", "response", doc.name, detail)
 
     async def _free_name(self, base: str) -> str:
         n = 2
@@ -277,12 +288,6 @@ class Importer:
             category_id = await self._category(doc.category) if doc.category else None
             count = len(doc.versions)
             self.note("created", "prompt", name, f"{count} version{'s' if count > 1 else ''}")
-            if doc.responses:
-                detail = (
-                    f"{len(doc.responses)} responses: a response records a run on the "
-                    "server that made it, and is not imported"
-                )
-                self.note("not_carried", "response", name, detail)
             plans.append((name, doc, labels, category_id))
         if self.dry or not plans:
             return
@@ -349,7 +354,37 @@ class Importer:
             ("label_events", events),
         ):
             await self.storage.insert_rows(TABLES[table], rows)
+        await self._responses(ids, [doc for _, doc, _, _ in plans], now)
         self.wrote = True
+
+    async def _responses(self, ids: list[int], docs: list[PromptDoc], now: datetime) -> None:
+        """The responses of the new prompts, tied to their versions by number (who ran
+        them is not in the file: `run_by_id` stays empty)."""
+        with_responses = [(i, d) for i, d in zip(ids, docs, strict=True) if d.responses]
+        if not with_responses:
+            return
+        version_ids = await self.storage.version_ids([i for i, _ in with_responses])
+        rows = [
+            {
+                "prompt_id": prompt_id,
+                "prompt_version_id": version_ids.get((prompt_id, r.version or 0)),
+                "model": r.model,
+                "status": r.status,
+                "content": r.content,
+                "rendered_input": r.rendered_input,
+                "variables": r.variables,
+                "parameters": r.parameters.model_dump(exclude_none=True) if r.parameters else None,
+                "input_tokens": r.input_tokens,
+                "output_tokens": r.output_tokens,
+                "cost_usd": r.cost_usd,
+                "rating": r.rating,
+                "rating_note": r.rating_note,
+                "created_at": r.created_at or now,
+            }
+            for prompt_id, doc in with_responses
+            for r in doc.responses or ()
+        ]
+        await self.storage.insert_rows(TABLES["responses"], rows)
 
     # --- test sets --------------------------------------------------------------------
 
