@@ -404,6 +404,9 @@ async def test_an_editor_imports_but_may_not_set_a_protected_label(
             "prompts.0.model",
         ),
         (b'{"format": "promptpro-export", "version": 1, "prompts": [{"name": "x"', ""),
+        # ijson's path-building parser took gigabytes for this; nesting is bounded now.
+        (b'{"format": "promptpro-export", "version": 1, "prompts": [{"a": ' + b"[" * 50_000, ""),
+        (b'{"format": "promptpro-export", "version": 1, "prompts": [[1]]}', "prompts.0"),
     ],
 )
 async def test_bad_files_are_specific_problems_and_store_nothing(
