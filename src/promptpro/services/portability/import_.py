@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
 from promptpro.db.models import Workspace
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid
