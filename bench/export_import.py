@@ -37,6 +37,12 @@ def peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def cpu_seconds() -> float:
+    """User and system CPU time of this process (all its threads: aiosqlite's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def write_document(path: Path, prompts: int, versions: int) -> None:
     """A document of `prompts` prompts with `versions` versions each, written as it goes."""
     with path.open("w") as out:
@@ -130,9 +136,11 @@ def phase(argv: list[str]) -> None:
 
     work = do_import if name == "import" else do_export
     before = rss_bytes()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     asyncio.run(work(url, user_id, Path(path)))
-    print(f"{time.perf_counter() - started:.2f} {peak_bytes() - before}")
+    wall = time.perf_counter() - started
+    print(f"{wall:.2f} {cpu_seconds() - cpu_before:.2f} {peak_bytes() - before}")
 
 
 def run(args: list[str]) -> str:
@@ -158,16 +166,18 @@ def main() -> None:
         write_document(document, args.prompts, args.versions)
         url = args.database or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
         user_id = run(["--setup", url]).splitlines()[-1]
-        rows: list[tuple[str, float, float]] = []
+        rows: list[tuple[str, float, float, float]] = []
         for name, path in (("import", document), ("export", folder / "out.json")):
-            measured = run(["--phase", name, url, user_id, str(path)]).split()[-2:]
-            rows.append((name, float(measured[0]), int(measured[1]) / 2**20))
+            measured = run(["--phase", name, url, user_id, str(path)]).split()[-3:]
+            wall, cpu = float(measured[0]), float(measured[1])
+            rows.append((name, wall, cpu, int(measured[2]) / 2**20))
         size = document.stat().st_size / 2**20
     database = url.split(":")[0]
     print(f"{args.prompts} prompts x {args.versions} versions ({size:.0f} MB), {database}")
-    print(f"{'phase':<8} {'wall s':>8} {'peak RSS growth MB':>20}")
-    for name, seconds, growth in rows:
-        print(f"{name:<8} {seconds:>8.2f} {growth:>20.1f}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'phase':<8} {'wall s':>8} {'CPU s':>8} {'peak RSS growth MB':>20}")
+    for name, seconds, cpu, growth in rows:
+        print(f"{name:<8} {seconds:>8.2f} {cpu:>8.2f} {growth:>20.1f}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from fastapi import FastAPI
 
+from promptpro.db.session import unit_of_work
+from promptpro.schemas.responses import ResponseCreate
+from promptpro.storage import Storage
 from tests.conftest import AppClientFactory, ClientFactory
 from tests.support.auth import create_token, register
 
@@ -322,6 +326,15 @@ async def test_chosen_prompts_come_with_the_snippets_they_include(ada: httpx.Asy
     document = (await export(ada, workspace_id, promptIds=triage["id"])).json()
     assert [p["name"] for p in document["prompts"]] == ["snippets/greeting", "support/triage"]
     assert document["testSets"] == []
+    greeting = next(p for p in listed if p["name"] == "snippets/greeting")
+    both = await export(ada, workspace_id, promptIds=f"{triage['id']},{greeting['id']}")
+    assert len(both.json()["prompts"]) == 2
+    for wrong in ("x", "1,,2"):
+        response = await ada.get(
+            f"/api/v1/workspaces/{workspace_id}/export",
+            params={"format": "promptpro", "promptIds": wrong},
+        )
+        assert response.status_code == 422
     bad = await ada.get(
         f"/api/v1/workspaces/{workspace_id}/export",
         params={"format": "promptpro", "promptIds": 999999},
@@ -391,6 +404,9 @@ async def test_an_editor_imports_but_may_not_set_a_protected_label(
             "prompts.0.model",
         ),
         (b'{"format": "promptpro-export", "version": 1, "prompts": [{"name": "x"', ""),
+        # ijson's path-building parser took gigabytes for this; nesting is bounded now.
+        (b'{"format": "promptpro-export", "version": 1, "prompts": [{"a": ' + b"[" * 50_000, ""),
+        (b'{"format": "promptpro-export", "version": 1, "prompts": [[1]]}', "prompts.0"),
     ],
 )
 async def test_bad_files_are_specific_problems_and_store_nothing(
@@ -414,3 +430,41 @@ async def test_uploads_past_the_limit_are_refused(app_client: AppClientFactory) 
     assert response.json()["type"].endswith("/too-large")
     small = await import_(client, workspace_id, b'{"format": "promptpro-export", "version": 1}')
     assert small.status_code == 200, small.text
+
+
+async def test_responses_come_along_when_asked_for(app: FastAPI, ada: httpx.AsyncClient) -> None:
+    source = await personal(ada)
+    prompt = await new_prompt(ada, name="ask", title="Ask", content="Capital of {{c}}?")
+    user_id = (await ada.get("/api/v1/auth/session")).json()["user"]["id"]
+    async with unit_of_work(app.state.session_factory) as session:
+        await Storage(session).create_response(
+            user_id,
+            prompt["id"],
+            ResponseCreate(
+                model="openai/gpt-4o-mini",
+                content="Paris",
+                variables={"c": "France"},
+                input_tokens=5,
+                output_tokens=1,
+            ),
+        )
+    plain = (await export(ada, source)).json()
+    assert "responses" not in plain["prompts"][0]
+    document = (await export(ada, source, responses="true")).json()
+    jsonschema.validate(document, SCHEMA)
+    [answer] = document["prompts"][0]["responses"]
+    assert (answer["content"], answer["variables"], answer["inputTokens"]) == (
+        "Paris",
+        {"c": "France"},
+        5,
+    )
+    assert "runById" not in answer and user_id not in json.dumps(document)
+    target = await team(ada)
+    report = (await import_(ada, target, json.dumps(document).encode())).json()
+    assert report["notCarried"] == []
+    again = (await export(ada, target, responses="true")).json()
+    assert without_moments(again) == without_moments(document)
+    assert again["prompts"][0]["responses"][0]["createdAt"] == answer["createdAt"]
+    # Into a workspace that has the prompt already, the responses are said to stay behind.
+    report = (await import_(ada, source, json.dumps(document).encode())).json()
+    assert [i["kind"] for i in report["notCarried"]] == ["response"]

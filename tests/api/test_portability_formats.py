@@ -164,10 +164,18 @@ async def test_a_full_library_survives_each_format(
     content = (await export(ada, source, file_format)).content
     target = await team(ada)
     await imported(ada, target, content, file_format)
-    names = set(await prompts_of(ada, target))
-    assert names == {"chat/extract", "snippets/greeting", "support/triage"} or file_format in (
-        "promptfoo",
-    )
+    prompts = await prompts_of(ada, target)
+    assert set(prompts) == {"chat/extract", "snippets/greeting", "support/triage"}
+    assert prompts["chat/extract"]["type"] == "chat"
+    assert prompts["support/triage"]["content"] == "{{> snippets/greeting}} Sort: {{mail}}"
+    if file_format == "promptfoo":
+        [test_set] = (await ada.get("/api/v1/test-sets", params={"workspaceId": target})).json()
+        rows = (await ada.get(f"/api/v1/test-sets/{test_set['id']}/rows")).json()["items"]
+        assert [(r["variables"], r["expected"]) for r in rows] == [
+            ({"mail": "hi"}, "Sort"),
+            ({"mail": "bye"}, None),
+        ]
+        assert test_set["assertions"] == [{"type": "contains", "value": "Sort"}]
 
 
 @pytest.mark.parametrize(
@@ -175,12 +183,15 @@ async def test_a_full_library_survives_each_format(
     [
         ("promptfoo", b"prompts: [unclosed", 422),
         ("promptfoo", b"a: &x [1]\nb: *x\n", 422),
+        ("promptfoo", b"[" * 50_000, 422),
         ("langfuse", b"{nope", 422),
+        ("langfuse", b"[" * 50_000, 422),
         ("markdown", zipped({"../escape.md": "hi"}), 422),
         ("markdown", zipped({"/etc/passwd.md": "hi"}), 422),
         ("prompty", b"PK\x03\x04 not really a zip", 422),
         ("prompty", b"no front matter", 422),
         ("markdown", zipped({"a.md": "x" * 5000}), 413),
+        ("markdown", zipped({f"{n}.md": "x" for n in range(4)}), 413),
     ],
 )
 async def test_bad_files_are_refused_with_a_problem(
@@ -188,7 +199,7 @@ async def test_bad_files_are_refused_with_a_problem(
 ) -> None:
     from tests.support.auth import register
 
-    client = await app_client(import_max_unzipped_bytes=1000)
+    client = await app_client(import_max_unzipped_bytes=1000, import_max_files=3)
     await register(client, "ada")
     response = await import_(client, await personal(client), content, file_format)
     assert response.status_code == status, response.text

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from promptpro.api.problems import problem_responses
 from promptpro.deps import CurrentUser, SettingsDep, StorageDep
+from promptpro.errors import Invalid
 from promptpro.schemas.portability import ExportFormat, ImportReport, OnConflict
 from promptpro.services.portability import files, registry
 from promptpro.services.portability.export import export_scope
@@ -26,6 +27,19 @@ FormatQuery = Annotated[
         "prompty, dotprompt, markdown (a zip of one file a prompt).",
     ),
 ]
+
+
+def chosen_ids(values: list[str] | None) -> list[int] | None:
+    """The prompt ids asked for: repeated parameters, each possibly a comma-separated list."""
+    if not values:
+        return None
+    ids: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip().isdigit() or len(part.strip()) > 10:
+                raise Invalid("promptIds are prompt ids (numbers).", field="promptIds")
+            ids.append(int(part))
+    return ids
 
 
 @router.get(
@@ -53,7 +67,7 @@ async def export_library(
         bool, Query(description="Include the responses (our format only).")
     ] = False,
     prompt_ids: Annotated[
-        list[int] | None,
+        list[str] | None,
         Query(
             alias="promptIds",
             description="Only these prompts (and the snippets they include); repeat the "
@@ -63,7 +77,8 @@ async def export_library(
 ) -> StreamingResponse:
     """Every category, tag, prompt (every version, labels and their history), snippet
     and test set of the workspace — never a key, a token or a password hash."""
-    scope = await export_scope(storage, user.id, workspace_id, prompt_ids, responses=responses)
+    chosen = chosen_ids(prompt_ids)
+    scope = await export_scope(storage, user.id, workspace_id, chosen, responses=responses)
     factory = request.app.state.session_factory
     spec = registry.FORMATS[file_format]
     name = registry.download_name(scope.workspace_name, file_format)

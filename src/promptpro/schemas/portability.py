@@ -9,12 +9,12 @@ would refuse.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
-from promptpro.schemas.base import LongText, Name, NotBoolean, ReadSchema, WriteSchema
-from promptpro.schemas.library import PromptCreate, Tags
+from promptpro.schemas.base import LongText, Name, NotBoolean, ReadSchema, WriteSchema, no_nul
+from promptpro.schemas.library import PromptCreate, PromptParameters, Tags
 from promptpro.schemas.names import LabelName, PromptName
 from promptpro.schemas.test_sets import TestRowCreate, TestSetCreate
 
@@ -43,6 +43,27 @@ class LabelEventDoc(WriteSchema):
     at: AwareDatetime | None = None
 
 
+class ResponseDoc(WriteSchema):
+    """A response of an imported prompt: what a run produced and cost (who ran it, with
+    which key and on which worker are never exported, so never imported either)."""
+
+    version: Annotated[int, NotBoolean] | None = None
+    model: Annotated[str, Field(min_length=1, max_length=200)]
+    status: Literal["completed", "failed", "cancelled"] = "completed"
+    content: Annotated[str, Field(max_length=1_000_000), AfterValidator(no_nul)] = ""
+    rendered_input: Annotated[str, Field(max_length=1_000_000), AfterValidator(no_nul)] | None = (
+        None
+    )
+    variables: dict[str, Annotated[str, AfterValidator(no_nul)]] | None = None
+    parameters: PromptParameters | None = None
+    input_tokens: Annotated[int, Field(ge=0), NotBoolean] | None = None
+    output_tokens: Annotated[int, Field(ge=0), NotBoolean] | None = None
+    cost_usd: Annotated[float, Field(ge=0), NotBoolean] | None = None
+    rating: Literal[1, -1] | None = None
+    rating_note: Annotated[str, Field(max_length=1000), AfterValidator(no_nul)] | None = None
+    created_at: AwareDatetime | None = None
+
+
 class PromptDoc(WriteSchema):
     """One prompt of an import: its name, where it is filed, and every version."""
 
@@ -52,7 +73,7 @@ class PromptDoc(WriteSchema):
     versions: Annotated[list[VersionDoc], Field(min_length=1, max_length=MAX_VERSIONS)]
     labels: dict[str, Annotated[int, NotBoolean]] = Field(default_factory=dict)
     label_history: list[LabelEventDoc] = Field(default_factory=list)
-    responses: list[dict[str, Any]] | None = None
+    responses: Annotated[list[ResponseDoc], Field(max_length=100_000)] | None = None
 
     @model_validator(mode="after")
     def _distinct_versions(self) -> PromptDoc:

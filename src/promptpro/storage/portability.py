@@ -198,6 +198,13 @@ class PortabilityStorage(StorageBase):
         if rows:
             await self._execute(sa.insert(table), rows)  # type: ignore[arg-type]
 
+    async def version_ids(self, prompt_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+        """(prompt id, version number) → the version's row id."""
+        query = sa.select(PromptVersion.prompt_id, PromptVersion.version, PromptVersion.id).where(
+            PromptVersion.prompt_id.in_(list(prompt_ids))
+        )
+        return {(p, v): i for p, v, i in (await self._execute(query)).tuples().all()}
+
     async def add_version_row(self, prompt_id: int, values: dict[str, Any]) -> int:
         """Append a version to an existing prompt and make it the prompt's current state."""
         latest = await self._scalar(
@@ -234,4 +241,5 @@ TABLES = {
     "labels": PromptLabel.__table__,
     "label_events": LabelEvent.__table__,
     "test_set_rows": TestSetRow.__table__,
+    "responses": Response.__table__,
 }

@@ -16,12 +16,9 @@ as is a test set with the same rows, so importing the same file twice changes no
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from datetime import datetime
+from typing import Any
 
 from promptpro.db.models import Workspace
 from promptpro.db.types import utcnow
@@ -37,22 +34,20 @@ from promptpro.schemas.portability import (
     ItemKind,
     OnConflict,
     PromptDoc,
-    TestSetDoc,
     VersionDoc,
 )
 from promptpro.services import audit, permissions
 from promptpro.services.audit import Action
 from promptpro.services.labels import label_name, protected_labels
+from promptpro.services.portability.import_sets import TestSetImport, canonical, validated
 from promptpro.services.portability.library import ParsedLibrary
 from promptpro.services.prompts import check_model
-from promptpro.services.test_sets import row_values, stored_assertions
 from promptpro.services.workspaces import require_in
 from promptpro.storage import Storage
 from promptpro.storage.portability import TABLES
 from promptpro.storage.prompts import VERSIONED_FIELDS
 
 BATCH = 500
-M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -63,16 +58,6 @@ class ImportOptions:
     dry_run: bool = False
     on_conflict: OnConflict = "skip"
     max_rows: int = 10_000
-
-
-def validated(model: type[M], raw: object, where: str) -> M:
-    """`raw` as `model`, or Invalid naming the first fault (`prompts.3.versions.0.title`)."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        path = ".".join(str(part) for part in (where, *error["loc"]))
-        raise Invalid(f"{path}: {error['msg']}", field=path) from None
 
 
 def stored_version(version: VersionDoc) -> dict[str, Any]:
@@ -88,11 +73,7 @@ def stored_version(version: VersionDoc) -> dict[str, Any]:
     return values
 
 
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-class Importer:
+class Importer(TestSetImport):
     """One import into one workspace, for one actor."""
 
     def __init__(
@@ -217,7 +198,8 @@ class Importer:
                 continue
             imported = stored_version(doc.versions[-1])
             current = {field: getattr(row, field) for field in VERSIONED_FIELDS} if row else {}
-            if _canonical(current) == _canonical(imported):
+            if canonical(current) == canonical(imported):
+                self._responses_left(doc)
                 self.note("skipped", "prompt", doc.name, "unchanged")
                 continue
             policy = self.options.on_conflict
@@ -226,6 +208,7 @@ class Importer:
                 self.note("conflicts", "prompt", doc.name, f"name taken: imported as {name}")
                 new.append((name, doc))
             elif policy == "version" and row is not None:
+                self._responses_left(doc)
                 number = "a new version"
                 if not self.dry:
                     values = {**imported, "message": doc.versions[-1].message or "Imported"}
@@ -234,9 +217,17 @@ class Importer:
                 self.note("conflicts", "prompt", doc.name, f"name taken: added as {number}")
                 self.note("updated", "prompt", doc.name, f"added {number}")
             else:
+                self._responses_left(doc)
                 self.note("conflicts", "prompt", doc.name, "name taken: skipped")
                 self.note("skipped", "prompt", doc.name, "name taken")
         await self._create(new)
+
+    def _responses_left(self, doc: PromptDoc) -> None:
+        """Responses come only with a prompt the import creates (an existing prompt's
+        history is its own): say so."""
+        if doc.responses:
+            detail = f"{len(doc.responses)} responses: only a prompt the import creates takes them"
+            self.note("not_carried", "response", doc.name, detail)
 
     async def _free_name(self, base: str) -> str:
         n = 2
@@ -277,12 +268,6 @@ class Importer:
             category_id = await self._category(doc.category) if doc.category else None
             count = len(doc.versions)
             self.note("created", "prompt", name, f"{count} version{'s' if count > 1 else ''}")
-            if doc.responses:
-                detail = (
-                    f"{len(doc.responses)} responses: a response records a run on the "
-                    "server that made it, and is not imported"
-                )
-                self.note("not_carried", "response", name, detail)
             plans.append((name, doc, labels, category_id))
         if self.dry or not plans:
             return
@@ -349,88 +334,37 @@ class Importer:
             ("label_events", events),
         ):
             await self.storage.insert_rows(TABLES[table], rows)
+        await self._responses(ids, [doc for _, doc, _, _ in plans], now)
         self.wrote = True
 
-    # --- test sets --------------------------------------------------------------------
-
-    async def _test_sets(self, docs: Iterable[object]) -> None:
-        existing = await self.storage.test_sets_by_lower_name(self.workspace_id)
-        given: set[str] = set()
-        for index, raw in enumerate(docs):
-            where = f"testSets.{index}"
-            doc = validated(TestSetDoc, raw, where)
-            if len(doc.rows) > self.options.max_rows:
-                detail = f"{where}.rows: a test set holds at most {self.options.max_rows} rows."
-                raise Invalid(detail, field=f"{where}.rows")
-            rows = [row_values(row) for row in doc.rows]
-            found = existing.get(doc.name.lower())
-            if found is None and doc.name.lower() not in given:
-                await self._new_test_set(doc.name, doc, rows)
-                given.add(doc.name.lower())
-                continue
-            old = [] if found is None else await self.storage.all_test_rows(found.id)
-            old_keys = [
-                _canonical(_row_key(r.variables, r.expected, r.assertions, r.meta)) for r in old
-            ]
-            new_keys = [_canonical(_row_key(**_key_args(r))) for r in rows]
-            if found is not None and old_keys == new_keys:
-                self.note("skipped", "testSet", doc.name, "unchanged")
-                continue
-            policy = self.options.on_conflict
-            if policy == "rename":
-                n = 2
-                while (name := f"{doc.name}-{n}").lower() in existing or name.lower() in given:
-                    n += 1
-                self.note("conflicts", "testSet", doc.name, f"name taken: imported as {name}")
-                await self._new_test_set(name, doc, rows)
-                given.add(name.lower())
-            elif policy == "version" and found is not None:
-                have = set(old_keys)
-                missing = [r for r, key in zip(rows, new_keys, strict=True) if key not in have]
-                if len(old) + len(missing) > self.options.max_rows:
-                    raise Invalid(
-                        f"{where}.rows: the set would hold more than {self.options.max_rows} rows.",
-                        field=f"{where}.rows",
-                    )
-                if missing and not self.dry:
-                    await self.storage.add_test_rows(found.id, missing)
-                    await self.storage.touch_test_set(found.id)
-                    self.wrote = True
-                detail = f"name taken: {len(missing)} rows added"
-                self.note("conflicts", "testSet", doc.name, detail)
-                self.note("updated", "testSet", doc.name, f"{len(missing)} rows added")
-            else:
-                self.note("conflicts", "testSet", doc.name, "name taken: skipped")
-                self.note("skipped", "testSet", doc.name, "name taken")
-
-    async def _new_test_set(self, name: str, doc: TestSetDoc, rows: list[dict[str, Any]]) -> None:
-        self.note("created", "testSet", name, f"{len(rows)} rows")
-        if self.dry:
+    async def _responses(self, ids: list[int], docs: list[PromptDoc], now: datetime) -> None:
+        """The responses of the new prompts, tied to their versions by number (who ran
+        them is not in the file: `run_by_id` stays empty)."""
+        with_responses = [(i, d) for i, d in zip(ids, docs, strict=True) if d.responses]
+        if not with_responses:
             return
-        test_set = await self.storage.create_test_set(
-            self.actor_id,
-            self.workspace_id,
-            name=name,
-            description=doc.description,
-            assertions=stored_assertions(doc.assertions) or [],
-            threshold=doc.threshold,
-        )
-        if rows:
-            await self.storage.add_test_rows(test_set.id, rows)
-        self.wrote = True
-
-
-def _row_key(variables: object, expected: object, assertions: object, meta: object) -> list[object]:
-    return [variables, expected, assertions, meta]
-
-
-def _key_args(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "variables": row["variables"],
-        "expected": row["expected"],
-        "assertions": row["assertions"],
-        "meta": row["meta"],
-    }
+        version_ids = await self.storage.version_ids([i for i, _ in with_responses])
+        rows = [
+            {
+                "prompt_id": prompt_id,
+                "prompt_version_id": version_ids.get((prompt_id, r.version or 0)),
+                "model": r.model,
+                "status": r.status,
+                "content": r.content,
+                "rendered_input": r.rendered_input,
+                "variables": r.variables,
+                "parameters": r.parameters.model_dump(exclude_none=True) if r.parameters else None,
+                "input_tokens": r.input_tokens,
+                "output_tokens": r.output_tokens,
+                "cost_usd": r.cost_usd,
+                "rating": r.rating,
+                "rating_note": r.rating_note,
+                "created_at": r.created_at or now,
+            }
+            for prompt_id, doc in with_responses
+            for r in doc.responses or ()
+        ]
+        await self.storage.insert_rows(TABLES["responses"], rows)
 
 
 async def import_access(

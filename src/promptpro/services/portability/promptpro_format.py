@@ -64,34 +64,76 @@ async def document_chunks(factory: SessionFactory, scope: ExportScope) -> AsyncI
     yield "]}\n"
 
 
-def _items(file: IO[bytes], prefix: str) -> Iterator[Doc]:
-    """The items of one top-level array, parsed one at a time from the start of the file."""
+MAX_DEPTH = 64  # deeper nesting than any document of ours; bounds the parser's work
+SCALARS = ("string", "number", "integer", "double", "boolean", "null")
+
+
+def _events(file: IO[bytes]) -> Iterator[tuple[int, str, Any]]:
+    """(depth, event, value) from the start of the file. ijson's `basic_parse`, not
+    `parse`: `parse` builds every event's path as text, and a thousand nested brackets
+    made that gigabytes; here nesting past MAX_DEPTH is refused as it is met."""
     file.seek(0)
+    depth = 0
     try:
-        for index, item in enumerate(ijson.items(file, prefix, use_float=True)):
-            if not isinstance(item, dict):
-                raise Invalid(f"{prefix}: each item is an object.", field=f"{prefix}.{index}")
-            yield item
+        for event, value in ijson.basic_parse(file, use_float=True):
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise Invalid(f"The file nests deeper than {MAX_DEPTH} levels.", field="")
+                yield depth, event, value
+                continue
+            if event in ("end_map", "end_array"):
+                depth -= 1
+            yield depth, event, value
     except ijson.JSONError as exc:
-        raise Invalid(f"The file is not valid JSON: {exc}"[:300], field="") from None
+        detail = str(exc.args[0] if exc.args else exc)
+        if isinstance(exc.args[0] if exc.args else None, bytes):
+            detail = exc.args[0].decode("utf-8", "replace")
+        raise Invalid(f"The file is not valid JSON: {detail}"[:300], field="") from None
+
+
+def _items(file: IO[bytes], key: str) -> Iterator[Doc]:
+    """The objects of the top-level list `key`, built one at a time."""
+    events = _events(file)
+    for depth, event, value in events:
+        if depth == 1 and event == "map_key" and value == key:
+            break
+    else:
+        return
+    depth, event, _ = next(events)
+    if event != "start_array":
+        raise Invalid(f"{key} is a list.", field=key)
+    index = 0
+    builder: Any = None
+    for depth, event, value in events:
+        if builder is None:
+            if depth == 1 and event == "end_array":
+                return
+            if event != "start_map":
+                raise Invalid(f"{key}: each item is an object.", field=f"{key}.{index}")
+            builder = ijson.ObjectBuilder()
+        builder.event(event, value)
+        if depth == 2 and event == "end_map":
+            yield builder.value
+            builder = None
+            index += 1
 
 
 def _header(file: IO[bytes]) -> tuple[object, object]:
     """The document's `format` and `version` (its first keys, as written)."""
-    file.seek(0)
     found: dict[str, object] = {}
-    try:
-        events = ijson.parse(file, use_float=True)
-        first = next(events, None)
-        if first is None or first[1] != "start_map":
-            raise Invalid("A promptpro-export file is one JSON object.", field="")
-        for prefix, event, value in events:
-            if prefix in ("format", "version") and event != "map_key":
-                found[prefix] = value
-                if len(found) == 2:
-                    break
-    except ijson.JSONError as exc:
-        raise Invalid(f"The file is not valid JSON: {exc}"[:300], field="") from None
+    events = _events(file)
+    first = next(events, None)
+    if first is None or first[1] != "start_map":
+        raise Invalid("A promptpro-export file is one JSON object.", field="")
+    key: str | None = None
+    for depth, event, value in events:
+        if depth == 1 and event == "map_key":
+            key = value
+        elif depth == 1 and key in ("format", "version") and event in SCALARS:
+            found[key] = value
+            if len(found) == 2:
+                break
     return found.get("format"), found.get("version")
 
 
@@ -111,9 +153,9 @@ def read_document(file: IO[bytes]) -> ParsedLibrary:
             field="version",
         )
     return ParsedLibrary(
-        prompts=_Lazy(file, "prompts.item"),
-        categories=_Lazy(file, "categories.item"),
-        test_sets=_Lazy(file, "testSets.item"),
+        prompts=_Lazy(file, "prompts"),
+        categories=_Lazy(file, "categories"),
+        test_sets=_Lazy(file, "testSets"),
     )
 
 

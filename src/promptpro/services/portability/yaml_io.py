@@ -43,6 +43,8 @@ def load(text: str, name: str) -> Any:
     """The YAML document in `text` (Invalid naming the file and where, if it isn't)."""
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506  (a safe loader)
+    except RecursionError:
+        raise Invalid(f"{name[:200]}: nested too deeply.", field="file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

@@ -149,20 +149,24 @@ def render(library: ExportedLibrary) -> list[tuple[str, str]]:
         {"id": provider_from_model(m), "prompts": names} for m, names in models.items()
     ]
     tests = []
-    default_asserts: list[dict[str, Any]] = []
+    single = len(library.test_sets) == 1
     for test_set in library.test_sets:
-        default_asserts += [assertion_out(a) for a in test_set.get("assertions", [])]
+        set_asserts = [assertion_out(a) for a in test_set.get("assertions", [])]
+        if single and set_asserts:
+            config["defaultTest"] = {"assert": set_asserts}
         for row in test_set["rows"]:
             test: dict[str, Any] = {"vars": row["variables"]}
-            asserts = [assertion_out(a) for a in row.get("assertions") or []]
-            if "expected" in row:
-                asserts.insert(0, {"type": "equals", "value": row["expected"]})
+            # Several sets: each test carries its set's assertions (promptfoo has one list).
+            asserts = ([] if single else set_asserts) + [
+                assertion_out(a) for a in row.get("assertions") or []
+            ]
             if asserts:
                 test["assert"] = asserts
-            test["metadata"] = {**(row.get("metadata") or {}), "testSet": test_set["name"]}
+            metadata = {**(row.get("metadata") or {}), "testSet": test_set["name"]}
+            if "expected" in row:
+                metadata["expected"] = row["expected"]  # promptfoo has no expected answer
+            test["metadata"] = metadata
             tests.append(test)
-    if len(library.test_sets) == 1 and default_asserts:
-        config["defaultTest"] = {"assert": default_asserts}
     config["tests"] = tests
     return [("promptfooconfig.yaml", yaml_io.dump(config))]
 
@@ -305,6 +309,8 @@ def _test_sets(config: dict[str, Any], library: ParsedLibrary) -> list[Doc]:
                 )
             variables[str(key)] = value if isinstance(value, str) else json.dumps(value)
         row: Doc = {"variables": variables}
+        if isinstance(metadata.get("expected"), str):
+            row["expected"] = metadata.pop("expected")
         asserts = [
             a
             for i, r in enumerate(test.get("assert") or [])
