@@ -40,6 +40,7 @@ from promptpro.api import (
     search,
     test_sets,
     tokens,
+    uploads,
     workspace_keys,
     workspaces,
 )
@@ -236,7 +237,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
+    # Inside the request log, which logs its 413s; an image upload may be larger (its
+    # multipart framing included), up to its own limit, which the service checks exactly.
+    uploads_limit = settings.upload_max_bytes + 64 * 1024
+    app.add_middleware(BodySizeLimitMiddleware, larger={"/api/v1/uploads": uploads_limit})
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and
@@ -267,6 +271,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compare_groups.router,
         workspaces.router,
         test_sets.router,
+        uploads.router,
         costs.router,
         endpoints.router,
         labels.router,

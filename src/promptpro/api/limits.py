@@ -7,6 +7,8 @@ one is cut off as soon as it passes the limit, before anything holds it all in m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from promptpro.api.problems import problem
@@ -27,15 +29,23 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over `max_bytes` with a 413 problem+json."""
+    """Refuse request bodies over `max_bytes` with a 413 problem+json; the paths in
+    `larger` (exactly these paths) take bodies up to their own limit (image uploads)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """Answer 413, naming the limit."""
-        megabytes = self.max_bytes / (1024 * 1024)
+        megabytes = limit / (1024 * 1024)
         response = problem(
             413,
             f"The request body is larger than the limit of {megabytes:g} MB.",
@@ -48,9 +58,10 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = max(self.max_bytes, self.larger.get(scope.get("path", ""), 0))
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
 
         received = 0
@@ -62,7 +73,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise BodyTooLarge
             return message
@@ -81,4 +92,4 @@ class BodySizeLimitMiddleware:
             if not exceeded or answered:
                 raise
         if exceeded and not answered:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)

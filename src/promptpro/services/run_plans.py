@@ -10,7 +10,7 @@ from promptpro.db.models import PromptVersion
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
-from promptpro.providers.catalogue import Catalogue
+from promptpro.providers.catalogue import Catalogue, get_catalogue
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.providers.types import ModelRef, Usage, parse_model_id
 from promptpro.schemas.chat import readable_messages
@@ -18,7 +18,16 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
 from promptpro.services.endpoints import open_endpoint_key
-from promptpro.services.templates import render, render_messages, resolve_snippets
+from promptpro.services.images import ImageData
+from promptpro.services.templates import (
+    PLACEHOLDER,
+    image_label,
+    readable_parts,
+    render,
+    render_messages,
+    render_parts,
+    resolve_snippets,
+)
 from promptpro.storage.run_records import EndpointRow, RunContext, RunRecords
 
 KEY_SOURCE_WORKSPACE = "workspace"
@@ -37,7 +46,8 @@ class RunPlan:
     api_key: str = field(repr=False)
     rendered_input: str
     parameters: dict[str, Any]
-    variables: dict[str, str]
+    # Text values, and images as their recorded references ({image, mediaType, sha256}).
+    variables: dict[str, Any]
     started: float
     started_at: datetime
     # Whose key pays: "workspace" (the prompt's workspace's own) or "personal" (the runner's).
@@ -74,6 +84,11 @@ class RunPlan:
 
     # The prompts it included with `{{> name}}`: (name, version).
     snippets: tuple[tuple[str, int], ...] = ()
+    # A text prompt with image variables: its user turn as parts (services/templates.
+    # render_parts); a chat prompt's messages carry `parts` of their own instead.
+    parts: list[dict[str, str]] | None = None
+    # The images those parts name, by upload id (bytes: never recorded, never logged).
+    images: dict[str, ImageData] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,7 @@ async def plan_runs(
     variables: dict[str, str],
     started: float,
     max_input_length: int | None = None,
+    images: dict[str, ImageData] | None = None,
     version: VersionSource | None = None,
     compare_group_id: int | None = None,
     continuation: Continuation | None = None,
@@ -236,7 +252,10 @@ async def plan_runs(
         used.extend(item for item in found if item not in used)
         return text
 
+    images = images or {}
+    image_ids = {name: image.upload_id for name, image in images.items()}
     messages: list[dict[str, Any]] | None = None
+    parts: list[dict[str, str]] | None = None
     if continuation is not None:
         messages = continuation.messages
         rendered = readable_messages(messages)
@@ -245,10 +264,22 @@ async def plan_runs(
             {**message, "content": await include(str(message["content"]))}
             for message in shape.messages
         ]
-        messages = render_messages(included, variables, max_length=max_input_length)
+        if image_ids:
+            messages = image_messages(included, variables, image_ids, max_input_length)
+        else:
+            messages = render_messages(included, variables, max_length=max_input_length)
         rendered = readable_messages(messages)
+    elif image_ids:
+        parts = render_parts(
+            await include(content), variables, image_ids, max_length=max_input_length
+        )
+        rendered = readable_parts(parts)
     else:
         rendered = render(await include(content), variables, max_length=max_input_length)
+    recorded: dict[str, Any] = {
+        **variables,
+        **{name: image.reference() for name, image in images.items()},
+    }
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
@@ -257,6 +288,8 @@ async def plan_runs(
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
         ref = parse_model_id(model)
+        if images:
+            require_vision(ref)
         price = None
         if ref.provider in providers:
             provider = providers.get(ref.provider)
@@ -276,7 +309,7 @@ async def plan_runs(
                 key_source=key_source,
                 rendered_input=rendered,
                 parameters=run_parameters,
-                variables=variables,
+                variables=recorded,
                 started=started,
                 started_at=started_at,
                 compare_group_id=compare_group_id,
@@ -291,6 +324,50 @@ async def plan_runs(
                 ),
                 price_per_mtok=price,
                 snippets=tuple(used),
+                parts=parts,
+                images={image.upload_id: image for image in images.values()},
             )
         )
     return plans
+
+
+def require_vision(ref: ModelRef) -> None:
+    """Refuse (422 on `model`) a model the catalogue does not say takes images: checked
+    when the run is planned, so no provider is called."""
+    info = get_catalogue().lookup(ref.id)
+    if info is None or not info.takes_images:
+        raise Invalid(
+            f"{ref.id} does not take images (the model catalogue says which models do): "
+            "choose a model that does, or run without the image.",
+            field="model",
+        )
+
+
+def image_messages(
+    messages: list[dict[str, Any]],
+    variables: dict[str, str],
+    images: dict[str, str],
+    max_length: int | None,
+) -> list[dict[str, Any]]:
+    """A chat prompt's messages rendered, an image variable's message as parts.
+
+    An image may only be in a user message (no provider takes one in a system turn, and an
+    assistant's turn is the model's own words); elsewhere it is Invalid on `messages`.
+    """
+    labels = {name: image_label(name) for name in images}
+    readable = render_messages(messages, {**variables, **labels}, max_length=max_length)
+    rendered: list[dict[str, Any]] = []
+    for template, message in zip(messages, readable, strict=True):
+        text = str(template["content"])
+        named = [m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1) in images]
+        if not named:
+            rendered.append(message)
+            continue
+        if message["role"] != "user":
+            raise Invalid(
+                f"The image variable {{{{{named[0]}}}}} is in a {message['role']} message: "
+                "images may only be in user messages.",
+                field="messages",
+            )
+        rendered.append({**message, "parts": render_parts(text, variables, images)})
+    return rendered
