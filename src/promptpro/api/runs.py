@@ -154,15 +154,18 @@ async def run_prompt(
     """Run the prompt on its model (or `model`) with `variables` filled in; keep the response."""
     started = time.perf_counter()
     streamed = wants_stream(accept)
+    # Image URLs are fetched and stored first, committed with the authentication's writes.
+    variables = await runs.store_image_urls(prompt_id, body.variables)
     await _end_transaction(session)
     runs_started = await runs.start(
         prompt_id,
         models=[body.model],
         parameters=body.parameters,
-        variables=body.variables,
+        variables=variables,
         streamed=streamed,
         started=started,
     )
+    await _end_transaction(session)  # the uploads an image run read
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcome = await runs.executor.outcome(runs_started[0].run)

@@ -147,6 +147,30 @@ class UploadService:
         return upload
 
 
+async def store_url_image(
+    storage: Storage,
+    guard: OutgoingGuard,
+    actor_id: str,
+    workspace_id: int,
+    url: str,
+    max_bytes: int,
+    field: str,
+) -> Upload:
+    """The image at `url`, fetched through the guard and stored as an upload of the
+    workspace (the actor needs `uploads.write` there)."""
+    data = await fetch_image(guard, url, max_bytes, field=field)
+    media_type = checked_type(data, max_bytes, field=field, uploaded=False)
+    permissions.require_role(await storage.role_in(actor_id, workspace_id), "uploads.write")
+    return await storage.store_upload(
+        actor_id,
+        workspace_id,
+        media_type=media_type,
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        source_url=url,
+    )
+
+
 async def run_images(
     storage: Storage,
     guard: OutgoingGuard,
@@ -173,18 +197,8 @@ async def run_images(
         if isinstance(value, ImageUrlVariable):
             if prompt_workspace is None:
                 raise NotFound("No such prompt.")
-            data = await fetch_image(guard, value.image_url, max_bytes, field=where)
-            media_type = checked_type(data, max_bytes, field=where, uploaded=False)
-            permissions.require_role(
-                await storage.role_in(actor_id, prompt_workspace), "uploads.write"
-            )
-            stored = await storage.store_upload(
-                actor_id,
-                prompt_workspace,
-                media_type=media_type,
-                sha256=hashlib.sha256(data).hexdigest(),
-                data=data,
-                source_url=value.image_url,
+            stored = await store_url_image(
+                storage, guard, actor_id, prompt_workspace, value.image_url, max_bytes, where
             )
             images[name] = ImageData.of(stored)
             continue

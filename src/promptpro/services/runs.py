@@ -15,7 +15,7 @@ from promptpro.schemas.uploads import ImageUrlVariable
 from promptpro.security.vault import Vault
 from promptpro.services.budgets import admit_spending
 from promptpro.services.estimates import Estimate, estimate_prompt
-from promptpro.services.images import ImageData, run_images
+from promptpro.services.images import ImageData, run_images, store_url_image
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import (
     Continuation,
@@ -68,6 +68,36 @@ class RunService:
         self.owner_id = owner_id
         self.max_input_length = max_input_length  # of the prompt once its variables are in
         self.max_image_bytes = max_image_bytes  # of an image fetched from a URL
+
+    async def store_image_urls(
+        self, prompt_id: int, variables: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The variables with each `{"imageUrl": url}` fetched (through the outgoing guard)
+        and stored as an upload of the prompt's workspace, now `{"image": id}`.
+
+        Called before the request's unit of work commits and the run starts: on SQLite the
+        run's own writes would otherwise wait on this transaction's write lock.
+        """
+        if not any(isinstance(value, ImageUrlVariable) for value in variables.values()):
+            return dict(variables)
+        prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
+        if prompt is None:
+            raise NotFound("No such prompt.")
+        stored: dict[str, Any] = {}
+        for name, value in variables.items():
+            if isinstance(value, ImageUrlVariable):
+                upload = await store_url_image(
+                    self.storage,
+                    self.providers.guard,
+                    self.owner_id,
+                    prompt.workspace_id,
+                    value.image_url,
+                    self.max_image_bytes,
+                    f"variables.{name}",
+                )
+                value = {"image": upload.id}
+            stored[name] = value
+        return stored
 
     async def _images(
         self, prompt_id: int, variables: Mapping[str, Any]
