@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from promptpro.testing import FakeProviderServer
 from promptpro.testing._images import PNG
@@ -23,9 +23,8 @@ def test_an_image_variable_runs_and_shows_on_the_response_page(
     add_key(page, "openai")
     prompt_id = create_prompt(page, "Describe", "Describe {{photo}}.", variables=["photo"])
 
-    page.get_by_test_id("image-input-photo").set_input_files(
-        files=[{"name": "pixel.png", "mimeType": "image/png", "buffer": PNG}]
-    )
+    pixel: FilePayload = {"name": "pixel.png", "mimeType": "image/png", "buffer": PNG}
+    page.get_by_test_id("image-input-photo").set_input_files(files=[pixel])
     expect(page.locator("[data-image-status=photo]")).to_have_text("Image for photo uploaded.")
     expect(page.get_by_test_id("run-preview")).to_contain_text("Describe [image: photo].")
     page.get_by_test_id("run-button").click()
