@@ -236,13 +236,19 @@ async def test_an_image_url_is_fetched_through_the_guard_and_kept_as_an_upload(
     assert recorded["mediaType"] == "image/gif"
     kept = await private_ok.get(f"/api/v1/uploads/{recorded['image']}")
     assert kept.content == GIF
-    for name, kind in (("notes.txt", "unsupported-media-type"), ("missing.png", "image-refused")):
+    fake.file_redirects["moved.png"] = f"{fake.url}/files/cat.png"  # never followed
+    for name, kind in (
+        ("notes.txt", "unsupported-media-type"),
+        ("missing.png", "image-refused"),
+        ("moved.png", "image-refused"),
+    ):
         refused = await private_ok.post(
             run_path(prompt),
             json={"variables": {"photo": {"imageUrl": f"{fake.url}/files/{name}"}, "style": "x"}},
         )
         assert refused.status_code == 422, refused.text
         assert refused.json()["type"].endswith(kind)
+    assert [r.path for r in fake.requests if r.provider == "files"][-1] == "/files/moved.png"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ import pytest
 from promptpro.config import Settings
 from promptpro.testing._images import GIF, JPEG, PNG, WEBP
 from tests.api.test_workspaces import team_with
+from tests.conftest import AppClientFactory
+from tests.support.auth import register
 
 UPLOADS = "/api/v1/uploads"
 LIMIT = 2048  # bytes: a small limit, so that the test's "too large" image stays small
@@ -128,3 +130,18 @@ async def test_no_file_is_a_422(ada: httpx.AsyncClient) -> None:
     response = await ada.post(UPLOADS, data={"workspaceId": "1"})
 
     assert response.status_code == 422
+
+
+async def test_the_upload_route_alone_takes_bodies_past_the_1_mb_limit(
+    app_client: AppClientFactory,
+) -> None:
+    client = await app_client(upload_max_bytes=2 * 1024 * 1024)
+    await register(client, "ada")
+    big = PNG + b"\0" * (1024 * 1024 + 1)  # past the 1 MB every other route takes
+
+    stored = await client.post(UPLOADS, files={"image": ("big.png", big)})
+    elsewhere = await client.post("/api/v1/prompts", content=big)
+
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["size"] == len(big)
+    assert elsewhere.status_code == 413

@@ -120,6 +120,8 @@ class FakeProviderServer:
         self.redirect_models_to: str | None = None
         # Served at GET /files/{name}: (content type, bytes), e.g. an image a run fetches.
         self.files: dict[str, tuple[str, bytes]] = {}
+        # GET /files/{name} answers a 302 to this URL instead (a redirect nobody follows).
+        self.file_redirects: dict[str, str] = {}
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -244,6 +246,7 @@ class FakeProviderServer:
             self.models = ["fake-model-1", "fake-model-2"]
             self.redirect_models_to = None
             self.files = {}
+            self.file_redirects = {}
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -284,7 +287,9 @@ class FakeProviderServer:
         name = request.match_info["name"]
         self._record(request, "files", name, False, {})
         with self._lock:
-            found = self.files.get(name)
+            found, redirect = self.files.get(name), self.file_redirects.get(name)
+        if redirect is not None:
+            raise web.HTTPFound(redirect)
         if found is None:
             raise web.HTTPNotFound()
         return web.Response(body=found[1], headers={"Content-Type": found[0]})
