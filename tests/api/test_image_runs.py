@@ -118,6 +118,33 @@ async def test_the_record_names_the_upload_never_the_bytes(
     assert inputs["variables"]["photo"]["image"] == image
 
 
+async def test_a_tool_call_continuation_sends_the_image_again(
+    runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    image = await upload(runner, PNG)
+    tool = {"name": "zoom", "description": "Zoom in", "parameters": {"type": "object"}}
+    prompt = await create_prompt(
+        runner, content=TEMPLATE, model=VISION["anthropic"], tools=[tool], parameters={}
+    )
+    fake.configure(text="", tool_calls=[{"id": "c1", "name": "zoom", "arguments": {}}])
+    asked = await runner.post(
+        run_path(prompt), json={"variables": {"photo": {"image": image}, "style": "x"}}
+    )
+    assert asked.status_code == 201, asked.text
+    fake.configure(text="A pixel, zoomed.")
+
+    answer = await runner.post(
+        f"/api/v1/responses/{asked.json()['id']}/continue",
+        json={"toolResults": [{"callId": "c1", "content": "zoomed"}]},
+    )
+
+    assert answer.status_code == 201, answer.text
+    assert fake.last_request.images == [("image/png", PNG)]
+    first_turn = answer.json()["messages"][0]
+    assert first_turn["content"] == "Describe [image: photo] in x style."
+    assert [part["type"] for part in first_turn["parts"]] == ["text", "image", "text"]
+
+
 @pytest.mark.parametrize("model", ["openai/fake-model-1", "xai/grok-code-fast-1"])
 async def test_a_model_that_takes_no_images_is_a_422_before_any_call(
     runner: httpx.AsyncClient, fake: FakeProviderServer, model: str

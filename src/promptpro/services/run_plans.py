@@ -84,10 +84,8 @@ class RunPlan:
 
     # The prompts it included with `{{> name}}`: (name, version).
     snippets: tuple[tuple[str, int], ...] = ()
-    # A text prompt with image variables: its user turn as parts (services/templates.
-    # render_parts); a chat prompt's messages carry `parts` of their own instead.
-    parts: list[dict[str, str]] | None = None
-    # The images those parts name, by upload id (bytes: never recorded, never logged).
+    # The images that `messages`' parts name, by upload id (bytes: never recorded, never
+    # logged). A turn with images has `parts` (services/templates.render_parts).
     images: dict[str, ImageData] = field(default_factory=dict, repr=False)
 
 
@@ -255,7 +253,6 @@ async def plan_runs(
     images = images or {}
     image_ids = {name: image.upload_id for name, image in images.items()}
     messages: list[dict[str, Any]] | None = None
-    parts: list[dict[str, str]] | None = None
     if continuation is not None:
         messages = continuation.messages
         rendered = readable_messages(messages)
@@ -270,10 +267,13 @@ async def plan_runs(
             messages = render_messages(included, variables, max_length=max_input_length)
         rendered = readable_messages(messages)
     elif image_ids:
+        # A text prompt with images is one user turn of parts, recorded as a conversation
+        # (so that a continuation sends the images again).
         parts = render_parts(
             await include(content), variables, image_ids, max_length=max_input_length
         )
         rendered = readable_parts(parts)
+        messages = [{"role": "user", "content": rendered, "parts": parts}]
     else:
         rendered = render(await include(content), variables, max_length=max_input_length)
     recorded: dict[str, Any] = {
@@ -324,7 +324,6 @@ async def plan_runs(
                 ),
                 price_per_mtok=price,
                 snippets=tuple(used),
-                parts=parts,
                 images={image.upload_id: image for image in images.values()},
             )
         )

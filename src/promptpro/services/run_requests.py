@@ -26,15 +26,11 @@ def completion_request(plan: RunPlan) -> CompletionRequest:
         ToolSpec(tool["name"], tool.get("description", ""), tool.get("parameters") or {})
         for tool in plan.tools or ()
     )
-    messages = tuple(_message(message, plan.images) for message in plan.messages or ())
-    if plan.parts is not None:  # a text prompt with images: its one user turn, as parts
-        parts = _parts(plan.parts, plan.images)
-        messages = (ChatMessage("user", plan.rendered_input, parts=parts),)
     return CompletionRequest(
         plan.model,
         plan.rendered_input,
         _parameters(plan),
-        messages=messages,
+        messages=tuple(_message(message, plan.images) for message in plan.messages or ()),
         schema=plan.output_schema,
         tools=tools,
     )
