@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,8 @@ from promptpro.api import (
     me,
     models,
     oidc,
+    openai_compat,
+    portability,
     prompts,
     rerun,
     responses,
@@ -47,6 +50,7 @@ from promptpro.api import (
 from promptpro.api.limits import BodySizeLimitMiddleware
 from promptpro.api.metrics import MetricsMiddleware
 from promptpro.api.metrics import router as metrics_router
+from promptpro.api.openai_compat import install_openai_errors
 from promptpro.api.problems import document_problems, install_problem_handlers
 from promptpro.config import Settings, get_settings
 from promptpro.db.engine import create_engine
@@ -62,6 +66,7 @@ from promptpro.services.housekeeping import (
     new_worker_id,
     tidy_periodically,
 )
+from promptpro.services.openai_compat import ApiLogIds
 from promptpro.services.prompt_fetch import FetchCache, fetch_listener
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_registry import RunRegistry
@@ -234,13 +239,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.token_cache = TokenCache()  # this app's (this process's) authenticated tokens
     app.state.fetch_cache = FetchCache()  # prompts fetched by name (services/prompt_fetch.py)
+    app.state.api_log_ids = ApiLogIds()  # each workspace's API log prompt (/v1, same module)
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
-    # Inside the request log, which logs its 413s; an image upload may be larger (its
-    # multipart framing included), up to its own limit, which the service checks exactly.
-    uploads_limit = settings.upload_max_bytes + 64 * 1024
-    app.add_middleware(BodySizeLimitMiddleware, larger={"/api/v1/uploads": uploads_limit})
+    # A library import reads its upload itself, bounded by its own setting; an image upload
+    # may be larger than 1 MB (its multipart framing included), up to its own limit, which
+    # the upload service checks exactly.
+    import_path = (re.compile(r"/api/v1/workspaces/[0-9]+/import"), settings.import_max_bytes)
+    uploads_path = (re.compile(r"/api/v1/uploads"), settings.upload_max_bytes + 64 * 1024)
+    app.add_middleware(
+        BodySizeLimitMiddleware, overrides=[import_path, uploads_path]
+    )  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
     # Pages, CSS, JS and JSON compressed; Starlette's GZip leaves text/event-stream alone and
@@ -251,6 +261,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fetch.router, prefix="/api/v1")
     app.include_router(runs.router, prefix="/api/v1")
     app.include_router(rerun.router, prefix="/api/v1")
+    app.include_router(openai_compat.router)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(oidc.router)
@@ -270,6 +281,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search.router,
         compare_groups.router,
         workspaces.router,
+        portability.router,
         test_sets.router,
         uploads.router,
         costs.router,
@@ -281,5 +293,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     document_problems(app)
     install_web(app)  # pages, /static, HTML error pages, security headers
+    install_openai_errors(app)
     allow_every_method(app)
     return app

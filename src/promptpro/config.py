@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     # over 1 MB are refused before any route reads them, whatever this says).
     test_set_max_rows: int = Field(default=10_000, ge=1)
     test_set_import_max_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Library import (`POST /workspaces/{id}/import`): the largest upload (its route alone
+    # takes bodies past 1 MB), what a zip may unpack to, and how many files it may hold.
+    import_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
+    import_max_unzipped_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
+    import_max_files: int = Field(default=20_000, ge=1)
     # Costs: how often each server process looks for a model catalogue loaded by
     # `promptpro models update` (in the database).
     catalogue_refresh_seconds: float = Field(default=30, gt=0)

@@ -44,6 +44,12 @@ class Invalid(PromptProError):
         self.field = field
 
 
+class TooLarge(PromptProError):
+    """An upload, or what it unpacks to, is past a size bound (413 `/problems/too-large`)."""
+
+    title = "Too large"
+
+
 class AddressRefused(Invalid):
     """An outgoing URL a user gave may not be reached (security/outgoing.py says why)."""
 

@@ -73,6 +73,12 @@ async def _do_everything(
     assert (await bob.delete(f"/api/v1/categories/{category['id']}")).status_code == 204
     test_set = (await bob.post("/api/v1/test-sets", json={"name": "Secret plan"})).json()
     assert (await bob.delete(f"/api/v1/test-sets/{test_set['id']}")).status_code == 204
+    bobs_workspace = (await bob.get("/api/v1/workspaces")).json()[0]["id"]
+    library = b'{"format": "promptpro-export", "version": 1, "categories": [{"name": "Plans"}]}'
+    imported = await bob.post(
+        f"/api/v1/workspaces/{bobs_workspace}/import?format=promptpro", content=library
+    )
+    assert imported.status_code == 200, imported.text
     changed = await bob.post(
         "/api/v1/me/password",
         json={"currentPassword": DEFAULT_PASSWORD, "newPassword": NEW_PASSWORD},

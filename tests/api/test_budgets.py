@@ -3,10 +3,12 @@ run, compare or re-run whose estimate would pass one is refused before any provi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from promptpro.api.problems import PROBLEM_MEDIA_TYPE
 from promptpro.providers.catalogue import get_catalogue
@@ -113,6 +115,39 @@ async def test_spending_this_month_counts_against_the_budget(
     assert cleared.json()["monthlyUsd"] is None
     assert cleared.json()["spentUsd"] == pytest.approx(one_run)
     assert (await runner.post(run_path, json={"variables": {"topic": "x"}})).status_code == 201
+
+
+async def test_runs_in_flight_count_against_the_budget_before_they_are_recorded(
+    app: FastAPI, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    prompt = await create_prompt(runner, model=MODEL)
+    run_path = f"/api/v1/prompts/{prompt['id']}/run"
+    body = {"variables": {"topic": "tea"}}
+    estimate = (await runner.post(f"/api/v1/prompts/{prompt['id']}/estimate", json=body)).json()
+    budget = estimate["costUsd"] * 1.5  # room for one run's estimate, not for two
+    await set_user_budget(runner, await user_id(runner), budget)
+    fake.reset()
+    fake.configure(hang=True)
+    first = asyncio.create_task(runner.post(run_path, json=body))
+    try:
+        for _ in range(1000):  # until the first run is waiting on the model
+            if fake.requests:
+                break
+            await asyncio.sleep(0.01)
+
+        second = await runner.post(run_path, json=body)
+
+        problem = assert_budget_problem(second, "user", budget)
+        assert problem["spentUsd"] == pytest.approx(estimate["costUsd"])  # the one in flight
+        assert "in progress" in problem["detail"]
+        assert len(fake.requests) == 1
+    finally:
+        for run in list(app.state.runs.registry._runs):
+            if run.task is not None:
+                run.task.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+    # Ended, it holds nothing more: what it spent is what counts.
+    assert app.state.runs.registry.in_flight_usd("user", await user_id(runner)) == 0
 
 
 async def test_a_model_without_a_price_is_not_refused_by_a_budget(

@@ -99,6 +99,20 @@ class Watch:
         assert not self.problems, "the page had problems:\n" + "\n".join(self.problems)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser test that timed out waiting for the browser runs once more.
+
+    On a loaded two-core CI machine Chromium has, rarely, lost a navigation: a link was
+    clicked and the request never reached the server (Playwright waited for the "scheduled
+    navigation" until its timeout). Only Playwright's timeout earns a second try — an
+    assertion that fails, or a page problem `Watch` saw, fails at once — and a test that
+    times out twice fails the build.
+    """
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"]))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """A browser test that passed fails after all if its page had a problem."""

@@ -4,85 +4,13 @@ their categories and prompts, search and run counts keep working; down keeps eve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
-from promptpro.db.engine import create_engine
-from tests.conftest import require_postgres
-from tests.support import databases
-
-AT = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
-        return
-    url = databases.create_postgres_database(require_postgres(), migrated=False)
-    try:
-        yield url
-    finally:
-        databases.drop_postgres_database(url)
-
-
-async def _run(url: str, *statements: tuple[str, dict[str, Any]]) -> list[Any]:
-    """Run statements in one transaction; the last one's rows."""
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            rows: list[Any] = []
-            for statement, params in statements:
-                result = await conn.execute(sa.text(statement), params)
-                rows = list(result) if result.returns_rows else []
-            return rows
-    finally:
-        await engine.dispose()
-
-
-def run(url: str, statement: str, **params: Any) -> list[Any]:
-    return asyncio.run(_run(url, (statement, params)))
-
-
-def fill_before(url: str) -> None:
-    """Two users with categories, prompts and responses, as 0006 stored them."""
-    for user_id, name in (("a", "ada"), ("b", "bob")):
-        run(
-            url,
-            "INSERT INTO users (id, username, created_at, updated_at) VALUES (:id, :n, :at, :at)",
-            id=user_id,
-            n=name,
-            at=AT,
-        )
-        # Both have a category called Work (unique per user before, per workspace after).
-        run(
-            url,
-            "INSERT INTO categories (user_id, name, created_at, updated_at)"
-            " VALUES (:u, 'Work', :at, :at)",
-            u=user_id,
-            at=AT,
-        )
-        for n in range(2):
-            run(
-                url,
-                "INSERT INTO prompts (user_id, title, content, created_at, updated_at)"
-                " VALUES (:u, :t, 'zebra text', :at, :at)",
-                u=user_id,
-                t=f"{name} {n}",
-                at=AT,
-            )
-    run(
-        url,
-        "INSERT INTO responses (prompt_id, content, model, created_at)"
-        " SELECT id, 'answer', 'm', :at FROM prompts",
-        at=AT,
-    )
+from tests.db.fill import libraries_at_0006
+from tests.db.sql import run
 
 
 def test_everyone_gets_a_personal_workspace_with_their_library_and_down_keeps_it(
@@ -90,7 +18,7 @@ def test_everyone_gets_a_personal_workspace_with_their_library_and_down_keeps_it
 ) -> None:
     url = blank_url
     asyncio.run(migrate.upgrade(url, "0006"))
-    fill_before(url)
+    libraries_at_0006(url)
     asyncio.run(migrate.upgrade(url, "0007"))
 
     owners = run(

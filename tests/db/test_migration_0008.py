@@ -5,46 +5,12 @@ the limited tokens (unlimited, they would see more than they were made for)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
-from promptpro.db.engine import create_engine
-from tests.conftest import require_postgres
-from tests.support import databases
-
-AT = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
-        return
-    url = databases.create_postgres_database(require_postgres(), migrated=False)
-    try:
-        yield url
-    finally:
-        databases.drop_postgres_database(url)
-
-
-async def _run(url: str, statement: str, params: dict[str, Any]) -> list[Any]:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            result = await conn.execute(sa.text(statement), params)
-            return list(result) if result.returns_rows else []
-    finally:
-        await engine.dispose()
-
-
-def run(url: str, statement: str, **params: Any) -> list[Any]:
-    return asyncio.run(_run(url, statement, params))
+from tests.db.sql import AT, run
 
 
 def test_tokens_survive_the_round_trip_and_invitations_come_and_go(blank_url: str) -> None:

@@ -9,9 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
-from tests.db.test_migration_0007 import AT, blank_url, run
-
-__all__ = ["blank_url"]  # the fixture, shared with 0007's test
+from tests.db.sql import AT, run
 
 
 def fill(url: str, *, user: bool = True) -> None:

@@ -7,16 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from promptpro.db import migrate
-from tests.db.test_migration_0007 import blank_url, fill_before, run  # noqa: F401  (fixture)
-
-
-def _columns(url: str, table: str) -> set[str]:
-    if url.startswith("sqlite"):
-        return {row[1] for row in run(url, f"PRAGMA table_info({table})")}
-    rows = run(
-        url, "SELECT column_name FROM information_schema.columns WHERE table_name = :t", t=table
-    )
-    return {row[0] for row in rows}
+from tests.db.fill import libraries_at_0006
+from tests.db.sql import columns, run
 
 
 def _run_count(url: str) -> list[tuple[int, int]]:
@@ -24,18 +16,18 @@ def _run_count(url: str) -> list[tuple[int, int]]:
     return [(row[0], row[1]) for row in rows]
 
 
-def test_the_new_columns_come_empty_take_values_and_go_again(blank_url: str) -> None:  # noqa: F811
+def test_the_new_columns_come_empty_take_values_and_go_again(blank_url: str) -> None:
     url = blank_url
     asyncio.run(migrate.upgrade(url, "0006"))
-    fill_before(url)
+    libraries_at_0006(url)
     asyncio.run(migrate.upgrade(url, "0007"))
     counts_before = _run_count(url)
     asyncio.run(migrate.upgrade(url, "0012"))
 
     added = {"cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "price_table"}
-    assert added <= _columns(url, "responses")
-    assert "monthly_budget_usd" in _columns(url, "users")
-    assert "monthly_budget_usd" in _columns(url, "workspaces")
+    assert added <= columns(url, "responses")
+    assert "monthly_budget_usd" in columns(url, "users")
+    assert "monthly_budget_usd" in columns(url, "workspaces")
     empty = run(
         url,
         "SELECT count(*) FROM responses WHERE cached_input_tokens IS NULL"
@@ -56,8 +48,8 @@ def test_the_new_columns_come_empty_take_values_and_go_again(blank_url: str) -> 
 
     asyncio.run(migrate.downgrade(url, "0007"))
 
-    assert not added & _columns(url, "responses")
-    assert "monthly_budget_usd" not in _columns(url, "users")
+    assert not added & columns(url, "responses")
+    assert "monthly_budget_usd" not in columns(url, "users")
     assert run(url, "SELECT count(*) FROM responses")[0][0] == 5
     asyncio.run(migrate.upgrade(url, "0012"))
-    assert added <= _columns(url, "responses")
+    assert added <= columns(url, "responses")

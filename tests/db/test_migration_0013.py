@@ -9,15 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
-from tests.db.test_migration_0007 import blank_url, fill_before, run
-
-__all__ = ["blank_url"]
+from tests.db.fill import libraries_at_0006
+from tests.db.sql import run
 
 
 def test_existing_prompts_become_text_prompts_and_down_keeps_them(blank_url: str) -> None:
     url = blank_url
     asyncio.run(migrate.upgrade(url, "0006"))
-    fill_before(url)
+    libraries_at_0006(url)
     asyncio.run(migrate.upgrade(url, "0007"))
     asyncio.run(migrate.upgrade(url, "0013"))
 

@@ -4,31 +4,12 @@ unique in its workspace; search and run counts keep working; down and up again."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
-from tests.conftest import require_postgres
-from tests.db.test_migration_0007 import run
-from tests.support import databases
-
-AT = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
-        return
-    url = databases.create_postgres_database(require_postgres(), migrated=False)
-    try:
-        yield url
-    finally:
-        databases.drop_postgres_database(url)
+from tests.db.sql import AT, run
 
 
 def fill_before(url: str) -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -17,9 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from promptpro.db import migrate
 from promptpro.db.base import Base
-from promptpro.db.engine import create_engine
-from tests.conftest import require_postgres
-from tests.support import databases
+from tests.db.sql import tables
 
 EXPRESSION_INDEXES = {
     "uq_users_username_lower": "users",
@@ -29,27 +24,8 @@ EXPRESSION_INDEXES = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database nothing was ever migrated on."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
-        return
-    url = databases.create_postgres_database(require_postgres(), migrated=False)
-    try:
-        yield url
-    finally:
-        databases.drop_postgres_database(url)
-
-
-async def table_names(url: str) -> set[str]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
-            return {name for name in names if not is_search_table(name)}
-    finally:
-        await engine.dispose()
+def table_names(url: str) -> set[str]:
+    return {name for name in tables(url) if not is_search_table(name)}
 
 
 # SQLite's full-text search tables (FTS5 and its shadow tables) are the migrations' own:
@@ -78,23 +54,23 @@ def model_tables() -> set[str]:
     return set(Base.metadata.tables)
 
 
-def test_migrations_go_up_down_and_up_again(blank_database_url: str) -> None:
-    url = blank_database_url
+def test_migrations_go_up_down_and_up_again(blank_url: str) -> None:
+    url = blank_url
     head = migrate.head_revision()
     assert head is not None
     assert asyncio.run(migrate.current_revision(url)) is None
 
     asyncio.run(migrate.upgrade(url))
     assert asyncio.run(migrate.current_revision(url)) == head
-    assert asyncio.run(table_names(url)) == model_tables() | {"alembic_version"}
+    assert table_names(url) == model_tables() | {"alembic_version"}
 
     asyncio.run(migrate.downgrade(url, "base"))
     assert asyncio.run(migrate.current_revision(url)) is None
-    assert asyncio.run(table_names(url)) - {"alembic_version"} == set()
+    assert table_names(url) - {"alembic_version"} == set()
 
     asyncio.run(migrate.upgrade(url))
     assert asyncio.run(migrate.current_revision(url)) == head
-    assert asyncio.run(table_names(url)) == model_tables() | {"alembic_version"}
+    assert table_names(url) == model_tables() | {"alembic_version"}
 
     # Upgrading a database already at head changes nothing.
     asyncio.run(migrate.upgrade(url))

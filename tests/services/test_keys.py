@@ -17,7 +17,8 @@ from promptpro.errors import Invalid, KeyUnavailable, NeedsKey
 from promptpro.schemas.keys import KeyProvider
 from promptpro.schemas.users import UserCreate
 from promptpro.security.vault import Vault, key_id, key_id_of
-from promptpro.services.keys import KeyService, key_hint, rotate_all, stored_key_ids
+from promptpro.services.key_rotation import rotate_all, stored_key_ids
+from promptpro.services.keys import KeyService, key_hint
 from promptpro.storage import Storage
 
 KEY_A, KEY_B, KEY_C = os.urandom(32), os.urandom(32), os.urandom(32)

@@ -144,3 +144,19 @@ async def create_prompt(browser: Browser, **fields: str) -> int:
     match = re.match(r"/prompts/(\d+)\?done=created$", response.headers["location"])
     assert match, response.headers["location"]
     return int(match.group(1))
+
+
+async def team_of(ada: Browser, members: dict[str, str]) -> int:
+    """A team workspace "Crew" of ada's (through the API), with `members` at their roles."""
+    headers = {"X-CSRF-Token": ada.csrf}
+    team = (
+        await ada.client.post("/api/v1/workspaces", json={"name": "Crew"}, headers=headers)
+    ).json()["id"]
+    for username, role in members.items():
+        added = await ada.client.post(
+            f"/api/v1/workspaces/{team}/members",
+            json={"username": username, "role": role},
+            headers=headers,
+        )
+        assert added.status_code == 201
+    return int(team)

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
 from tests.providers.helpers import config_for
-from tests.web.conftest import Browser, field_error, text_of
+from tests.web.conftest import Browser, field_error, team_of, text_of
 
 KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -88,3 +88,43 @@ async def test_the_endpoints_page_has_labelled_fields_and_one_heading(ada_browse
     assert page.count("<h1") == 1
     for field_id in re.findall(r'<(?:input|textarea|select) id="([^"]+)"', page):
         assert f'for="{field_id}"' in page, field_id
+
+
+async def test_an_endpoints_models_are_in_the_model_picker(
+    ada_browser: Browser, fake_providers: FakeProviderServer
+) -> None:
+    await ada_browser.post(
+        "/settings/endpoints",
+        {"name": "ollama", "baseUrl": fake_providers.openai_base_url, "models": "llama3, qwen"},
+    )
+
+    editor = await ada_browser.get("/prompts/new")
+
+    assert 'label="ollama (own endpoint)"' in editor.text
+    assert 'value="ollama/llama3"' in editor.text and 'value="ollama/qwen"' in editor.text
+
+
+async def test_a_team_workspaces_endpoints_are_managed_by_its_admins_and_seen_by_members(
+    ada_browser: Browser, bob_browser: Browser, fake_providers: FakeProviderServer
+) -> None:
+    team = await team_of(ada_browser, {"bob": "editor"})
+    url = f"/workspaces/{team}/settings/endpoints"
+    page = await ada_browser.get(url)
+    assert f'href="{url}" data-testid="ws-tab" aria-current="page">Endpoints<' in page.text
+
+    added = await ada_browser.post(
+        url, {"name": "shared", "baseUrl": fake_providers.openai_base_url, "models": "llama3"}
+    )
+
+    assert added.headers["location"] == f"{url}?done=endpoint-added"
+    listed = (await ada_browser.client.get(f"/api/v1/workspaces/{team}/endpoints")).json()
+    assert [endpoint["name"] for endpoint in listed] == ["shared"]
+    assert 'data-testid="no-endpoints"' in (await ada_browser.get("/settings/endpoints")).text
+    seen = await bob_browser.get(url)  # an editor sees them, and may not change them
+    assert 'data-endpoint="shared"' in seen.text
+    assert 'data-testid="endpoint-form"' not in seen.text
+    assert 'data-testid="endpoints-view-only"' in seen.text
+    refused = await bob_browser.post(
+        url, {"name": "mine", "baseUrl": fake_providers.openai_base_url, "models": ""}
+    )
+    assert refused.status_code == 403

@@ -7,25 +7,10 @@ import re
 
 import pytest
 
-from tests.web.conftest import Browser, text_of
+from tests.web.conftest import Browser, team_of, text_of
 
 KEY = "sk-proj-TeamPageKey0123456789wxyz"
 OTHER = "sk-proj-TeamPageKey9876543210abcd"
-
-
-async def team_of(ada: Browser, members: dict[str, str]) -> int:
-    headers = {"X-CSRF-Token": ada.csrf}
-    team = (
-        await ada.client.post("/api/v1/workspaces", json={"name": "Crew"}, headers=headers)
-    ).json()["id"]
-    for username, role in members.items():
-        added = await ada.client.post(
-            f"/api/v1/workspaces/{team}/members",
-            json={"username": username, "role": role},
-            headers=headers,
-        )
-        assert added.status_code == 201
-    return int(team)
 
 
 async def test_an_owner_sets_replaces_and_removes_a_key_seeing_only_its_hint(

@@ -7,7 +7,8 @@ one is cut off as soon as it passes the limit, before anything holds it all in m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,19 +30,24 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over `max_bytes` with a 413 problem+json; the paths in
-    `larger` (exactly these paths) take bodies up to their own limit (image uploads)."""
+    """Refuse request bodies over `max_bytes` with a 413 problem+json."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
         max_bytes: int = MAX_BODY_BYTES,
-        larger: Mapping[str, int] | None = None,
+        overrides: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.larger = dict(larger or {})
+        # (path pattern, limit): routes that take larger bodies (a library import), and
+        # bound them themselves as they read.
+        self.overrides = tuple(overrides)
+
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        return next((n for p, n in self.overrides if p.fullmatch(path)), self.max_bytes)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         """Answer 413, naming the limit."""
@@ -58,7 +64,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = max(self.max_bytes, self.larger.get(scope.get("path", ""), 0))
+        limit = self._limit(scope)
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
             await self._refuse(scope, receive, send, limit)

@@ -34,6 +34,7 @@ from promptpro.errors import (
     RateLimited,
     RunNotStored,
     SignInFailed,
+    TooLarge,
     TooManyRuns,
     Unauthenticated,
 )
@@ -153,6 +154,8 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
     if isinstance(exc, Invalid):
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
         return details(422, exc.detail, slug="validation", title=exc.title, errors=errors)
+    if isinstance(exc, TooLarge):
+        return details(413, exc.detail, slug="too-large", title=exc.title)
     if isinstance(exc, ProviderError):
         headers = {"Retry-After": str(round(exc.retry_after))} if exc.retry_after else None
         return details(

@@ -53,6 +53,28 @@ async def list_responses(
 
 
 @router.get(
+    "/responses",
+    summary="List the responses you ran, newest first",
+    response_model=ResponsePage,
+    responses=problem_responses(401, 422),
+)
+async def list_own_runs(
+    responses: Responses,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    workspace_id: Annotated[
+        int | None,
+        Query(
+            alias="workspaceId",
+            description="Only this workspace's (default: every one).",
+        ),
+    ] = None,
+) -> ResponsePage:
+    """A page of your runs across the workspaces you are in; follow `nextCursor` for the next."""
+    return await responses.list_own_runs(limit=limit, cursor=cursor, workspace_id=workspace_id)
+
+
+@router.get(
     "/responses/{response_id}",
     summary="Read a response",
     response_model=ResponseRead,

@@ -151,9 +151,13 @@ async def run_prompt(
     session: SessionDep,
     accept: Accept = None,
 ) -> Response:
-    """Run the prompt on its model (or `model`) with `variables` filled in; keep the response."""
+    """Run the prompt (or its saved `version`) on its model (or `model`) with `variables`
+    filled in; keep the response."""
     started = time.perf_counter()
     streamed = wants_stream(accept)
+    version = None
+    if body.version is not None:
+        version = await runs.version_to_run(prompt_id, body.version)
     # Image URLs are fetched and stored first, committed with the authentication's writes.
     variables = await runs.store_image_urls(prompt_id, body.variables)
     await _end_transaction(session)
@@ -164,6 +168,7 @@ async def run_prompt(
         variables=variables,
         streamed=streamed,
         started=started,
+        version=version,
     )
     await _end_transaction(session)  # the uploads an image run read
     if streamed:

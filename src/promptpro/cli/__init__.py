@@ -1,57 +1,55 @@
-"""The `promptpro` command: one module per command group."""
+"""The `promptpro` command: one module per command group.
+
+`commands` assembles them all: the server's (serve, db, users, …), which import the server,
+and the remote ones (`remote`: login, prompts, run, logs, …), which talk to any server
+through its API and import nothing of it. `main` runs a remote command with the remote
+ones alone, so `promptpro run` starts at once instead of first loading the web framework,
+the database layer and every provider's SDK it will never use.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    from promptpro.cli.commands import app as app
 
-from promptpro import __version__
-from promptpro.cli import audit, backup, db, keys, models, serve, sessions, users
-from promptpro.errors import ConfigurationError
-
-app = typer.Typer(
-    name="promptpro",
-    help="PromptPro: write, organise, run and keep AI prompts.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+REMOTE_COMMANDS = frozenset(
+    {"login", "logout", "prompts", "run", "logs", "export", "import", "pull", "push", "eval"}
 )
+# What Typer's completion scripts pass: bash sets COMP_WORDS, zsh/fish/PowerShell this.
+COMPLETION_WORDS = ("COMP_WORDS", "_TYPER_COMPLETE_ARGS")
 
 
-def _show_version(value: bool) -> None:
-    if value:
-        typer.echo(f"promptpro {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> Any:
+    # `from promptpro.cli import app`: the whole command, loaded when first asked for.
+    if name == "app":
+        from promptpro.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """PromptPro: write, organise, run and keep AI prompts."""
-
-
-app.command()(serve.serve)
-app.command()(backup.backup)
-app.command()(backup.restore)
-app.add_typer(db.app, name="db")
-app.add_typer(sessions.app, name="sessions")
-app.add_typer(keys.app, name="keys")
-app.add_typer(users.app, name="users")
-app.add_typer(audit.app, name="audit")
-app.add_typer(models.app, name="models")
+def invoked_command() -> str | None:
+    """The command named on the command line (or being completed by the shell)."""
+    if os.environ.get("_PROMPTPRO_COMPLETE"):
+        for variable in COMPLETION_WORDS:
+            words = os.environ.get(variable, "").split()
+            if len(words) > 2:  # `promptpro run …`: the command is complete
+                return words[1]
+        return None
+    return sys.argv[1] if len(sys.argv) > 1 else None
 
 
 def main() -> None:
-    """Run the command line, turning configuration errors into one readable message."""
-    try:
-        app()
-    except ConfigurationError as exc:
-        typer.secho(exc.detail, fg=typer.colors.RED, err=True)
-        sys.exit(2)
+    """Run the command line (the entry point of the `promptpro` script)."""
+    if invoked_command() in REMOTE_COMMANDS:
+        from promptpro.cli.remote import app as remote_app
+
+        remote_app(prog_name="promptpro")
+        return
+    from promptpro.cli.commands import main as run_all
+
+    run_all()

@@ -23,7 +23,12 @@ from promptpro.security.vault import (
     key_id,
     parse_key,
 )
-from promptpro.services.keys import UNREADABLE, RotationProgress, rotate_all, stored_key_ids
+from promptpro.services.key_rotation import (
+    UNREADABLE,
+    RotationProgress,
+    rotate_all,
+    stored_key_ids,
+)
 from promptpro.storage import Storage
 
 app = typer.Typer(

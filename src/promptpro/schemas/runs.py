@@ -24,15 +24,23 @@ RunVariables = Annotated[
 ]
 
 
+VersionNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class RunCreate(WriteSchema):
-    """Run a prompt once; model and parameters default to the prompt's own."""
+    """Run a prompt once; model and parameters default to the prompt's own (with
+    `version`, that version's own wording, model and parameters)."""
 
     model: ModelId | None = None
     parameters: PromptParameters | None = None
     variables: RunVariables = Field(default_factory=dict)
+    version: VersionNumber | None = Field(
+        default=None,
+        description="Run this saved version (e.g. the one a label points at) instead of the "
+        "prompt as it is now.",
+    )
 
 
-VersionNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # Each item once (checked by the validators below; said in the OpenAPI document).
 DISTINCT: dict[str, Any] = {"json_schema_extra": {"uniqueItems": True}}
 

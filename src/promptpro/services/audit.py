@@ -44,6 +44,7 @@ class Action(enum.StrEnum):
     PROMPT_DELETED = "prompt.deleted"
     CATEGORY_DELETED = "category.deleted"
     TEST_SET_DELETED = "test_set.deleted"
+    LIBRARY_IMPORTED = "workspace.library_imported"
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     USER_PROMOTED = "user.promoted"

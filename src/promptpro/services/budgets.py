@@ -4,12 +4,15 @@ A run (or compare, or re-run) is admitted in `RunService` once planned and befor
 provider call: when its estimate (services/estimates.py, local counts only) would take this
 calendar month's (UTC) spending past the runner's budget or the prompt's workspace's, it is
 refused with `BudgetExceeded` (402 `/problems/budget-exceeded`). Spending is the sum of the
-recorded costs of runs since the month began; runs still going count once they end, and
-runs on models without a price count nothing (their cost is unknown).
+recorded costs of runs since the month began, plus the estimates of this process's runs
+still in flight (`RunRegistry.in_flight_usd`: held from launch to end, so a burst of runs
+can't each pass on the same unspent budget); runs on models without a price count nothing
+(their cost is unknown). Another process's runs in flight count once they are recorded.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from promptpro.db.models import User
@@ -20,6 +23,7 @@ from promptpro.services import audit, permissions
 from promptpro.services.audit import Action
 from promptpro.services.estimates import local_estimate
 from promptpro.services.run_plans import RunPlan
+from promptpro.services.run_registry import RunRegistry
 from promptpro.services.workspaces import require_in
 from promptpro.storage import Storage
 from promptpro.storage.run_records import RunRecords
@@ -35,45 +39,46 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}" if value >= 1 else f"${value:,.4f}"
 
 
-async def admit_spending(records: RunRecords, plans: list[RunPlan]) -> None:
-    """Refuse the runs (BudgetExceeded) when their estimate would pass a monthly budget.
+async def admit_spending(
+    records: RunRecords, registry: RunRegistry, plans: list[RunPlan]
+) -> list[RunPlan]:
+    """The plans, each with its estimate to hold while it runs; BudgetExceeded when their
+    estimate would pass a monthly budget, counting what was spent and the runs in flight.
 
     Costs nothing when no budget applies: the budgets come with the run's context query.
     """
-    budgets: list[tuple[str, str, float]] = []
-    for plan in plans:
-        if plan.user_budget_usd is not None:
-            budgets.append(("user", plan.owner_id, plan.user_budget_usd))
-        if plan.workspace_budget_usd is not None:
-            budgets.append(("workspace", str(plan.workspace_id), plan.workspace_budget_usd))
-    if not budgets:
-        return
-    estimate = 0.0
-    for plan in plans:
-        cost = (await local_estimate(plan)).cost_usd
-        estimate += cost or 0.0  # a model without a price can't be counted against a budget
+    scopes = {scope for plan in plans for scope in plan.budget_scopes()}
+    if not scopes:
+        return plans
+    costs = [(await local_estimate(plan)).cost_usd or 0.0 for plan in plans]
+    estimate = sum(costs)  # a model without a price can't be counted against a budget
     since = month_start()
-    checked: set[tuple[str, str]] = set()
-    for scope, scope_id, monthly in budgets:
-        if (scope, scope_id) in checked:
-            continue
-        checked.add((scope, scope_id))
+    spent: dict[tuple[str, str], float] = {}
+    for scope, scope_id in sorted(scopes):
         if scope == "user":
-            spent = await records.spent_by_user(scope_id, since)
-            whose = "your monthly budget"
+            spent[scope, scope_id] = await records.spent_by_user(scope_id, since)
         else:
-            spent = await records.spent_in_workspace(int(scope_id), since)
-            whose = "this workspace's monthly budget"
-        if spent + estimate > monthly:
-            raise BudgetExceeded(
-                f"This run would pass {whose} of {_usd(monthly)}: {_usd(spent)} spent this "
-                f"month, and the run is estimated at {_usd(estimate)}.",
-                scope=scope,
-                scope_id=scope_id,
-                monthly_usd=monthly,
-                spent_usd=round(spent, 10),
-                estimate_usd=round(estimate, 10),
-            )
+            spent[scope, scope_id] = await records.spent_in_workspace(int(scope_id), since)
+    # From here to the runs' launch nothing is awaited, so the runs in flight read here are
+    # all there are in this process (another process's count once recorded).
+    for plan in plans:
+        for scope, scope_id in plan.budget_scopes():
+            monthly = plan.user_budget_usd if scope == "user" else plan.workspace_budget_usd
+            assert monthly is not None
+            used = spent[scope, scope_id] + registry.in_flight_usd(scope, scope_id)
+            if used + estimate > monthly:
+                whose = "your" if scope == "user" else "this workspace's"
+                raise BudgetExceeded(
+                    f"This run would pass {whose} monthly budget of {_usd(monthly)}: "
+                    f"{_usd(used)} spent this month (runs in progress included), and the "
+                    f"run is estimated at {_usd(estimate)}.",
+                    scope=scope,
+                    scope_id=scope_id,
+                    monthly_usd=monthly,
+                    spent_usd=round(used, 10),
+                    estimate_usd=round(estimate, 10),
+                )
+    return [replace(plan, estimate_usd=cost) for plan, cost in zip(plans, costs, strict=True)]
 
 
 async def set_user_budget(

@@ -68,6 +68,24 @@ def _models(models: list[EndpointModel]) -> list[dict[str, Any]]:
     return list(unique.values())
 
 
+async def usable_endpoints(
+    storage: Storage, actor_id: str, workspace_id: int | None
+) -> list[EndpointRead]:
+    """The endpoints whose models a run of the actor's in `workspace_id` may use (the model
+    picker's): the workspace's own, then the actor's personal ones (None: personal only).
+    A run resolves `<name>/<model>` the same way (storage/run_records `_ENDPOINT`)."""
+    personal = await storage.personal_workspace_id(actor_id)
+    workspaces = [personal]
+    if workspace_id is not None and workspace_id != personal:
+        if await storage.get_membership(actor_id, workspace_id) is None:
+            raise NotFound(NO_SUCH_WORKSPACE)
+        workspaces.insert(0, workspace_id)
+    found: list[EndpointRead] = []
+    for workspace in workspaces:
+        found += [_read(endpoint) for endpoint in await storage.list_endpoints(workspace)]
+    return found
+
+
 class EndpointService:
     """The endpoint rules for one acting user."""
 

@@ -1,16 +1,14 @@
-"""Provider keys: each user's own, stored encrypted, shown only as a hint; master-key rotation."""
+"""Provider keys: each user's own, stored encrypted, shown only as a hint (master-key rotation:
+`key_rotation`)."""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 from promptpro.db.models import PROVIDER_KEY_COLUMNS, ApiKeys, WorkspaceApiKeys
-from promptpro.errors import Invalid, KeyCorrupt, KeyUnavailable, NeedsKey
+from promptpro.errors import Invalid, KeyUnavailable, NeedsKey
 from promptpro.schemas.keys import KeyProvider, KeyRead
-from promptpro.security.vault import KEYS_VARIABLE, Vault, key_id_of
+from promptpro.security.vault import Vault
 from promptpro.services import audit
 from promptpro.services.audit import Action
 from promptpro.storage import Storage
@@ -23,10 +21,6 @@ PUBLIC_PREFIXES = ("sk-svcacct-", "sk-proj-", "sk-ant-", "sk-", "xai-", "AIza")
 HINT_SUFFIX = 4
 # A hint never shows so much of a key that fewer than this many characters stay hidden.
 MIN_HIDDEN = 12
-UNREADABLE = "unreadable"
-
-RotationProgress = Callable[[int, int], None]
-"""Called with (rows done, rows in all) as rotation goes."""
 
 
 def key_hint(key: str) -> str:
@@ -152,118 +146,3 @@ class KeyService:
         return KeyRead(
             provider=provider, configured=True, hint=hint, updated_at=row.updated_at, error=error
         )
-
-
-def _stored(row: KeysRow) -> list[tuple[str, str]]:
-    """The (provider, ciphertext) pairs a row holds."""
-    pairs = [(provider, getattr(row, column)) for provider, column in PROVIDER_KEY_COLUMNS.items()]
-    return [(provider, ciphertext) for provider, ciphertext in pairs if ciphertext is not None]
-
-
-def _binding(row: KeysRow) -> dict[str, Any]:
-    """What a row's ciphertexts are bound to: its user, or its workspace."""
-    if isinstance(row, WorkspaceApiKeys):
-        return {"workspace_id": row.workspace_id}
-    return {"user_id": row.user_id}
-
-
-def _owner(row: KeysRow) -> str:
-    if isinstance(row, WorkspaceApiKeys):
-        return f"workspace {row.workspace_id}"
-    return f"user {row.user_id}"
-
-
-async def _all_rows(storage: Storage) -> list[KeysRow]:
-    """Every keys row: the users' and the workspaces'."""
-    rows: list[KeysRow] = list(await storage.list_all_api_keys())
-    rows.extend(await storage.list_all_workspace_api_keys())
-    return rows
-
-
-async def _replace(storage: Storage, row: KeysRow, provider: str, old: str, new: str) -> bool:
-    if isinstance(row, WorkspaceApiKeys):
-        return await storage.replace_workspace_api_key(row.workspace_id, provider, old, new)
-    return await storage.replace_api_key(row.user_id, provider, old, new)
-
-
-async def stored_key_ids(storage: Storage) -> Counter[str]:
-    """How many stored keys each master key id sealed (`unreadable`: not a ciphertext of ours)."""
-    counts: Counter[str] = Counter()
-    for row in await _all_rows(storage):
-        for _provider_id, ciphertext in _stored(row):
-            counts[key_id_of(ciphertext) or UNREADABLE] += 1
-    return counts
-
-
-async def rotate_all(
-    storage: Storage, vault: Vault, progress: RotationProgress | None = None
-) -> int:
-    """Re-encrypt every stored key under the vault's first master key; the rows changed.
-
-    Every key is decrypted once before anything is written: if one can't be, nothing
-    changes and the error says which master keys are missing, so no key is ever lost. Each
-    key is replaced only if it is still the one read: one its owner saves or removes while
-    the rotation runs is left as they saved it.
-    """
-    rows = await _all_rows(storage)
-    _check_all_decrypt(rows, vault)
-    changed = kept = 0
-    for done, row in enumerate(rows, start=1):
-        row_changed = False
-        for provider, ciphertext in _stored(row):
-            if not vault.needs_rotation(ciphertext):
-                continue
-            plaintext = vault.decrypt(ciphertext, provider=provider, **_binding(row))
-            sealed = vault.encrypt(plaintext, provider=provider, **_binding(row))
-            if await _replace(storage, row, provider, ciphertext, sealed):
-                row_changed = True
-            else:
-                kept += 1  # its owner saved or removed it since it was read: theirs stands
-        changed += row_changed
-        if progress is not None:
-            progress(done, len(rows))
-    log.info(
-        "Re-encrypted %d of %d key rows under master key %s",
-        changed,
-        len(rows),
-        vault.current_key_id,
-    )
-    if kept:
-        log.warning(
-            "%d stored key(s) changed by their owners during the rotation were left as "
-            "saved: `promptpro keys status` shows which master key sealed them",
-            kept,
-        )
-    return changed
-
-
-def _check_all_decrypt(rows: list[KeysRow], vault: Vault) -> None:
-    missing: Counter[str] = Counter()
-    damaged: list[str] = []
-    for row in rows:
-        for provider, ciphertext in _stored(row):
-            if not vault.needs_rotation(ciphertext):
-                continue
-            try:
-                vault.decrypt(ciphertext, provider=provider, **_binding(row))
-            except KeyCorrupt:
-                damaged.append(f"{_owner(row)}'s {provider} key")
-            except KeyUnavailable as exc:
-                missing[exc.key_id or UNREADABLE] += 1
-    if not missing and not damaged:
-        return
-    reasons = [
-        f"{count} made with master key {key_id}, which is not configured"
-        for key_id, count in sorted(missing.items())
-    ]
-    if damaged:
-        reasons.append(f"{len(damaged)} damaged ({', '.join(damaged)})")
-    fixes = []
-    if missing:
-        fixes.append(f"add the missing master keys back to {KEYS_VARIABLE} (after the first)")
-    if damaged:
-        fixes.append("have the damaged keys saved again (or removed)")
-    raise KeyUnavailable(
-        f"Nothing was re-encrypted: some stored keys can't be decrypted ({'; '.join(reasons)}). "
-        f"To rotate, {' and '.join(fixes)}, then run `promptpro keys rotate` again."
-    )

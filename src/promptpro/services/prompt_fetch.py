@@ -69,6 +69,9 @@ class FetchCache:
         self._roles: dict[tuple[str, int], tuple[float, str]] = {}
         self._personal: dict[str, int] = {}
         self._recorded: dict[int, float] = {}
+        # What a `prompt:<name>` model runs (services/openai_compat.py): versions are
+        # immutable, so an entry stands until the workspace's prompts or labels change.
+        self._sources: dict[Key, tuple[float, object]] = {}
 
     def generation(self, workspace_id: int) -> int:
         return self._generations.get(workspace_id, 0)
@@ -89,6 +92,21 @@ class FetchCache:
         while len(self._entries) >= self.max_size:
             del self._entries[next(iter(self._entries))]
         self._entries[key] = (self.clock() + self.ttl, value)
+
+    def source(self, key: Key) -> object | None:
+        """A cached run source for (workspace, name, selector), if fresh."""
+        found = self._sources.get(key) if self.enabled else None
+        if found is None or found[0] <= self.clock():
+            return None
+        return found[1]
+
+    def put_source(self, key: Key, value: object, generation: int) -> None:
+        """Keep a run source, unless the workspace changed since it was read."""
+        if not self.enabled or self.generation(key[0]) != generation:
+            return
+        if len(self._sources) >= self.max_size:
+            self._sources.clear()
+        self._sources[key] = (self.clock() + self.ttl, value)
 
     def role(self, user_id: str, workspace_id: int) -> str | None:
         found = self._roles.get((user_id, workspace_id)) if self.enabled else None
@@ -115,6 +133,8 @@ class FetchCache:
         self._generations[workspace_id] = self.generation(workspace_id) + 1
         for key in [key for key in self._entries if key[0] == workspace_id]:
             del self._entries[key]
+        for key in [key for key in self._sources if key[0] == workspace_id]:
+            del self._sources[key]
 
     def forget_message(self, payload: str) -> None:
         """A NOTIFY's payload: the workspace id."""
@@ -125,6 +145,7 @@ class FetchCache:
         """Cache only while other processes' changes are heard of."""
         self.enabled = listening
         self._entries.clear()
+        self._sources.clear()
         self._roles.clear()
         for workspace_id in list(self._generations):
             self._generations[workspace_id] += 1

@@ -43,6 +43,25 @@ class ResponseService:
             next_cursor=page.next_cursor.encode() if page.next_cursor else None,
         )
 
+    async def list_own_runs(
+        self,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+        workspace_id: int | None = None,
+    ) -> ResponsePage:
+        """A page of the responses the user ran, newest first, across the workspaces they
+        are in (or one of them); what `promptpro logs` shows by default."""
+        limit = page_size(limit)
+        after = page_after(cursor)
+        page = await self.storage.list_own_runs(
+            self.owner_id, limit=limit, after=after, workspace_id=workspace_id
+        )
+        return ResponsePage(
+            items=[ResponseRead.model_validate(row) for row in page.items],
+            next_cursor=page.next_cursor.encode() if page.next_cursor else None,
+        )
+
     async def get_response(self, response_id: int) -> ResponseRead:
         """One response to one of the user's prompts, or NotFound."""
         response = await self.storage.get_response(self.owner_id, response_id)

@@ -108,7 +108,12 @@ class RunExecutor:
         parsing a stream chunk by chunk.
         """
         loop = asyncio.get_running_loop()
-        run = ActiveRun(response_id_ready=loop.create_future(), owner_id=plan.owner_id)
+        run = ActiveRun(
+            response_id_ready=loop.create_future(),
+            owner_id=plan.owner_id,
+            holds=plan.budget_scopes() if plan.estimate_usd else (),
+            held_usd=plan.estimate_usd,
+        )
         metrics.run_started(plan.model)
         self.registry.start(run, _Execution(self, plan, run, streamed).run())
         return run

@@ -87,6 +87,18 @@ class RunPlan:
     # The images that `messages`' parts name, by upload id (bytes: never recorded, never
     # logged). A turn with images has `parts` (services/templates.render_parts).
     images: dict[str, ImageData] = field(default_factory=dict, repr=False)
+    # Its estimated cost, set when a budget applies (services/budgets.py): held against
+    # those budgets while it runs, so that runs in flight count before they are recorded.
+    estimate_usd: float = 0.0
+
+    def budget_scopes(self) -> tuple[tuple[str, str], ...]:
+        """The budgets it counts against: ("user", id) and ("workspace", id) where set."""
+        scopes: list[tuple[str, str]] = []
+        if self.user_budget_usd is not None:
+            scopes.append(("user", self.owner_id))
+        if self.workspace_budget_usd is not None:
+            scopes.append(("workspace", str(self.workspace_id)))
+        return tuple(scopes)
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,17 @@ class Continuation:
 
     messages: list[dict[str, Any]]
     previous_response_id: int
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an OpenAI-compatible call brings to a prompt (services/openai_compat.py): its
+    messages go after the prompt's (a text prompt's wording is then the first user turn);
+    its schema and tools, when given, replace the prompt's."""
+
+    messages: list[dict[str, Any]]
+    output_schema: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
 
 
 def merged_parameters(
@@ -208,6 +231,7 @@ async def plan_runs(
     version: VersionSource | None = None,
     compare_group_id: int | None = None,
     continuation: Continuation | None = None,
+    appended: Appended | None = None,
 ) -> list[RunPlan]:
     """Plan the prompt's run on each model (None: the prompt's own model).
 
@@ -276,6 +300,15 @@ async def plan_runs(
         messages = [{"role": "user", "content": rendered, "parts": parts}]
     else:
         rendered = render(await include(content), variables, max_length=max_input_length)
+    output_schema, tools = shape.output_schema, shape.tools
+    if appended is not None:
+        first = messages if messages is not None else []
+        if messages is None and rendered.strip():
+            first = [{"role": "user", "content": rendered}]
+        messages = first + appended.messages
+        rendered = readable_messages(messages)
+        output_schema = appended.output_schema or output_schema
+        tools = appended.tools if appended.tools is not None else tools
     recorded: dict[str, Any] = {
         **variables,
         **{name: image.reference() for name, image in images.items()},
@@ -317,8 +350,8 @@ async def plan_runs(
                 user_budget_usd=context.user_budget_usd,
                 workspace_budget_usd=context.workspace_budget_usd,
                 messages=messages,
-                output_schema=shape.output_schema,
-                tools=shape.tools,
+                output_schema=output_schema,
+                tools=tools,
                 previous_response_id=(
                     continuation.previous_response_id if continuation is not None else None
                 ),

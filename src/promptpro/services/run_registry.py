@@ -91,6 +91,9 @@ class ActiveRun:
     stop_reason: str | None = None
     # Set once the run is storing its end: from then on nothing may interrupt it.
     finishing: bool = False
+    # The budgets its estimate is held against while it runs (services/budgets.py).
+    holds: tuple[tuple[str, str], ...] = ()
+    held_usd: float = 0.0
 
 
 class RunRegistry:
@@ -100,12 +103,17 @@ class RunRegistry:
         self._runs: set[ActiveRun] = set()
         self._by_response: dict[int, ActiveRun] = {}
         self._by_owner: dict[str, int] = {}
+        self._in_flight_usd: dict[tuple[str, str], float] = {}
         self.per_user = per_user
         self.per_process = per_process
 
     def running(self, owner_id: str) -> int:
         """How many of the owner's runs this process is executing."""
         return self._by_owner.get(owner_id, 0)
+
+    def in_flight_usd(self, scope: str, scope_id: str) -> float:
+        """The estimates of this process's runs in progress that count against a budget."""
+        return self._in_flight_usd.get((scope, scope_id), 0.0)
 
     def admit(self, owner_id: str, count: int) -> None:
         """Refuse `count` more runs for the owner if a limit would be passed (TooManyRuns).
@@ -138,6 +146,8 @@ class RunRegistry:
         run.task = asyncio.create_task(work)
         self._runs.add(run)
         self._by_owner[run.owner_id] = self._by_owner.get(run.owner_id, 0) + 1
+        for hold in run.holds:
+            self._in_flight_usd[hold] = self._in_flight_usd.get(hold, 0.0) + run.held_usd
         run.task.add_done_callback(lambda _: self._forget(run))
 
     def register_response(self, run: ActiveRun, response_id: int) -> None:
@@ -155,6 +165,12 @@ class RunRegistry:
             self._by_owner[run.owner_id] = left
         else:
             self._by_owner.pop(run.owner_id, None)
+        for hold in run.holds:
+            held = self._in_flight_usd.get(hold, 0.0) - run.held_usd
+            if held > 1e-12:
+                self._in_flight_usd[hold] = held
+            else:
+                self._in_flight_usd.pop(hold, None)
         ready = run.response_id_ready
         response_id = ready.result() if ready.done() and not ready.cancelled() else None
         if response_id is not None:

@@ -18,6 +18,7 @@ from promptpro.services.estimates import Estimate, estimate_prompt
 from promptpro.services.images import ImageData, run_images, store_url_image
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import (
+    Appended,
     Continuation,
     RunPlan,
     VersionSource,
@@ -147,6 +148,7 @@ class RunService:
         started: float,
         version: VersionSource | None = None,
         continuation: Continuation | None = None,
+        appended: Appended | None = None,
     ) -> list[StartedRun]:
         """Plan the prompt's run on each model and hand the runs to the server.
 
@@ -166,16 +168,28 @@ class RunService:
             started=started,
             version=version,
             continuation=continuation,
+            appended=appended,
         )
         # Runs are admitted here, planned and before any provider call: against the monthly
         # budgets (nothing to check, and no query, when none is set)...
-        await admit_spending(self.executor.records, plans)
+        plans = await admit_spending(self.executor.records, self.executor.registry, plans)
         # ...and again against the run limits, with nothing awaited until the runs are
         # launched: runs started by other requests while this one was planning count too.
         registry.admit(self.owner_id, len(plans))
         return [
             StartedRun(plan.model, self.executor.launch(plan, streamed=streamed)) for plan in plans
         ]
+
+    async def version_to_run(self, prompt_id: int, number: int) -> VersionSource:
+        """Version `number` of a prompt the owner may run, to run instead of its current
+        state (a prompt they can't run is NotFound, before its versions are looked at)."""
+        await require_for_prompt(
+            self.storage, self.owner_id, prompt_id, "prompt.run", missing="No such prompt."
+        )
+        version = await self.storage.get_prompt_version(self.owner_id, prompt_id, number)
+        if version is None:
+            raise Invalid(f"This prompt has no version {number}.", field="version")
+        return version_source(version, version.parameters)
 
     async def plan_compare(
         self,
@@ -218,7 +232,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
-            await admit_spending(self.executor.records, plans)
+            plans = await admit_spending(self.executor.records, self.executor.registry, plans)
             return ComparePlan(group.id, plans, [None] * len(plans))
         if models is not None and (len(models) != 1 or model is not None):
             raise Invalid("Versions are compared on one model.", field="models")
@@ -239,7 +253,7 @@ class RunService:
                 started=started,
                 compare_group_id=group.id,
             )
-        await admit_spending(self.executor.records, plans)
+        plans = await admit_spending(self.executor.records, self.executor.registry, plans)
         return ComparePlan(group.id, plans, list(versions))
 
     def launch(self, compare: ComparePlan, *, streamed: bool) -> list[StartedRun]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from promptpro.storage.access_tokens import AccessTokenStorage
 from promptpro.storage.admin import AdminStorage
 from promptpro.storage.api_keys import ApiKeyStorage
+from promptpro.storage.api_log import ApiLogStorage
 from promptpro.storage.categories import CategoryStorage
 from promptpro.storage.compare_groups import CompareGroupStorage
 from promptpro.storage.credentials import CredentialStorage
@@ -19,6 +20,7 @@ from promptpro.storage.invitations import InvitationStorage
 from promptpro.storage.labels import LabelStorage
 from promptpro.storage.login_attempts import LoginAttemptStorage
 from promptpro.storage.pagination import Keyset, Page
+from promptpro.storage.portability import PortabilityStorage
 from promptpro.storage.prompts import PromptStorage
 from promptpro.storage.responses import ResponseStorage
 from promptpro.storage.runs import RunStorage
@@ -57,6 +59,8 @@ class Storage(
     WorkspaceKeyStorage,
     EndpointStorage,
     InvitationStorage,
+    ApiLogStorage,
+    PortabilityStorage,
 ):
     """All storage operations over one session."""
 

@@ -64,3 +64,21 @@ class EndpointStorage(StorageBase):
         """Forget the endpoint and its key."""
         await self.session.delete(endpoint)
         await self._flush()
+
+    async def list_all_endpoint_keys(self) -> list[Endpoint]:
+        """Every endpoint that holds a key, of every workspace (for re-encrypting)."""
+        query = (
+            sa.select(Endpoint).where(Endpoint.key_ciphertext.is_not(None)).order_by(Endpoint.id)
+        )
+        return list(await self._scalars(query))
+
+    async def replace_endpoint_key(self, endpoint_id: int, old: str, new: str) -> bool:
+        """Swap the endpoint's sealed key for another, if it is still `old`; False otherwise
+        (its key was changed or removed meanwhile: that stands). `updated_at` stays."""
+        result = await self._execute(
+            sa.update(Endpoint)
+            .where(Endpoint.id == endpoint_id, Endpoint.key_ciphertext == old)
+            .values({Endpoint.key_ciphertext: new, Endpoint.updated_at: Endpoint.updated_at})
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

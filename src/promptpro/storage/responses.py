@@ -55,6 +55,40 @@ class ResponseStorage(StorageBase):
         query = sa.select(Response).where(Response.prompt_id == prompt_id)
         if rating is not None:
             query = query.where(Response.rating == rating)
+        return await self._newest_first(query, limit, after)
+
+    async def list_own_runs(
+        self,
+        owner_id: str,
+        *,
+        limit: int = 50,
+        after: Keyset | None = None,
+        workspace_id: int | None = None,
+    ) -> Page[Response]:
+        """A page of the responses the owner ran, newest first, to prompts of the workspaces
+        they are (still) in — or of `workspace_id` alone.
+
+        `ix_responses_run_by_id_created_at` serves the order: the page reads its rows, not
+        every response of every prompt the owner can see.
+        """
+        check_limit(limit)
+        if workspace_id is not None and not is_row_id(workspace_id):
+            return Page([], None)
+        query = sa.select(Response).where(
+            Response.run_by_id == owner_id, _owned(owner_id, self.workspace_limit)
+        )
+        if workspace_id is not None:
+            query = query.where(
+                Response.prompt_id.in_(
+                    sa.select(Prompt.id).where(Prompt.workspace_id == workspace_id)
+                )
+            )
+        return await self._newest_first(query, limit, after)
+
+    async def _newest_first(
+        self, query: sa.Select[Response], limit: int, after: Keyset | None
+    ) -> Page[Response]:
+        """A page of the responses `query` selects, newest first, after the cursor."""
         if after is not None:
             query = query.where(
                 sa.or_(

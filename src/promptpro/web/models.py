@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from promptpro.providers.catalogue import get_catalogue
+from promptpro.schemas.endpoints import EndpointRead
 from promptpro.schemas.keys import KeyProvider
 
 PROVIDER_LABELS: dict[str, str] = {
@@ -47,9 +48,13 @@ def model_name(model_id: str | None) -> str:
 
 
 def model_groups(
-    configured: set[str], *, include: list[str | None] | None = None
+    configured: set[str],
+    *,
+    include: list[str | None] | None = None,
+    endpoints: list[EndpointRead] | None = None,
 ) -> list[ModelGroup]:
-    """The catalogue by provider (those with a key first), plus the `include`d model ids."""
+    """The catalogue by provider (those with a key first), then each own endpoint's models
+    (`<name>/<model>`; runnable, a key being optional), plus the `include`d model ids."""
     catalogue = get_catalogue()
     groups: dict[str, ModelGroup] = {}
     for provider in KeyProvider:
@@ -58,8 +63,17 @@ def model_groups(
         group = groups.get(model.provider)
         if group is not None:
             group.options.append(ModelOption(model.id, model.display_name))
+    for endpoint in endpoints or []:
+        group = groups.setdefault(
+            endpoint.name.lower(),
+            ModelGroup(endpoint.name, f"{endpoint.name} (own endpoint)", True),
+        )
+        for endpoint_model in endpoint.models:
+            own_id = f"{endpoint.name}/{endpoint_model.name}"
+            if all(option.id != own_id for option in group.options):
+                group.options.append(ModelOption(own_id, endpoint_model.name))
     for model_id in include or []:
-        group = groups.get((model_id or "").partition("/")[0])
+        group = groups.get((model_id or "").partition("/")[0].lower())
         if model_id and group and all(o.id != model_id for o in group.options):
             group.options.append(ModelOption(model_id, model_id))
     ordered = sorted(groups.values(), key=lambda group: not group.has_key)

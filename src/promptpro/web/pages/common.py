@@ -17,6 +17,7 @@ from promptpro.security.vault import Vault
 from promptpro.services import permissions
 from promptpro.services.categories import CategoryService
 from promptpro.services.current_workspace import WorkspaceChoice, current_workspace
+from promptpro.services.endpoints import usable_endpoints
 from promptpro.services.keys import KeyService
 from promptpro.services.sessions import ActiveSession
 from promptpro.services.workspace_keys import WorkspaceKeyService
@@ -138,9 +139,13 @@ async def model_choices(
     workspace_id: int | None = None,
 ) -> list[ModelGroup]:
     """The model picker's groups, marked by whether a run would have each provider's key:
-    the user's own, or (for a prompt of a team workspace) the workspace's."""
+    the user's own, or (for a prompt of a team workspace) the workspace's; then the own
+    endpoints a run there may use."""
     configured = await KeyService(storage, vault, auth.user.id).configured_providers()
     if workspace_id is not None:
         shared = WorkspaceKeyService(storage, vault, auth.user.id)
         configured |= await shared.configured_providers(workspace_id)
-    return model_groups({str(provider) for provider in configured}, include=include)
+    endpoints = await usable_endpoints(storage, auth.user.id, workspace_id)
+    return model_groups(
+        {str(provider) for provider in configured}, include=include, endpoints=endpoints
+    )
