@@ -43,6 +43,7 @@ from promptpro.api import (
     search,
     test_sets,
     tokens,
+    uploads,
     workspace_keys,
     workspaces,
 )
@@ -242,10 +243,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
-    # A library import reads its upload itself, bounded by its own setting.
+    # A library import reads its upload itself, bounded by its own setting; an image upload
+    # may be larger than 1 MB (its multipart framing included), up to its own limit, which
+    # the upload service checks exactly.
     import_path = (re.compile(r"/api/v1/workspaces/[0-9]+/import"), settings.import_max_bytes)
+    uploads_path = (re.compile(r"/api/v1/uploads"), settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(
-        BodySizeLimitMiddleware, overrides=[import_path]
+        BodySizeLimitMiddleware, overrides=[import_path, uploads_path]
     )  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
@@ -279,6 +283,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspaces.router,
         portability.router,
         test_sets.router,
+        uploads.router,
         costs.router,
         endpoints.router,
         labels.router,

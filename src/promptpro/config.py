@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     # always are. A response past this many bytes is cut off.
     allow_private_endpoints: bool = False
     endpoint_max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # An image (uploaded, or fetched from an `imageUrl` for a run) may be this large at most.
+    upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
 
     # Bounds on work a client (or a model) can make the server do.
     # The longest prompt a run may send once its variables are filled in, in characters.

@@ -332,6 +332,7 @@ async def get_run_service(request: Request, user: CurrentUser, storage: StorageD
         state.runs,
         user.id,
         max_input_length=state.settings.max_rendered_input_chars,
+        max_image_bytes=state.settings.upload_max_bytes,
     )
 
 

@@ -56,6 +56,20 @@ class AddressRefused(Invalid):
     title = "Address refused"
 
 
+class ImageRefused(Invalid):
+    """An image that can't be used: not one of the image types we take (415 when uploaded),
+    too large (413), or otherwise unusable (422); `kind` is the problem's slug."""
+
+    title = "Image refused"
+
+    def __init__(
+        self, detail: str, *, field: str | None, status: int = 422, kind: str = "image-refused"
+    ) -> None:
+        super().__init__(detail, field=field)
+        self.status = status
+        self.kind = kind
+
+
 class ConfigurationError(PromptProError):
     """The settings or the environment are wrong; the message says how to fix them."""
 

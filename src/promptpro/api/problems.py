@@ -21,6 +21,7 @@ from promptpro.errors import (
     ConfigurationError,
     Conflict,
     Forbidden,
+    ImageRefused,
     Invalid,
     InvitationUnusable,
     KeyCorrupt,
@@ -147,6 +148,9 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
         return details(409, exc.detail, slug="conflict", title=exc.title, errors=errors)
     if isinstance(exc, NeedsKey):
         return details(422, exc.detail, slug="no-key", title=exc.title, provider=exc.provider)
+    if isinstance(exc, ImageRefused):
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
+        return details(exc.status, exc.detail, slug=exc.kind, title=exc.title, errors=errors)
     if isinstance(exc, Invalid):
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
         return details(422, exc.detail, slug="validation", title=exc.title, errors=errors)

@@ -68,6 +68,7 @@ async def rerun_response(
         version=rerun.version,
         continuation=rerun.continuation,
     )
+    await _end_transaction(session)  # the uploads an image run read
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcome = await runs.executor.outcome(runs_started[0].run)
@@ -108,6 +109,7 @@ async def continue_response(
         version=rerun.version,
         continuation=continuation,
     )
+    await _end_transaction(session)  # the uploads an image run read
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcome = await runs.executor.outcome(runs_started[0].run)

@@ -158,16 +158,19 @@ async def run_prompt(
     version = None
     if body.version is not None:
         version = await runs.version_to_run(prompt_id, body.version)
+    # Image URLs are fetched and stored first, committed with the authentication's writes.
+    variables = await runs.store_image_urls(prompt_id, body.variables)
     await _end_transaction(session)
     runs_started = await runs.start(
         prompt_id,
         models=[body.model],
         parameters=body.parameters,
-        variables=body.variables,
+        variables=variables,
         streamed=streamed,
         started=started,
         version=version,
     )
+    await _end_transaction(session)  # the uploads an image run read
     if streamed:
         return EventSourceResponse(_events(runs_started))
     outcome = await runs.executor.outcome(runs_started[0].run)

@@ -44,6 +44,13 @@ class ModelInfo:
     cached_input_usd_per_mtok: float | None = None
     cache_write_usd_per_mtok: float | None = None
     reasoning_usd_per_mtok: float | None = None
+    # What the model takes as input: text, and images where the catalogue says so.
+    input: tuple[str, ...] = ("text",)
+
+    @property
+    def takes_images(self) -> bool:
+        """Whether the model takes images (the catalogue's `input` lists "image")."""
+        return "image" in self.input
 
     @property
     def id(self) -> str:
@@ -137,6 +144,7 @@ class Catalogue:
                     cached_input_usd_per_mtok=_price(entry, "cached_input_usd_per_mtok"),
                     cache_write_usd_per_mtok=_price(entry, "cache_write_usd_per_mtok"),
                     reasoning_usd_per_mtok=_price(entry, "reasoning_usd_per_mtok"),
+                    input=tuple(entry.get("input") or ("text",)),
                 )
                 for provider, entries in data["providers"].items()
                 for entry in entries

@@ -71,12 +71,31 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True)
+class TextPart:
+    """Text in a turn made of parts."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image in a turn: its type (image/png, …) and bytes; each provider wants it its way."""
+
+    media_type: str
+    data: bytes = field(repr=False)
+
+
+ContentPart = TextPart | ImagePart
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
     """One turn of a conversation, in no provider's format.
 
     `role` is system, user, assistant or tool. An assistant turn may carry the tool calls
     it made; a tool turn answers one call (`tool_call_id`, and the tool's `name`, which
-    Gemini matches results by).
+    Gemini matches results by). A user turn with images is `parts` (text and images in
+    order), which then replace `content` on the wire.
     """
 
     role: str
@@ -84,6 +103,7 @@ class ChatMessage:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None
+    parts: tuple[ContentPart, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,20 @@ results); each provider wants it differently:
   `tool_result` blocks in one user turn.
 - Gemini: the system turns in `systemInstruction`; roles `user` and `model`; calls as
   `functionCall` parts; results as `functionResponse` parts of a user turn, matched by name.
+
+A user turn with images (`ChatMessage.parts`) is a list of content parts, text and images in
+order: OpenAI `image_url` parts holding a `data:` URL, Anthropic `image` blocks with a
+base64 source, Gemini `inline_data` parts (the SDK base64-encodes the bytes).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from promptpro.providers.types import ChatMessage, ToolSpec
+from promptpro.providers.types import ChatMessage, ImagePart, ToolSpec
 
 # The tool Anthropic is made to call when a schema is asked for: its input is the output.
 SCHEMA_TOOL = "structured_output"
@@ -60,6 +65,46 @@ def system_text(messages: Iterable[ChatMessage]) -> str | None:
     return "\n\n".join(texts) if texts else None
 
 
+def _base64(image: ImagePart) -> str:
+    return base64.b64encode(image.data).decode("ascii")
+
+
+def openai_parts(message: ChatMessage) -> list[dict[str, Any]]:
+    """A turn's parts as chat completions content parts."""
+    return [
+        {"type": "text", "text": part.text}
+        if not isinstance(part, ImagePart)
+        else {
+            "type": "image_url",
+            "image_url": {"url": f"data:{part.media_type};base64,{_base64(part)}"},
+        }
+        for part in message.parts
+    ]
+
+
+def anthropic_parts(message: ChatMessage) -> list[dict[str, Any]]:
+    """A turn's parts as Messages API content blocks."""
+    return [
+        {"type": "text", "text": part.text}
+        if not isinstance(part, ImagePart)
+        else {
+            "type": "image",
+            "source": {"type": "base64", "media_type": part.media_type, "data": _base64(part)},
+        }
+        for part in message.parts
+    ]
+
+
+def gemini_parts(message: ChatMessage) -> list[dict[str, Any]]:
+    """A turn's parts as generateContent parts (bytes as they are: the SDK encodes them)."""
+    return [
+        {"text": part.text}
+        if not isinstance(part, ImagePart)
+        else {"inline_data": {"mime_type": part.media_type, "data": part.data}}
+        for part in message.parts
+    ]
+
+
 # --- OpenAI ------------------------------------------------------------------------------
 
 
@@ -83,6 +128,8 @@ def openai_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
             wire.append(
                 {"role": "assistant", "content": message.content or None, "tool_calls": calls}
             )
+        elif message.parts:
+            wire.append({"role": message.role, "content": openai_parts(message)})
         else:
             wire.append({"role": message.role, "content": message.content})
     return wire
@@ -133,6 +180,8 @@ def anthropic_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
                 for call in message.tool_calls
             ]
             wire.append({"role": "assistant", "content": blocks})
+        elif message.parts:
+            wire.append({"role": message.role, "content": anthropic_parts(message)})
         else:
             wire.append({"role": message.role, "content": message.content})
     return wire
@@ -185,6 +234,9 @@ def gemini_contents(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
                 last["parts"].append(part)
             else:
                 wire.append({"role": "user", "parts": [part]})
+            continue
+        if message.parts:
+            wire.append({"role": "user", "parts": gemini_parts(message)})
             continue
         parts: list[dict[str, Any]] = []
         if message.content or not message.tool_calls:

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from promptpro.schemas.base import ReadSchema, WriteSchema, no_nul
 from promptpro.schemas.library import PromptParameters
+from promptpro.schemas.uploads import StoredImage
 
 MAX_NOTE_LENGTH = 1_000
 
@@ -36,6 +37,8 @@ class RunInputsRead(ReadSchema):
     """
 
     response_id: int | None = Field(description="The run these inputs come from.")
-    variables: dict[str, str]
+    variables: dict[str, str | StoredImage] = Field(
+        description='Text values, and images as `{"image": id, "mediaType", "sha256"}`.'
+    )
     model: str | None
     parameters: PromptParameters | None

@@ -11,6 +11,7 @@ from promptpro.db.models import ResponseStatus
 from promptpro.schemas.base import ModelId, ReadSchema, ResponseText, WriteSchema
 from promptpro.schemas.chat import ToolCallRead
 from promptpro.schemas.library import PromptParameters
+from promptpro.schemas.uploads import StoredImage
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer
 KeySource = Literal["workspace", "personal"]
@@ -33,7 +34,7 @@ class ResponseRead(ReadSchema):
     prompt_version_id: int | None
     rendered_input: str | None
     parameters: PromptParameters | None
-    variables: dict[str, str] | None
+    variables: dict[str, str | StoredImage] | None
     status: ResponseStatus
     error: dict[str, Any] | None
     input_tokens: int | None
@@ -99,7 +100,7 @@ class ResponseCreate(WriteSchema):
     prompt_version_id: int | None = Field(default=None, ge=1, le=MAX_INT)
     rendered_input: ResponseText | None = None
     parameters: PromptParameters | None = None
-    variables: dict[str, ResponseText] | None = None
+    variables: dict[str, ResponseText | dict[str, str]] | None = None
     status: ResponseStatus = ResponseStatus.COMPLETED
     error: dict[str, Any] | None = None
     input_tokens: int | None = Field(default=None, ge=0, le=MAX_INT)

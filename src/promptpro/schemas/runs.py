@@ -8,10 +8,19 @@ from pydantic import Field, field_validator
 
 from promptpro.schemas.base import ModelId, ResponseText, WriteSchema
 from promptpro.schemas.library import PromptParameters
+from promptpro.schemas.uploads import ImageUrlVariable, ImageVariable
 
 VariableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=100)]
 Variables = Annotated[
     dict[VariableName, Annotated[ResponseText, Field(max_length=100_000)]], Field(max_length=100)
+]
+# A run's variables may also be images: `{"image": "<upload id>"}` or `{"imageUrl": "https://…"}`.
+RunVariables = Annotated[
+    dict[
+        VariableName,
+        Annotated[ResponseText, Field(max_length=100_000)] | ImageVariable | ImageUrlVariable,
+    ],
+    Field(max_length=100),
 ]
 
 
@@ -24,7 +33,7 @@ class RunCreate(WriteSchema):
 
     model: ModelId | None = None
     parameters: PromptParameters | None = None
-    variables: Variables = Field(default_factory=dict)
+    variables: RunVariables = Field(default_factory=dict)
     version: VersionNumber | None = Field(
         default=None,
         description="Run this saved version (e.g. the one a label points at) instead of the "
@@ -49,7 +58,7 @@ class CompareCreate(WriteSchema):
     ) = None
     model: ModelId | None = None
     parameters: PromptParameters | None = None
-    variables: Variables = Field(default_factory=dict)
+    variables: RunVariables = Field(default_factory=dict)
 
     @field_validator("models")
     @classmethod

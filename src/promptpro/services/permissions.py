@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "library.write": _WRITERS,  # prompts, categories, tags, drafts; deleting them too
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "test_sets.write": _WRITERS,  # create, change, delete test sets and their rows; import
+    "uploads.write": _WRITERS,  # upload images; a run's image URL stored as an upload
     "library.export": _MEMBERS,  # export its library (never a key or a token)
     "library.import": _WRITERS,  # import prompts, categories, test sets into it
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)

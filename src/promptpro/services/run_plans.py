@@ -10,7 +10,7 @@ from promptpro.db.models import PromptVersion
 from promptpro.db.types import utcnow
 from promptpro.errors import Invalid, NeedsKey, NotFound
 from promptpro.providers.base import Provider
-from promptpro.providers.catalogue import Catalogue
+from promptpro.providers.catalogue import Catalogue, get_catalogue
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.providers.types import ModelRef, Usage, parse_model_id
 from promptpro.schemas.chat import readable_messages
@@ -18,7 +18,16 @@ from promptpro.schemas.library import PromptParameters
 from promptpro.security.vault import Vault
 from promptpro.services import permissions
 from promptpro.services.endpoints import open_endpoint_key
-from promptpro.services.templates import render, render_messages, resolve_snippets
+from promptpro.services.images import ImageData
+from promptpro.services.templates import (
+    PLACEHOLDER,
+    image_label,
+    readable_parts,
+    render,
+    render_messages,
+    render_parts,
+    resolve_snippets,
+)
 from promptpro.storage.run_records import EndpointRow, RunContext, RunRecords
 
 KEY_SOURCE_WORKSPACE = "workspace"
@@ -37,7 +46,8 @@ class RunPlan:
     api_key: str = field(repr=False)
     rendered_input: str
     parameters: dict[str, Any]
-    variables: dict[str, str]
+    # Text values, and images as their recorded references ({image, mediaType, sha256}).
+    variables: dict[str, Any]
     started: float
     started_at: datetime
     # Whose key pays: "workspace" (the prompt's workspace's own) or "personal" (the runner's).
@@ -74,6 +84,9 @@ class RunPlan:
 
     # The prompts it included with `{{> name}}`: (name, version).
     snippets: tuple[tuple[str, int], ...] = ()
+    # The images that `messages`' parts name, by upload id (bytes: never recorded, never
+    # logged). A turn with images has `parts` (services/templates.render_parts).
+    images: dict[str, ImageData] = field(default_factory=dict, repr=False)
     # Its estimated cost, set when a budget applies (services/budgets.py): held against
     # those budgets while it runs, so that runs in flight count before they are recorded.
     estimate_usd: float = 0.0
@@ -214,6 +227,7 @@ async def plan_runs(
     variables: dict[str, str],
     started: float,
     max_input_length: int | None = None,
+    images: dict[str, ImageData] | None = None,
     version: VersionSource | None = None,
     compare_group_id: int | None = None,
     continuation: Continuation | None = None,
@@ -260,6 +274,8 @@ async def plan_runs(
         used.extend(item for item in found if item not in used)
         return text
 
+    images = images or {}
+    image_ids = {name: image.upload_id for name, image in images.items()}
     messages: list[dict[str, Any]] | None = None
     if continuation is not None:
         messages = continuation.messages
@@ -269,8 +285,19 @@ async def plan_runs(
             {**message, "content": await include(str(message["content"]))}
             for message in shape.messages
         ]
-        messages = render_messages(included, variables, max_length=max_input_length)
+        if image_ids:
+            messages = image_messages(included, variables, image_ids, max_input_length)
+        else:
+            messages = render_messages(included, variables, max_length=max_input_length)
         rendered = readable_messages(messages)
+    elif image_ids:
+        # A text prompt with images is one user turn of parts, recorded as a conversation
+        # (so that a continuation sends the images again).
+        parts = render_parts(
+            await include(content), variables, image_ids, max_length=max_input_length
+        )
+        rendered = readable_parts(parts)
+        messages = [{"role": "user", "content": rendered, "parts": parts}]
     else:
         rendered = render(await include(content), variables, max_length=max_input_length)
     output_schema, tools = shape.output_schema, shape.tools
@@ -282,6 +309,10 @@ async def plan_runs(
         rendered = readable_messages(messages)
         output_schema = appended.output_schema or output_schema
         tools = appended.tools if appended.tools is not None else tools
+    recorded: dict[str, Any] = {
+        **variables,
+        **{name: image.reference() for name, image in images.items()},
+    }
     run_parameters = merged_parameters(saved, parameters)
     started_at = utcnow()
     plans = []
@@ -290,6 +321,8 @@ async def plan_runs(
         if not model:
             raise Invalid("This prompt has no model: choose one to run it on.", field="model")
         ref = parse_model_id(model)
+        if images:
+            require_vision(ref)
         price = None
         if ref.provider in providers:
             provider = providers.get(ref.provider)
@@ -309,7 +342,7 @@ async def plan_runs(
                 key_source=key_source,
                 rendered_input=rendered,
                 parameters=run_parameters,
-                variables=variables,
+                variables=recorded,
                 started=started,
                 started_at=started_at,
                 compare_group_id=compare_group_id,
@@ -324,6 +357,49 @@ async def plan_runs(
                 ),
                 price_per_mtok=price,
                 snippets=tuple(used),
+                images={image.upload_id: image for image in images.values()},
             )
         )
     return plans
+
+
+def require_vision(ref: ModelRef) -> None:
+    """Refuse (422 on `model`) a model the catalogue does not say takes images: checked
+    when the run is planned, so no provider is called."""
+    info = get_catalogue().lookup(ref.id)
+    if info is None or not info.takes_images:
+        raise Invalid(
+            f"{ref.id} does not take images (the model catalogue says which models do): "
+            "choose a model that does, or run without the image.",
+            field="model",
+        )
+
+
+def image_messages(
+    messages: list[dict[str, Any]],
+    variables: dict[str, str],
+    images: dict[str, str],
+    max_length: int | None,
+) -> list[dict[str, Any]]:
+    """A chat prompt's messages rendered, an image variable's message as parts.
+
+    An image may only be in a user message (no provider takes one in a system turn, and an
+    assistant's turn is the model's own words); elsewhere it is Invalid on `messages`.
+    """
+    labels = {name: image_label(name) for name in images}
+    readable = render_messages(messages, {**variables, **labels}, max_length=max_length)
+    rendered: list[dict[str, Any]] = []
+    for template, message in zip(messages, readable, strict=True):
+        text = str(template["content"])
+        named = [m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1) in images]
+        if not named:
+            rendered.append(message)
+            continue
+        if message["role"] != "user":
+            raise Invalid(
+                f"The image variable {{{{{named[0]}}}}} is in a {message['role']} message: "
+                "images may only be in user messages.",
+                field="messages",
+            )
+        rendered.append({**message, "parts": render_parts(text, variables, images)})
+    return rendered

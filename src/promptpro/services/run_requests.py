@@ -8,11 +8,16 @@ from typing import Any
 from promptpro.providers.types import (
     ChatMessage,
     CompletionRequest,
+    ContentPart,
+    ImagePart,
     RunParameters,
+    TextPart,
     ToolCall,
     ToolSpec,
 )
+from promptpro.services.images import ImageData
 from promptpro.services.run_plans import RunPlan
+from promptpro.services.templates import image_label
 
 
 def completion_request(plan: RunPlan) -> CompletionRequest:
@@ -25,14 +30,29 @@ def completion_request(plan: RunPlan) -> CompletionRequest:
         plan.model,
         plan.rendered_input,
         _parameters(plan),
-        messages=tuple(_message(message) for message in plan.messages or ()),
+        messages=tuple(_message(message, plan.images) for message in plan.messages or ()),
         schema=plan.output_schema,
         tools=tools,
     )
 
 
-def _message(message: dict[str, Any]) -> ChatMessage:
-    """A recorded turn ({role, content, toolCalls?, toolCallId?, name?}) for a provider."""
+def _parts(parts: list[dict[str, str]], images: dict[str, ImageData]) -> tuple[ContentPart, ...]:
+    """Recorded parts ({type: text, text} / {type: image, name, image: upload id}) with the
+    images' bytes; an image the plan did not load is sent as its label."""
+    sent: list[ContentPart] = []
+    for part in parts:
+        if part["type"] != "image":
+            sent.append(TextPart(part["text"]))
+        elif (image := images.get(part["image"])) is not None:
+            sent.append(ImagePart(image.media_type, image.data))
+        else:
+            sent.append(TextPart(image_label(part["name"])))
+    return tuple(sent)
+
+
+def _message(message: dict[str, Any], images: dict[str, ImageData]) -> ChatMessage:
+    """A recorded turn ({role, content, toolCalls?, toolCallId?, name?, parts?}) for a
+    provider."""
     calls = tuple(
         ToolCall(call["id"], call["name"], call.get("arguments") or {})
         for call in message.get("toolCalls") or ()
@@ -43,6 +63,7 @@ def _message(message: dict[str, Any]) -> ChatMessage:
         tool_calls=calls,
         tool_call_id=message.get("toolCallId"),
         name=message.get("name"),
+        parts=_parts(message["parts"], images) if message.get("parts") else (),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +11,11 @@ from promptpro.errors import Conflict, Invalid, NotFound
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.schemas.library import PromptParameters
 from promptpro.schemas.responses import ResponseRead
+from promptpro.schemas.uploads import ImageUrlVariable
 from promptpro.security.vault import Vault
 from promptpro.services.budgets import admit_spending
 from promptpro.services.estimates import Estimate, estimate_prompt
+from promptpro.services.images import ImageData, run_images, store_url_image
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_plans import (
     Appended,
@@ -57,6 +60,7 @@ class RunService:
         executor: RunExecutor,
         owner_id: str,
         max_input_length: int | None = None,
+        max_image_bytes: int = 5 * 1024 * 1024,
     ) -> None:
         self.storage = storage
         self.vault = vault
@@ -64,6 +68,57 @@ class RunService:
         self.executor = executor
         self.owner_id = owner_id
         self.max_input_length = max_input_length  # of the prompt once its variables are in
+        self.max_image_bytes = max_image_bytes  # of an image fetched from a URL
+
+    async def store_image_urls(
+        self, prompt_id: int, variables: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The variables with each `{"imageUrl": url}` fetched (through the outgoing guard)
+        and stored as an upload of the prompt's workspace, now `{"image": id}`.
+
+        Called before the request's unit of work commits and the run starts: on SQLite the
+        run's own writes would otherwise wait on this transaction's write lock.
+        """
+        if not any(isinstance(value, ImageUrlVariable) for value in variables.values()):
+            return dict(variables)
+        prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
+        if prompt is None:
+            raise NotFound("No such prompt.")
+        stored: dict[str, Any] = {}
+        for name, value in variables.items():
+            if isinstance(value, ImageUrlVariable):
+                upload = await store_url_image(
+                    self.storage,
+                    self.providers.guard,
+                    self.owner_id,
+                    prompt.workspace_id,
+                    value.image_url,
+                    self.max_image_bytes,
+                    f"variables.{name}",
+                )
+                value = {"image": upload.id}
+            stored[name] = value
+        return stored
+
+    async def _images(
+        self, prompt_id: int, variables: Mapping[str, Any]
+    ) -> tuple[dict[str, str], dict[str, ImageData]]:
+        """The run's text variables and its images by name (services/images.run_images),
+        read (or fetched and stored) in the request's unit of work, before planning."""
+        if all(isinstance(value, str) for value in variables.values()):
+            return dict(variables), {}  # most runs: nothing to read
+        workspace = None
+        if any(isinstance(value, ImageUrlVariable) for value in variables.values()):
+            prompt = await self.storage.get_prompt(self.owner_id, prompt_id)
+            workspace = prompt.workspace_id if prompt is not None else None
+        return await run_images(
+            self.storage,
+            self.providers.guard,
+            self.owner_id,
+            workspace,
+            variables,
+            max_bytes=self.max_image_bytes,
+        )
 
     async def _plan(self, **plan: Any) -> list[RunPlan]:
         """`plan_runs` with what every run of this service shares: keys, owner, bounds."""
@@ -88,7 +143,7 @@ class RunService:
         *,
         models: list[str | None],
         parameters: PromptParameters | None,
-        variables: dict[str, str],
+        variables: Mapping[str, Any],
         streamed: bool,
         started: float,
         version: VersionSource | None = None,
@@ -103,11 +158,13 @@ class RunService:
         """
         registry = self.executor.registry
         registry.admit(self.owner_id, len(models))  # before spending a query on a refusal
+        texts, images = await self._images(prompt_id, variables)
         plans = await self._plan(
             prompt_id=prompt_id,
             models=models,
             parameters=parameters,
-            variables=variables,
+            variables=texts,
+            images=images,
             started=started,
             version=version,
             continuation=continuation,
@@ -142,7 +199,7 @@ class RunService:
         versions: list[int] | None,
         model: str | None,
         parameters: PromptParameters | None,
-        variables: dict[str, str],
+        variables: Mapping[str, Any],
         started: float,
     ) -> ComparePlan:
         """Record a compare group and plan its columns: one per model, or one per version.
@@ -155,6 +212,7 @@ class RunService:
         await require_for_prompt(
             self.storage, self.owner_id, prompt_id, "prompt.run", missing="No such prompt."
         )
+        texts, images = await self._images(prompt_id, variables)
         group = await self.storage.create_compare_group(self.owner_id, prompt_id)
         if group is None:
             raise NotFound("No such prompt.")
@@ -169,7 +227,8 @@ class RunService:
                 prompt_id=prompt_id,
                 models=list(models),
                 parameters=parameters,
-                variables=variables,
+                variables=texts,
+                images=images,
                 started=started,
                 compare_group_id=group.id,
             )
@@ -189,7 +248,8 @@ class RunService:
                 models=[on_model],  # None: the version's own model
                 version=source,
                 parameters=parameters,
-                variables=variables,
+                variables=texts,
+                images=images,
                 started=started,
                 compare_group_id=group.id,
             )

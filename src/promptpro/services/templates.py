@@ -123,3 +123,48 @@ async def resolve_snippets(
 
     resolved = await expand(content, (root,))
     return resolved, list(used.items())
+
+
+def image_label(name: str) -> str:
+    """How an image variable reads in the recorded text of a run."""
+    return f"[image: {name}]"
+
+
+def render_parts(
+    content: str,
+    variables: dict[str, str],
+    images: dict[str, str],
+    *,
+    max_length: int | None = None,
+) -> list[dict[str, str]]:
+    """`content` as parts, for a run with image variables (`images`: name -> upload id).
+
+    Each `{{name}}` of an image splits the text there: the parts are text
+    (`{"type": "text", "text"}`) and images (`{"type": "image", "name", "image"}`) in the
+    template's order; text placeholders are filled as `render` fills them (a missing
+    variable is Invalid, by name; the length bound counts the text). Empty text is left out.
+    """
+    labels = {name: image_label(name) for name in images}
+    render(content, {**variables, **labels}, max_length=max_length)  # names and length checked
+    parts: list[dict[str, str]] = []
+    position = 0
+    for match in PLACEHOLDER.finditer(content):
+        name = match.group(1)
+        if name not in images:
+            continue
+        text = render(content[position : match.start()], variables)
+        if text:
+            parts.append({"type": "text", "text": text})
+        parts.append({"type": "image", "name": name, "image": images[name]})
+        position = match.end()
+    tail = render(content[position:], variables)
+    if tail:
+        parts.append({"type": "text", "text": tail})
+    return parts
+
+
+def readable_parts(parts: list[dict[str, str]]) -> str:
+    """The text of parts as a run records it: each image as `[image: name]`."""
+    return "".join(
+        part["text"] if part["type"] == "text" else image_label(part["name"]) for part in parts
+    )

@@ -28,6 +28,7 @@ from promptpro.storage.search import SearchStorage
 from promptpro.storage.sessions import SessionStorage
 from promptpro.storage.spending import SpendingStorage
 from promptpro.storage.test_sets import TestSetStorage
+from promptpro.storage.uploads import UploadStorage
 from promptpro.storage.users import UserStorage
 from promptpro.storage.workspace_keys import WorkspaceKeyStorage
 from promptpro.storage.workspaces import WorkspaceStorage
@@ -52,6 +53,7 @@ class Storage(
     DraftStorage,
     AdminStorage,
     TestSetStorage,
+    UploadStorage,
     WorkspaceStorage,
     SpendingStorage,
     WorkspaceKeyStorage,

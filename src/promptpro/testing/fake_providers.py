@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from promptpro.testing import _wire
+from promptpro.testing import _images, _wire
 
 
 @dataclass
@@ -94,6 +94,11 @@ class RecordedRequest:
     model: str
     stream: bool
 
+    @property
+    def images(self) -> list[tuple[str, bytes]]:
+        """The request's image parts as (media type, bytes), read in its provider's format."""
+        return _images.images_in(self.provider, self.body)
+
 
 class FakeProviderServer:
     """The fake server: start(), configure(...), read `requests`, stop()."""
@@ -113,6 +118,10 @@ class FakeProviderServer:
         self.models: list[str] = ["fake-model-1", "fake-model-2"]
         # Answer GET .../models with a 302 to this URL instead (a redirect nobody follows).
         self.redirect_models_to: str | None = None
+        # Served at GET /files/{name}: (content type, bytes), e.g. an image a run fetches.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        # GET /files/{name} answers a 302 to this URL instead (a redirect nobody follows).
+        self.file_redirects: dict[str, str] = {}
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -236,6 +245,8 @@ class FakeProviderServer:
             self._refused.clear()
             self.models = ["fake-model-1", "fake-model-2"]
             self.redirect_models_to = None
+            self.files = {}
+            self.file_redirects = {}
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -268,7 +279,20 @@ class FakeProviderServer:
         # Listing models: OpenAI, xAI, Anthropic and Gemini (told apart by how the key comes).
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/v1beta/models", self._models)
+        app.router.add_get("/files/{name}", self._file)
         return app
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file of `files` (recorded as provider "files"), or 404."""
+        name = request.match_info["name"]
+        self._record(request, "files", name, False, {})
+        with self._lock:
+            found, redirect = self.files.get(name), self.file_redirects.get(name)
+        if redirect is not None:
+            raise web.HTTPFound(redirect)
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[1], headers={"Content-Type": found[0]})
 
     async def _models(self, request: web.Request) -> web.Response:
         headers = {name.lower(): value for name, value in request.headers.items()}

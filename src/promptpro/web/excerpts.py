@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import nh3
 
@@ -41,12 +42,16 @@ def first_line(markdown: str | None, length: int = EXCERPT_LENGTH) -> str:
     return ""
 
 
-def short_variables(variables: dict[str, str] | None, length: int = VARIABLE_LENGTH) -> str:
-    """`name=value` for each variable, each value on one line and shortened."""
+def short_variables(variables: dict[str, Any] | None, length: int = VARIABLE_LENGTH) -> str:
+    """`name=value` for each variable, each value on one line and shortened; an image
+    variable (a stored image, not text) as `name=[image]`."""
     if not variables:
         return ""
     parts = []
     for name, value in variables.items():
+        if not isinstance(value, str):
+            parts.append(f"{name}=[image]")
+            continue
         shown = _shorten(" ".join(value.split()), length) if value.strip() else "(left empty)"
         parts.append(f"{name}={shown}")
     return " · ".join(parts)

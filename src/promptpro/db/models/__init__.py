@@ -17,6 +17,7 @@ from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
 from promptpro.db.models.responses import Response, ResponseStatus, WorkerHeartbeat
 from promptpro.db.models.test_sets import TestSet, TestSetRow
+from promptpro.db.models.uploads import Upload
 from promptpro.db.models.workspaces import Workspace, WorkspaceInvitation, WorkspaceMember
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Session",
     "TestSet",
     "TestSetRow",
+    "Upload",
     "User",
     "WorkerHeartbeat",
     "Workspace",

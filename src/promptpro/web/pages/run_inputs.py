@@ -52,7 +52,9 @@ async def panel_context(
     inputs = await kept_inputs(storage, owner_id, prompt, from_response)
     return {
         "values": panel_values(prompt, inputs),
-        "kept_variables": inputs.variables,
+        "kept_variables": {n: v for n, v in inputs.variables.items() if isinstance(v, str)},
+        # Image variables: the upload each was (the panel shows it and sends it again).
+        "kept_images": {n: v.image for n, v in inputs.variables.items() if not isinstance(v, str)},
         "inputs_from": inputs.response_id if from_response else None,
     }
 

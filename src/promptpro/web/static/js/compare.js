@@ -1,6 +1,7 @@
 // The compare view: one prompt on 2-6 models, each column streaming on its own; a
 // failure in one column leaves the others running.
 import { fetchFragment, SignedOut } from "./http.js";
+import { imageVariables } from "./images.js";
 import { readEvents } from "./sse.js";
 import {
   bringIntoView,
@@ -160,6 +161,7 @@ stopButton.addEventListener("click", async () => {
 
 limitChoice();
 livePreview(form, data.content);
+imageVariables(form);
 runOnShortcut(form);
 // Enabled only now: a click before this module ran would have submitted the bare form.
 runButton.disabled = false;

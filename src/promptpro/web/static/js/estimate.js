@@ -1,7 +1,7 @@
 // The estimate next to the Run button: what the next run should cost, fetched again
 // (debounced) as the model, variables or parameters change.
 import { api, SignedOut } from "./http.js";
-import { parametersOf, variablesOf } from "./runner.js";
+import { parametersOf, textVariablesOf } from "./runner.js";
 
 const DEBOUNCE_MS = 400;
 const METHODS = {
@@ -28,7 +28,7 @@ async function refresh() {
     return;
   }
   const mine = ++asked;
-  const body = { model, variables: variablesOf(form), parameters: parametersOf(form) };
+  const body = { model, variables: textVariablesOf(form), parameters: parametersOf(form) };
   shown.setAttribute("aria-busy", "true"); // until the newest question is answered
   try {
     const response = await api(`/api/v1/prompts/${form.dataset.promptId}/estimate`, {

@@ -2,6 +2,7 @@
 // plain text, then show it rendered by the server; stop; keep the history current.
 import { localTimes } from "./common.js";
 import { api, appendPage, fetchFragment, SignedOut } from "./http.js";
+import { imageVariables } from "./images.js";
 import { readEvents } from "./sse.js";
 import {
   bringIntoView,
@@ -191,6 +192,7 @@ historyList.addEventListener("click", async (event) => {
 // Another module (a re-run, a rating, a run followed after a reload) changed the history.
 document.addEventListener("promptpro:history-stale", () => refreshHistory());
 livePreview(form, data.content);
+imageVariables(form);
 runOnShortcut(form);
 watchRunning();
 // Enabled only now: a click before this module ran would have submitted the bare form.

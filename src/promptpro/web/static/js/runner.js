@@ -14,14 +14,25 @@ export function pageData() {
 /** The variables typed into the form, by name. */
 export function variablesOf(form) {
   const values = {};
-  for (const field of form.querySelectorAll("[data-variable]")) values[field.dataset.variable] = field.value;
+  for (const field of form.querySelectorAll("[data-variable]")) {
+    // A variable given an image (images.js) sends its upload, not its text.
+    values[field.dataset.variable] = field.dataset.imageId ? { image: field.dataset.imageId } : field.value;
+  }
   return values;
+}
+
+/** The text variables only (an estimate counts text; an image is left out). */
+export function textVariablesOf(form) {
+  return Object.fromEntries(Object.entries(variablesOf(form)).filter(([, value]) => typeof value === "string"));
 }
 
 /** The prompt with the variables filled in, as the server will: a field left empty is an
  * empty value (the form marks it "(left empty)"); only one the form lacks stays a placeholder. */
 export function fillIn(template, values) {
-  return template.replace(PLACEHOLDER, (whole, name) => (name in values ? values[name] : whole));
+  return template.replace(PLACEHOLDER, (whole, name) => {
+    if (!(name in values)) return whole;
+    return typeof values[name] === "string" ? values[name] : `[image: ${name}]`;
+  });
 }
 
 /** A stop sequence as typed on one line: \n is a line break, \t a tab (as the editor saves). */
