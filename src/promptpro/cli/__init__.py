@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from promptpro import __version__
-from promptpro.cli import audit, backup, db, keys, models, serve, sessions, users
+from promptpro.cli import audit, backup, db, keys, models, serve, sessions, users, worker
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ def _main(
 
 
 app.command()(serve.serve)
+app.command()(worker.worker)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.add_typer(db.app, name="db")

@@ -52,6 +52,19 @@ async def admit_spending(records: RunRecords, plans: list[RunPlan]) -> None:
     for plan in plans:
         cost = (await local_estimate(plan)).cost_usd
         estimate += cost or 0.0  # a model without a price can't be counted against a budget
+    await admit_estimate(records, plans, estimate)
+
+
+async def admit_estimate(records: RunRecords, plans: list[RunPlan], estimate: float) -> None:
+    """Refuse (BudgetExceeded) work estimated at `estimate` USD, to run as these plans do
+    (their runner and workspace), when it would pass a monthly budget: an evaluation checks
+    its whole matrix's estimate this way before it starts."""
+    budgets: list[tuple[str, str, float]] = []
+    for plan in plans:
+        if plan.user_budget_usd is not None:
+            budgets.append(("user", plan.owner_id, plan.user_budget_usd))
+        if plan.workspace_budget_usd is not None:
+            budgets.append(("workspace", str(plan.workspace_id), plan.workspace_budget_usd))
     since = month_start()
     checked: set[tuple[str, str]] = set()
     for scope, scope_id, monthly in budgets:

@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "library.write": _WRITERS,  # prompts, categories, tags, drafts; deleting them too
     "prompt.run": _WRITERS,  # run, re-run, compare, rate and delete responses
     "test_sets.write": _WRITERS,  # create, change, delete test sets and their rows; import
+    "evaluations.read": _MEMBERS,  # evaluations, their cells, summaries, comparisons
+    "evaluations.run": _WRITERS,  # start, cancel, retry evaluations
+    "evaluations.rate": _WRITERS,  # thumbs and notes on cells
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "invitations.manage": _MANAGERS,  # make, list and revoke invitation links
     "workspace.rename": _MANAGERS,
