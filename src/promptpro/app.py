@@ -164,10 +164,9 @@ async def start_evaluations(
     if runner == "auto":
         runner = "server" if settings.is_sqlite else "workers"
     if runner == "workers":
-        queue = jobs.make_app(settings.database_url)
-        await queue.open_async()
-        app.state.evaluations = jobs.QueueDispatch(queue, settings.evaluation_jobs_per_evaluation)
-        return queue.close_async
+        queue = jobs.QueueDispatch(settings.database_url, settings.evaluation_jobs_per_evaluation)
+        app.state.evaluations = queue
+        return queue.close
     engine = EvaluationEngine(
         app.state.session_factory,
         app.state.runs.records,

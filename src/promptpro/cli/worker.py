@@ -63,7 +63,7 @@ async def run_worker(settings: Settings, *, evaluations_at_once: int) -> None:
                     "The job queue's tables are missing: run `promptpro db upgrade`."
                 )
             await beat(factory, settings, worker_id)
-            dispatch = jobs.QueueDispatch(queue_app, settings.evaluation_jobs_per_evaluation)
+            dispatch = jobs.QueueDispatch(url, settings.evaluation_jobs_per_evaluation, queue_app)
             side = [
                 asyncio.create_task(beat_periodically(factory, settings, worker_id, stop)),
                 asyncio.create_task(evaluations.sweep_periodically(dispatch.nudge, stop)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+
 from promptpro.db.models import CellStatus, Evaluation, EvaluationCell
 from promptpro.schemas.evaluations import VariantSummary
 

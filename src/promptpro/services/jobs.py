@@ -11,6 +11,7 @@ the dead worker's cell leases expire.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -84,22 +85,47 @@ async def apply_job_schema(database_url: str) -> bool:
 
 
 class QueueDispatch:
-    """Queues evaluations for the workers (the server runs no cell itself)."""
+    """Queues evaluations for the workers (the server runs no cell itself).
 
-    def __init__(self, app: procrastinate.App, jobs_per_evaluation: int) -> None:
-        self.app = app
+    Its procrastinate App is opened at the first evaluation, not at start: most requests
+    never queue one, and a server process needs no extra connection pool for them.
+    """
+
+    def __init__(
+        self, database_url: str, jobs_per_evaluation: int, app: procrastinate.App | None = None
+    ) -> None:
+        self.database_url = database_url
         self.jobs_per_evaluation = jobs_per_evaluation
+        self._app = app
+        self._opened = app is not None
+        self._lock = asyncio.Lock()
+
+    async def app(self) -> procrastinate.App:
+        """The App, opened."""
+        async with self._lock:
+            if self._app is None:
+                self._app = make_app(self.database_url)
+            if not self._opened:
+                await self._app.open_async()
+                self._opened = True
+            return self._app
+
+    async def close(self) -> None:
+        """Close the App's connections, if it was opened here."""
+        if self._app is not None and self._opened:
+            await self._app.close_async()
+            self._opened = False
 
     async def kick(self, evaluation_id: int) -> None:
         """Queue jobs to drive a new or reopened evaluation: several, so that several
         workers share it."""
-        task = self.app.tasks[TASK]
+        task = (await self.app()).tasks[TASK]
         for _ in range(self.jobs_per_evaluation):
             await task.defer_async(evaluation_id=evaluation_id)
 
     async def nudge(self, evaluation_id: int) -> None:
         """Queue one job for an evaluation nobody drives, unless one is already waiting."""
-        task = self.app.tasks[TASK]
+        task = (await self.app()).tasks[TASK]
         with contextlib.suppress(AlreadyEnqueued):
             await task.configure(queueing_lock=f"evaluation-{evaluation_id}").defer_async(
                 evaluation_id=evaluation_id
