@@ -44,7 +44,9 @@ async def _setup(
 async def test_the_matrix_is_rows_x_models_x_repeats_and_each_cell_keeps_its_results(
     runner: httpx.AsyncClient, fake: FakeProviderServer
 ) -> None:
-    prompt, test_set = await _setup(runner, assertions=[HELLO, {"type": "max-tokens", "value": 100}])
+    prompt, test_set = await _setup(
+        runner, assertions=[HELLO, {"type": "max-tokens", "value": 100}]
+    )
     models = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-6", "gemini/gemini-2.5-flash"]
 
     created = await started(
@@ -105,10 +107,9 @@ async def test_versions_are_compared_on_one_model_and_labels_resolve_to_their_ve
         (2, "openai/gpt-4o-mini"),
     ]
     inputs = sorted(request.body["messages"][-1]["content"] for request in fake.requests)
-    assert inputs == sorted(
-        ["Write a haiku about tea.", "Write a haiku about rain."]
-        + ["A limerick about tea.", "A limerick about rain."]
-    )
+    expected = ["Write a haiku about tea.", "Write a haiku about rain."]
+    expected += ["A limerick about tea.", "A limerick about rain."]
+    assert inputs == sorted(expected)
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,9 @@ async def test_a_matrix_of_the_wrong_shape_is_a_422_naming_what_is_wrong(
 
     assert response.status_code == 422, response.text
     fields = [error["field"] for error in response.json().get("errors", [])]
-    assert any(name == field or (field == "body" and name in ("", "body")) for name in fields), fields
+    assert any(name == field or (field == "body" and name in ("", "body")) for name in fields), (
+        fields
+    )
 
 
 async def test_an_empty_set_or_someone_elses_is_refused(
@@ -148,8 +151,12 @@ async def test_an_empty_set_or_someone_elses_is_refused(
     prompt, empty = await _setup(runner, rows=[])
     theirs = await make_test_set(bob, ROWS)
 
-    no_rows = await start(runner, testSetId=empty["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
-    foreign = await start(runner, testSetId=theirs["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
+    no_rows = await start(
+        runner, testSetId=empty["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
+    foreign = await start(
+        runner, testSetId=theirs["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
 
     assert no_rows.status_code == 422 and no_rows.json()["errors"][0]["field"] == "testSetId"
     assert foreign.status_code == 404
@@ -225,7 +232,9 @@ async def test_retry_runs_only_the_failed_cells(
 async def test_cancel_stops_the_pending_cells(
     runner: httpx.AsyncClient, fake: FakeProviderServer
 ) -> None:
-    prompt, test_set = await _setup(runner, rows=[{"variables": {"topic": str(i)}} for i in range(12)])
+    prompt, test_set = await _setup(
+        runner, rows=[{"variables": {"topic": str(i)}} for i in range(12)]
+    )
     fake.configure(first_delay=0.3)
     created = await started(
         runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
@@ -298,11 +307,17 @@ async def test_compare_flags_regressions_and_fixes(
     assert comparison["deltas"][0]["passRate"] == 0.0
 
 
-async def test_only_evaluations_of_the_same_set_compare(runner: httpx.AsyncClient, fake: FakeProviderServer) -> None:
+async def test_only_evaluations_of_the_same_set_compare(
+    runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
     prompt, one = await _setup(runner)
     other = await make_test_set(runner, ROWS, name="Other")
-    first = await started(runner, testSetId=one["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
-    second = await started(runner, testSetId=other["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
+    first = await started(
+        runner, testSetId=one["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
+    second = await started(
+        runner, testSetId=other["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
     await finished(runner, first["id"])
     await finished(runner, second["id"])
 
@@ -315,7 +330,9 @@ async def test_a_cell_is_rated_like_a_response_and_counted_in_the_summary(
     runner: httpx.AsyncClient, bob: httpx.AsyncClient, fake: FakeProviderServer
 ) -> None:
     prompt, test_set = await _setup(runner, rows=ROWS[:1])
-    created = await started(runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
+    created = await started(
+        runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
     await finished(runner, created["id"])
     [cell] = await all_cells(runner, created["id"])
     path = f"/api/v1/evaluations/{created['id']}/cells/{cell['id']}/rating"
@@ -336,9 +353,13 @@ async def test_a_cell_is_rated_like_a_response_and_counted_in_the_summary(
 async def test_events_are_a_snapshot_then_each_cell_then_done_and_a_late_follower_misses_nothing(
     runner: httpx.AsyncClient, fake: FakeProviderServer
 ) -> None:
-    prompt, test_set = await _setup(runner, rows=[{"variables": {"topic": str(i)}} for i in range(3)])
+    prompt, test_set = await _setup(
+        runner, rows=[{"variables": {"topic": str(i)}} for i in range(3)]
+    )
     fake.configure(first_delay=0.05)
-    created = await started(runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
+    created = await started(
+        runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
 
     live = await events(runner, created["id"])
     later = await events(runner, created["id"])
@@ -346,7 +367,9 @@ async def test_events_are_a_snapshot_then_each_cell_then_done_and_a_late_followe
     assert live[0].name == "snapshot" and live[-1].name == "done"
     cell_events = [event for event in live if event.name == "cell"]
     seen_at_start = sum(
-        count for status, count in live[0].data["progress"].items() if status not in ("pending", "running")
+        count
+        for status, count in live[0].data["progress"].items()
+        if status not in ("pending", "running")
     )
     assert len(cell_events) + seen_at_start == 3
     assert len({event.data["id"] for event in cell_events}) == len(cell_events)
@@ -363,7 +386,9 @@ async def test_an_llm_rubric_is_judged_and_its_cost_kept_apart(
     rubric = {"type": "llm-rubric", "model": judge, "rubric": "Is it kind?"}
     prompt, test_set = await _setup(runner, rows=ROWS[:1], assertions=[rubric])
 
-    created = await started(runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"])
+    created = await started(
+        runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
     await finished(runner, created["id"])
 
     [cell] = await all_cells(runner, created["id"])

@@ -60,7 +60,9 @@ async def finished(client: httpx.AsyncClient, evaluation_id: int) -> dict[str, A
     return evaluation
 
 
-async def all_cells(client: httpx.AsyncClient, evaluation_id: int, **query: Any) -> list[dict[str, Any]]:
+async def all_cells(
+    client: httpx.AsyncClient, evaluation_id: int, **query: Any
+) -> list[dict[str, Any]]:
     """Every cell, page by page."""
     cells: list[dict[str, Any]] = []
     cursor = None
