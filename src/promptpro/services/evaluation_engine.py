@@ -104,6 +104,8 @@ class EvaluationEngine:
         snapshot = await self._snapshot(evaluation_id)
         if snapshot is None:
             return
+        async with unit_of_work(self.factory) as session:
+            await Storage(session).mark_running(evaluation_id)
         loops = [asyncio.create_task(self._loop(snapshot)) for _ in range(self.concurrency)]
         try:
             await asyncio.gather(*loops)
@@ -117,12 +119,9 @@ class EvaluationEngine:
         while True:
             async with self.slots:
                 async with unit_of_work(self.factory) as session:
-                    storage = Storage(session)
-                    cell = await storage.claim_cell(
+                    cell = await Storage(session).claim_cell(
                         snapshot.id, self.worker_id, self.rules.lease, self.rules.max_attempts
                     )
-                    if cell is not None:
-                        await storage.mark_running(snapshot.id)
                 if cell is None:
                     return
                 model = snapshot.variants[cell.variant]["model"]
@@ -132,10 +131,9 @@ class EvaluationEngine:
                     except Exception:  # a bug or a lost database: the lease lets it be retaken
                         log.exception("evaluation %s: cell %s failed to run", snapshot.id, cell.id)
                         continue
-                if recorded:
-                    self.cells_run += 1
-                    async with unit_of_work(self.factory) as session:
-                        await Storage(session).finish_if_done(snapshot.id)
+                # The evaluation is marked completed when a drive ends (see `drive`), not
+                # after every cell: one conditional UPDATE per cell was a tenth of its cost.
+                self.cells_run += recorded
 
     async def sweep(self, kick: Callable[[int], Awaitable[None]]) -> None:
         """Error the cells whose worker died on their last attempt, and hand `kick` every
