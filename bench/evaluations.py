@@ -27,7 +27,6 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import free_port, wait_for_port
-
 from promptpro.app import create_app
 from promptpro.config import load_settings
 from promptpro.db import migrate
@@ -40,41 +39,27 @@ def cpu_now() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def run(cells: int, concurrency: int, delay: float) -> dict[str, float]:
-    port = free_port()
-    fake = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "promptpro.testing.fake_providers",
-            "--port",
-            str(port),
-            "--first-delay",
-            str(delay),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        await wait_for_port(port, fake, "the fake provider")
-        with tempfile.TemporaryDirectory() as data_dir:
-            settings = load_settings(
-                data_dir=Path(data_dir),
-                secret_key="b" * 64,
-                public_url="http://bench",
-                openai_base_url=f"http://127.0.0.1:{port}/v1",
-                evaluation_runner="server",
-                evaluation_concurrency=concurrency,
-                evaluation_provider_concurrency=concurrency,
-            )
-            await migrate.upgrade(settings.database_url)
-            app = create_app(settings)
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-                    return await _measure(app, http, cells)
-    finally:
-        fake.terminate()
-        fake.wait()
+async def run(
+    cells: int, concurrency: int, port: int, fake: subprocess.Popen[bytes]
+) -> dict[str, float]:
+    """The measurement, with the fake provider already started on `port`."""
+    await wait_for_port(port, fake, "the fake provider")
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = load_settings(
+            data_dir=Path(data_dir),
+            secret_key="b" * 64,
+            public_url="http://bench",
+            openai_base_url=f"http://127.0.0.1:{port}/v1",
+            evaluation_runner="server",
+            evaluation_concurrency=concurrency,
+            evaluation_provider_concurrency=concurrency,
+        )
+        await migrate.upgrade(settings.database_url)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+                return await _measure(app, http, cells)
 
 
 async def _measure(app: object, http: httpx.AsyncClient, cells: int) -> dict[str, float]:
@@ -146,7 +131,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--delay", type=float, default=0.05)
     args = parser.parse_args()
-    result = asyncio.run(run(args.cells, args.concurrency, args.delay))
+    port = free_port()
+    command = [sys.executable, "-m", "promptpro.testing.fake_providers", "--port", str(port)]
+    fake = subprocess.Popen([*command, "--first-delay", str(args.delay)], stdout=subprocess.DEVNULL)
+    try:
+        result = asyncio.run(run(args.cells, args.concurrency, port, fake))
+    finally:
+        fake.terminate()
+        fake.wait()
     ideal = args.cells * args.delay / args.concurrency
     print(
         "| cells | concurrency | wall (s) | ideal (s) | wall / ideal | CPU per cell (ms) "
