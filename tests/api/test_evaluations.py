@@ -401,3 +401,31 @@ async def test_an_llm_rubric_is_judged_and_its_cost_kept_apart(
     )
     assert cell["judgeCostUsd"] > 0 and cell["status"] == "passed"
     assert created["estimate"]["judgeCostUsd"] > 0
+
+
+async def test_a_viewer_reads_results_but_may_not_start_cancel_retry_or_rate(
+    runner: httpx.AsyncClient, bob: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    team = (await runner.post("/api/v1/workspaces", json={"name": "Team"})).json()
+    added = await runner.post(
+        f"/api/v1/workspaces/{team['id']}/members", json={"username": "bob", "role": "viewer"}
+    )
+    assert added.status_code == 201, added.text
+    prompt = await create_prompt(runner, workspaceId=team["id"])
+    test_set = await make_test_set(runner, ROWS[:1], workspaceId=team["id"])
+    body = {"testSetId": test_set["id"], "promptId": prompt["id"], "models": ["openai/gpt-4o-mini"]}
+    created = await started(runner, **body)
+    await finished(runner, created["id"])
+    [cell] = await all_cells(runner, created["id"])
+    base = f"/api/v1/evaluations/{created['id']}"
+
+    assert (await bob.get(base)).status_code == 200
+    assert len(await all_cells(bob, created["id"])) == 1
+    listed = await bob.get("/api/v1/evaluations", params={"workspaceId": team["id"]})
+    assert [item["id"] for item in listed.json()] == [created["id"]]
+    assert (await start(bob, **body)).status_code == 403
+    assert (await bob.post(f"{base}/retry")).status_code == 403
+    assert (await bob.post(f"{base}/cancel")).status_code == 403
+    rated = await bob.put(f"{base}/cells/{cell['id']}/rating", json={"value": 1})
+    assert rated.status_code == 403
+    assert rated.json()["type"] == "/problems/role-required"
