@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 import resource
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -25,6 +25,7 @@ from promptpro.api import (
     costs,
     drafts,
     endpoints,
+    evaluations,
     feedback,
     fetch,
     health,
@@ -58,7 +59,9 @@ from promptpro.db.session import create_session_factory
 from promptpro.logs import RequestLogMiddleware, configure_logging
 from promptpro.providers.registry import ProviderConfig, ProviderRegistry
 from promptpro.security.vault import Vault
+from promptpro.services import jobs
 from promptpro.services.catalogue import CatalogueRefresher
+from promptpro.services.evaluation_engine import EvaluationEngine, ServerDispatch
 from promptpro.services.housekeeping import (
     beat,
     beat_periodically,
@@ -159,6 +162,31 @@ def runs_per_process(settings: Settings, open_files: int) -> int:
     return settings.max_runs_per_process
 
 
+async def start_evaluations(
+    app: FastAPI, settings: Settings, worker_id: str
+) -> Callable[[], Awaitable[None]]:
+    """Set `app.state.evaluations` (who runs evaluation cells); returns how to stop it."""
+    runner = settings.evaluation_runner
+    if runner == "auto":
+        runner = "server" if settings.is_sqlite else "workers"
+    if runner == "workers":
+        queue = jobs.QueueDispatch(settings.database_url, settings.evaluation_jobs_per_evaluation)
+        app.state.evaluations = queue
+        return queue.close
+    engine = EvaluationEngine(
+        app.state.session_factory,
+        app.state.runs.records,
+        app.state.vault,
+        lambda: app.state.providers,  # looked up per run: tests swap the registry
+        settings,
+        worker_id,
+    )
+    dispatch = ServerDispatch(engine)
+    dispatch.start()
+    app.state.evaluations = dispatch
+    return dispatch.close
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A PromptPro app on the database the settings name."""
     settings = settings or get_settings()
@@ -185,6 +213,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store_retry=settings.run_store_retry_seconds,
             worker_id=worker_id,
         )
+        # Evaluations: this process runs their cells (SQLite), or queues them for
+        # `promptpro worker` processes (PostgreSQL); services/evaluation_engine.py.
+        evaluations = await start_evaluations(app, settings, worker_id)
         # Every worker hears at once of tokens revoked and accounts changed by any other.
         tokens_heard = invalidation_listener(settings.database_url, app.state.token_cache)
         await tokens_heard.__aenter__()
@@ -217,6 +248,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await evaluations()
         # Runs in progress get a moment to finish, then are stored as they stand.
         await app.state.runs.registry.shutdown()
         with contextlib.suppress(Exception):  # else its runs are failed once it is silent
@@ -284,6 +316,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         portability.router,
         test_sets.router,
         uploads.router,
+        evaluations.router,
         costs.router,
         endpoints.router,
         labels.router,

@@ -145,6 +145,28 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
     import_max_unzipped_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
     import_max_files: int = Field(default=20_000, ge=1)
+    # Evaluations (docs/ARCHITECTURE.md, "Evaluations and workers"). Who runs the cells:
+    # "server" (this process, in the background), "workers" (`promptpro worker` processes
+    # through procrastinate; PostgreSQL only), or "auto" (workers on PostgreSQL, else server).
+    evaluation_runner: Literal["auto", "server", "workers"] = "auto"
+    # Cells run at once per process, and per workspace and provider within it.
+    evaluation_concurrency: int = Field(default=32, ge=1)
+    evaluation_provider_concurrency: int = Field(default=16, ge=1)
+    # Tries per cell (a rate-limited try and a worker that died count), and how long a
+    # taken cell is held without its worker renewing it before another may take it.
+    evaluation_max_attempts: int = Field(default=3, ge=1)
+    evaluation_lease_seconds: float = Field(default=60, gt=0)
+    # The longest wait after a provider's 429 (its Retry-After, else a doubling backoff).
+    evaluation_rate_limit_max_wait_seconds: float = Field(default=60, ge=0)
+    evaluation_rate_limit_first_wait_seconds: float = Field(default=1, ge=0)
+    # Without `confirmCostUsd`, an evaluation estimated above this is refused until confirmed.
+    evaluation_confirm_over_usd: float = Field(default=1.0, ge=0)
+    evaluation_max_cells: int = Field(default=20_000, ge=1)
+    # How often the engine looks for cells nobody drives (a dead worker's, after a restart).
+    evaluation_sweep_seconds: float = Field(default=5, gt=0)
+    # PostgreSQL: jobs queued per evaluation (each drives it until no cell is left), so
+    # that several worker processes share one evaluation.
+    evaluation_jobs_per_evaluation: int = Field(default=4, ge=1)
     # Costs: how often each server process looks for a model catalogue loaded by
     # `promptpro models update` (in the database).
     catalogue_refresh_seconds: float = Field(default=30, gt=0)

@@ -28,6 +28,7 @@ from promptpro.security.csrf import (
 from promptpro.security.vault import Vault
 from promptpro.services import audit, sessions, tokens
 from promptpro.services.accounts import Caller
+from promptpro.services.evaluations import EvaluationDispatch, EvaluationLimits, EvaluationService
 from promptpro.services.instance import registration_allowed, registration_policy
 from promptpro.services.keys import KeyService
 from promptpro.services.rate_limits import AdmittedAttempt, LoginLimiter, RegistrationLimiter
@@ -337,3 +338,36 @@ async def get_run_service(request: Request, user: CurrentUser, storage: StorageD
 
 
 RunServiceDep = Annotated[RunService, Depends(get_run_service)]
+
+
+# --- Evaluations ------------------------------------------------------------------------
+
+
+async def get_evaluation_service(
+    request: Request, user: CurrentUser, storage: StorageDep
+) -> EvaluationService:
+    """The signed-in user's evaluations (planning their runs as the run path does)."""
+    state = request.app.state
+    settings: Settings = state.settings
+    return EvaluationService(
+        storage,
+        user.id,
+        records=state.runs.records,
+        vault=state.vault,
+        providers=state.providers,
+        limits=EvaluationLimits(
+            max_cells=settings.evaluation_max_cells,
+            confirm_over_usd=settings.evaluation_confirm_over_usd,
+            max_rows=settings.test_set_max_rows,
+        ),
+    )
+
+
+async def get_evaluation_dispatch(request: Request) -> EvaluationDispatch:
+    """Who runs evaluation cells: this server, or the workers' queue."""
+    dispatch: EvaluationDispatch = request.app.state.evaluations
+    return dispatch
+
+
+EvaluationServiceDep = Annotated[EvaluationService, Depends(get_evaluation_service)]
+EvaluationDispatchDep = Annotated[EvaluationDispatch, Depends(get_evaluation_dispatch)]

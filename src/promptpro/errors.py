@@ -236,3 +236,15 @@ class BudgetExceeded(PromptProError):
         self.monthly_usd = monthly_usd
         self.spent_usd = spent_usd
         self.estimate_usd = estimate_usd
+
+
+class ConfirmationRequired(PromptProError):
+    """Work estimated to cost more than the caller agreed to (or the instance's threshold):
+    send it again with `confirmCostUsd` at least `estimate_usd`."""
+
+    title = "Confirmation required"
+
+    def __init__(self, detail: str, *, estimate_usd: float, confirmed_usd: float) -> None:
+        super().__init__(detail)
+        self.estimate_usd = estimate_usd
+        self.confirmed_usd = confirmed_usd

@@ -120,6 +120,8 @@ async def test_a_body_python_cannot_parse_is_a_documented_problem_on_every_opera
             version=1,
             change_request_id=1,
             name="a/name",
+            evaluation_id=1,
+            cell_id=1,
         )
         response = await ada.request(
             method, target, content=content, headers={"content-type": "application/json"}

@@ -19,6 +19,7 @@ from promptpro.db.errors import DATABASE_ERRORS, is_database_lost
 from promptpro.errors import (
     BudgetExceeded,
     ConfigurationError,
+    ConfirmationRequired,
     Conflict,
     Forbidden,
     ImageRefused,
@@ -198,6 +199,15 @@ def domain_details(exc: PromptProError) -> ProblemDetails:
             budget={"scope": exc.scope, "id": exc.scope_id, "monthlyUsd": exc.monthly_usd},
             spentUsd=exc.spent_usd,
             estimateUsd=exc.estimate_usd,
+        )
+    if isinstance(exc, ConfirmationRequired):
+        return details(
+            409,
+            exc.detail,
+            slug="confirmation-required",
+            title=exc.title,
+            estimateUsd=exc.estimate_usd,
+            confirmedUsd=exc.confirmed_usd,
         )
     if isinstance(exc, TooManyRuns):
         headers = {"Retry-After": str(RUNS_RETRY_AFTER_S)}

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from promptpro import __version__
-from promptpro.cli import audit, backup, db, keys, models, remote, serve, sessions, users
+from promptpro.cli import (
+    audit,
+    backup,
+    db,
+    keys,
+    models,
+    remote,
+    serve,
+    sessions,
+    users,
+    worker,
+)
 from promptpro.errors import ConfigurationError
 
 app = typer.Typer(
@@ -39,6 +50,7 @@ def _main(
 
 
 app.command()(serve.serve)
+app.command()(worker.worker)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.add_typer(db.app, name="db")

@@ -9,6 +9,7 @@ import typer
 
 from promptpro.cli.common import admin_settings
 from promptpro.db import migrate
+from promptpro.services import jobs
 
 app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 
@@ -16,9 +17,13 @@ app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 @app.command()
 def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
-    url = admin_settings().database_url
+    settings = admin_settings()
+    url = settings.database_url
     asyncio.run(migrate.upgrade(url, revision))
     typer.echo(f"Database at {asyncio.run(migrate.current_revision(url))}.")
+    if not settings.is_sqlite and asyncio.run(jobs.apply_job_schema(url)):
+        # The job queue `promptpro worker` takes evaluations from (services/jobs.py).
+        typer.echo("Job queue schema (procrastinate) applied.")
 
 
 @app.command()

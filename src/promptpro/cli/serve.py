@@ -21,6 +21,7 @@ from promptpro.db import backup, migrate
 from promptpro.db.engine import display_url
 from promptpro.errors import ConfigurationError
 from promptpro.logs import configure_logging
+from promptpro.services import jobs
 
 log = logging.getLogger(__name__)
 APP = "promptpro.app:create_app"
@@ -48,6 +49,8 @@ async def prepare_database(settings: Settings, *, apply_migrations: bool) -> Non
             log.info("Copied %s to %s before migrating it", path, copy)
         log.info("Migrating %s from %s to %s", display_url(url), current or "base", head)
         await migrate.upgrade(url)
+        if not settings.is_sqlite:
+            await jobs.apply_job_schema(url)  # the evaluation workers' queue
         return
     raise ConfigurationError(
         f"The database at {display_url(url)} is at revision {current or 'base'}, "

@@ -47,11 +47,28 @@ async def admit_spending(
 
     Costs nothing when no budget applies: the budgets come with the run's context query.
     """
-    scopes = {scope for plan in plans for scope in plan.budget_scopes()}
-    if not scopes:
+    if not any(plan.budget_scopes() for plan in plans):
         return plans
     costs = [(await local_estimate(plan)).cost_usd or 0.0 for plan in plans]
-    estimate = sum(costs)  # a model without a price can't be counted against a budget
+    # A model without a price can't be counted against a budget. Once admitted, nothing is
+    # awaited until the runs are launched (and hold their estimates in the registry).
+    await admit_estimate(records, plans, sum(costs), registry)
+    return [replace(plan, estimate_usd=cost) for plan, cost in zip(plans, costs, strict=True)]
+
+
+async def admit_estimate(
+    records: RunRecords,
+    plans: list[RunPlan],
+    estimate: float,
+    registry: RunRegistry | None = None,
+) -> None:
+    """Refuse (BudgetExceeded) work estimated at `estimate` USD, to run as these plans do
+    (their runner and workspace), when it would pass a monthly budget, counting what was
+    spent and (given the registry) this process's runs in flight: an evaluation checks its
+    whole matrix's estimate this way before it starts."""
+    scopes = {scope for plan in plans for scope in plan.budget_scopes()}
+    if not scopes:
+        return
     since = month_start()
     spent: dict[tuple[str, str], float] = {}
     for scope, scope_id in sorted(scopes):
@@ -59,13 +76,14 @@ async def admit_spending(
             spent[scope, scope_id] = await records.spent_by_user(scope_id, since)
         else:
             spent[scope, scope_id] = await records.spent_in_workspace(int(scope_id), since)
-    # From here to the runs' launch nothing is awaited, so the runs in flight read here are
-    # all there are in this process (another process's count once recorded).
+    # The runs in flight are read after the last await: all there are in this process
+    # (another process's count once recorded).
     for plan in plans:
         for scope, scope_id in plan.budget_scopes():
             monthly = plan.user_budget_usd if scope == "user" else plan.workspace_budget_usd
             assert monthly is not None
-            used = spent[scope, scope_id] + registry.in_flight_usd(scope, scope_id)
+            in_flight = registry.in_flight_usd(scope, scope_id) if registry else 0.0
+            used = spent[scope, scope_id] + in_flight
             if used + estimate > monthly:
                 whose = "your" if scope == "user" else "this workspace's"
                 raise BudgetExceeded(
@@ -78,7 +96,6 @@ async def admit_spending(
                     spent_usd=round(used, 10),
                     estimate_usd=round(estimate, 10),
                 )
-    return [replace(plan, estimate_usd=cost) for plan, cost in zip(plans, costs, strict=True)]
 
 
 async def set_user_budget(

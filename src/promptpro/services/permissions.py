@@ -50,6 +50,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "uploads.write": _WRITERS,  # upload images; a run's image URL stored as an upload
     "library.export": _MEMBERS,  # export its library (never a key or a token)
     "library.import": _WRITERS,  # import prompts, categories, test sets into it
+    "evaluations.read": _MEMBERS,  # evaluations, their cells, summaries, comparisons
+    "evaluations.run": _WRITERS,  # start, cancel, retry evaluations
+    "evaluations.rate": _WRITERS,  # thumbs and notes on cells
     "members.manage": _MANAGERS,  # add, remove, change roles (not an owner's)
     "invitations.manage": _MANAGERS,  # make, list and revoke invitation links
     "workspace.rename": _MANAGERS,

@@ -14,6 +14,7 @@ from promptpro.storage.compare_groups import CompareGroupStorage
 from promptpro.storage.credentials import CredentialStorage
 from promptpro.storage.drafts import DraftStorage
 from promptpro.storage.endpoints import EndpointStorage
+from promptpro.storage.evaluations import EvaluationStorage
 from promptpro.storage.feedback import FeedbackStorage
 from promptpro.storage.identities import IdentityStorage
 from promptpro.storage.invitations import InvitationStorage
@@ -54,6 +55,7 @@ class Storage(
     AdminStorage,
     TestSetStorage,
     UploadStorage,
+    EvaluationStorage,
     WorkspaceStorage,
     SpendingStorage,
     WorkspaceKeyStorage,

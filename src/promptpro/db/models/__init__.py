@@ -12,6 +12,12 @@ from promptpro.db.models.admin import AuditEvent, InstanceSetting
 from promptpro.db.models.api_keys import PROVIDER_KEY_COLUMNS, ApiKeys, WorkspaceApiKeys
 from promptpro.db.models.drafts import PromptDraft
 from promptpro.db.models.endpoints import Endpoint
+from promptpro.db.models.evaluations import (
+    CellStatus,
+    Evaluation,
+    EvaluationCell,
+    EvaluationStatus,
+)
 from promptpro.db.models.labels import ChangeRequest, LabelEvent, PromptLabel
 from promptpro.db.models.library import Category, Prompt, PromptVersion
 from promptpro.db.models.organising import CompareGroup, Favourite, PromptTag
@@ -26,9 +32,13 @@ __all__ = [
     "ApiKeys",
     "AuditEvent",
     "Category",
+    "CellStatus",
     "ChangeRequest",
     "CompareGroup",
     "Endpoint",
+    "Evaluation",
+    "EvaluationCell",
+    "EvaluationStatus",
     "Favourite",
     "InstanceSetting",
     "LabelEvent",

@@ -1,0 +1,333 @@
+"""Evaluations and their cells: reads scoped to the actor's workspaces, and the few
+statements the engine takes and records cells with (atomic, conditional updates)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from promptpro.db.models import CellStatus, Evaluation, EvaluationCell, EvaluationStatus
+from promptpro.db.types import utcnow
+from promptpro.storage.base import is_row_id
+from promptpro.storage.workspaces import WorkspaceStorage, member_of
+
+CELLS = EvaluationCell.__table__
+RETRYABLE = (CellStatus.FAILED, CellStatus.ERRORED)
+OPEN_CELLS = (CellStatus.PENDING, CellStatus.RUNNING)
+
+
+class EvaluationStorage(WorkspaceStorage):
+    """Evaluations are read through a workspace the actor belongs to; cells through their
+    evaluation (the service found it first)."""
+
+    async def create_evaluation(
+        self, values: dict[str, Any], cells: list[dict[str, Any]]
+    ) -> Evaluation:
+        """A new evaluation and its cells (one multi-row INSERT for the cells)."""
+        evaluation = Evaluation(**values, cell_count=len(cells))
+        self.session.add(evaluation)
+        await self._flush()
+        if cells:
+            rows = [{**cell, "evaluation_id": evaluation.id} for cell in cells]
+            await self._execute(sa.insert(EvaluationCell), rows)  # type: ignore[arg-type]
+        return evaluation
+
+    async def get_evaluation(self, actor_id: str, evaluation_id: int) -> Evaluation | None:
+        """The evaluation, if it is in one of the actor's workspaces."""
+        if not is_row_id(evaluation_id):
+            return None
+        query = sa.select(Evaluation).where(
+            Evaluation.id == evaluation_id, Evaluation.workspace_id.in_(member_of(actor_id))
+        )
+        return await self._scalar(query)
+
+    async def list_evaluations(
+        self,
+        actor_id: str,
+        *,
+        workspace_id: int | None,
+        test_set_id: int | None,
+        limit: int,
+    ) -> list[Evaluation]:
+        """The newest evaluations first, in the actor's workspaces, optionally of one set."""
+        query = sa.select(Evaluation).where(Evaluation.workspace_id.in_(member_of(actor_id)))
+        if workspace_id is not None:
+            query = query.where(Evaluation.workspace_id == workspace_id)
+        if test_set_id is not None:
+            query = query.where(Evaluation.test_set_id == test_set_id)
+        return list(await self._scalars(query.order_by(Evaluation.id.desc()).limit(limit)))
+
+    async def cell_counts(self, evaluation_id: int) -> dict[str, int]:
+        """How many cells are in each status."""
+        query = (
+            sa.select(EvaluationCell.status, sa.func.count())
+            .where(EvaluationCell.evaluation_id == evaluation_id)
+            .group_by(EvaluationCell.status)
+        )
+        return {status: count for status, count in (await self._execute(query)).all()}
+
+    async def all_cells(self, evaluation_id: int) -> list[EvaluationCell]:
+        """Every cell, in order (summaries and comparisons read them all)."""
+        query = (
+            sa.select(EvaluationCell)
+            .where(EvaluationCell.evaluation_id == evaluation_id)
+            .order_by(EvaluationCell.id)
+        )
+        return list(await self._scalars(query))
+
+    async def list_cells(
+        self, evaluation_id: int, *, status: str | None, after_id: int, limit: int
+    ) -> list[EvaluationCell]:
+        """Up to `limit` cells with ids after `after_id` (keyset), optionally of one status."""
+        query = sa.select(EvaluationCell).where(
+            EvaluationCell.evaluation_id == evaluation_id, EvaluationCell.id > after_id
+        )
+        if status is not None:
+            query = query.where(EvaluationCell.status == status)
+        return list(await self._scalars(query.order_by(EvaluationCell.id).limit(limit)))
+
+    async def finished_cells(
+        self, evaluation_id: int, after: tuple[datetime, int] | None, limit: int
+    ) -> list[EvaluationCell]:
+        """Cells that finished after `after` (finished_at, id), in the order they finished."""
+        query = sa.select(EvaluationCell).where(
+            EvaluationCell.evaluation_id == evaluation_id,
+            EvaluationCell.finished_at.is_not(None),
+        )
+        if after is not None:
+            at, cell_id = after
+            query = query.where(
+                sa.or_(
+                    EvaluationCell.finished_at > at,
+                    sa.and_(EvaluationCell.finished_at == at, EvaluationCell.id > cell_id),
+                )
+            )
+        order = (EvaluationCell.finished_at, EvaluationCell.id)
+        return list(await self._scalars(query.order_by(*order).limit(limit)))
+
+    async def get_cell(self, evaluation_id: int, cell_id: int) -> EvaluationCell | None:
+        """A cell of this evaluation."""
+        if not is_row_id(cell_id):
+            return None
+        query = sa.select(EvaluationCell).where(
+            EvaluationCell.id == cell_id, EvaluationCell.evaluation_id == evaluation_id
+        )
+        return await self._scalar(query)
+
+    async def rate_cell(self, cell: EvaluationCell, rating: int | None, note: str | None) -> None:
+        """Set (or clear) a cell's thumbs and note."""
+        cell.rating, cell.rating_note = rating, note
+        await self._flush()
+
+    async def cancel_evaluation(self, evaluation: Evaluation) -> None:
+        """Mark it cancelled, and its open cells with it (a running cell's late result is
+        then dropped: recording one is conditional on `running`)."""
+        now = utcnow()
+        await self._execute(
+            sa.update(EvaluationCell)
+            .where(
+                EvaluationCell.evaluation_id == evaluation.id,
+                EvaluationCell.status.in_(OPEN_CELLS),
+            )
+            .values(status=CellStatus.CANCELLED, finished_at=now, lease_until=None)
+        )
+        evaluation.status = EvaluationStatus.CANCELLED
+        evaluation.finished_at = now
+        await self._flush()
+
+    async def reopen_failed(self, evaluation: Evaluation) -> int:
+        """Put its failed and errored cells back to pending (results cleared); how many."""
+        result = await self._execute(
+            sa.update(EvaluationCell)
+            .where(
+                EvaluationCell.evaluation_id == evaluation.id,
+                EvaluationCell.status.in_(RETRYABLE),
+            )
+            .values(
+                status=CellStatus.PENDING,
+                attempts=0,
+                lease_until=None,
+                worker_id=None,
+                output=None,
+                assertion_results=None,
+                score=None,
+                error=None,
+                finished_at=None,
+            )
+        )
+        count = int(result.rowcount)  # type: ignore[attr-defined]
+        if count:
+            evaluation.status = EvaluationStatus.QUEUED
+            evaluation.finished_at = None
+            await self._flush()
+        return count
+
+    # --- the engine's statements (no actor: the engine is trusted) ----------------------
+
+    async def evaluation_by_id(self, evaluation_id: int) -> Evaluation | None:
+        """The evaluation, unscoped (workers run every workspace's cells)."""
+        return await self._get(Evaluation, evaluation_id)
+
+    async def claim_cell(
+        self, evaluation_id: int, worker_id: str, lease: float, max_attempts: int
+    ) -> EvaluationCell | None:
+        """Take one cell, atomically: a pending one, or a running one whose lease expired
+        (its worker died), with attempts left. Two workers never take the same cell:
+        PostgreSQL skips rows another transaction locked; SQLite has one writer."""
+        now = utcnow()
+        claimable = sa.or_(
+            EvaluationCell.status == CellStatus.PENDING,
+            sa.and_(EvaluationCell.status == CellStatus.RUNNING, EvaluationCell.lease_until < now),
+        )
+        pick = (
+            sa.select(EvaluationCell.id)
+            .where(
+                EvaluationCell.evaluation_id == evaluation_id,
+                claimable,
+                EvaluationCell.attempts < max_attempts,
+            )
+            .order_by(EvaluationCell.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        statement = (
+            sa.update(EvaluationCell)
+            .where(EvaluationCell.id == pick, claimable)
+            .values(
+                status=CellStatus.RUNNING,
+                attempts=EvaluationCell.attempts + 1,
+                lease_until=now + timedelta(seconds=lease),
+                worker_id=worker_id,
+            )
+            .returning(EvaluationCell)
+        )
+        return await self._scalar(
+            sa.select(EvaluationCell).from_statement(statement)  # type: ignore[arg-type]
+        )
+
+    async def renew_lease(self, cell_id: int, worker_id: str, attempt: int, lease: float) -> bool:
+        """Extend a held cell's lease; False if it is no longer ours (cancelled, retaken)."""
+        result = await self._execute(
+            sa.update(EvaluationCell)
+            .where(*_held(cell_id, worker_id, attempt))
+            .values(lease_until=utcnow() + timedelta(seconds=lease))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def count_attempt(self, cell_id: int, worker_id: str, attempt: int) -> bool:
+        """One more attempt on a held cell (a rate-limited try); False if no longer ours."""
+        result = await self._execute(
+            sa.update(EvaluationCell)
+            .where(*_held(cell_id, worker_id, attempt))
+            .values(attempts=EvaluationCell.attempts + 1)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_cell(
+        self, cell_id: int, worker_id: str, attempt: int, values: dict[str, Any]
+    ) -> bool:
+        """Store a held cell's result; False (nothing written) if it is no longer ours."""
+        result = await self._execute(
+            sa.update(EvaluationCell)
+            .where(*_held(cell_id, worker_id, attempt))
+            .values(**values, lease_until=None, finished_at=utcnow())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_running(self, evaluation_id: int) -> None:
+        """A queued evaluation whose first cell was taken is running."""
+        await self._execute(
+            sa.update(Evaluation)
+            .where(Evaluation.id == evaluation_id, Evaluation.status == EvaluationStatus.QUEUED)
+            .values(status=EvaluationStatus.RUNNING)
+        )
+
+    async def finish_if_done(self, evaluation_id: int) -> bool:
+        """Mark the evaluation completed once no cell is open; whether it now is."""
+        open_cells = (
+            sa.select(EvaluationCell.id)
+            .where(
+                EvaluationCell.evaluation_id == evaluation_id,
+                EvaluationCell.status.in_(OPEN_CELLS),
+            )
+            .exists()
+        )
+        result = await self._execute(
+            sa.update(Evaluation)
+            .where(
+                Evaluation.id == evaluation_id,
+                Evaluation.status.in_((EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)),
+                ~open_cells,
+            )
+            .values(status=EvaluationStatus.COMPLETED, finished_at=utcnow())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def give_up_stale(self, max_attempts: int) -> list[int]:
+        """Cells whose worker died on their last attempt are errored; their evaluations."""
+        now = utcnow()
+        statement = (
+            sa.update(EvaluationCell)
+            .where(
+                EvaluationCell.status == CellStatus.RUNNING,
+                EvaluationCell.lease_until < now,
+                EvaluationCell.attempts >= max_attempts,
+            )
+            .values(
+                status=CellStatus.ERRORED,
+                lease_until=None,
+                finished_at=now,
+                error={
+                    "type": "/problems/interrupted",
+                    "title": "Interrupted",
+                    "detail": f"Its worker stopped on each of {max_attempts} attempts.",
+                },
+            )
+            .returning(EvaluationCell.evaluation_id)
+        )
+        return sorted(set((await self._execute(statement)).scalars().all()))
+
+    async def evaluations_needing_work(self) -> list[int]:
+        """Unfinished evaluations with a cell someone should take: a stale running one, or
+        pending ones while none runs (nobody is driving them)."""
+        now = utcnow()
+        cells = sa.alias(CELLS)
+        stale = sa.and_(cells.c.status == CellStatus.RUNNING, cells.c.lease_until < now)
+        live = (
+            sa.select(CELLS.c.id)
+            .where(
+                CELLS.c.evaluation_id == Evaluation.id,
+                CELLS.c.status == CellStatus.RUNNING,
+                CELLS.c.lease_until >= now,
+            )
+            .exists()
+        )
+        query = sa.select(Evaluation.id).where(
+            Evaluation.status.in_((EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)),
+            sa.or_(
+                sa.select(cells.c.id).where(cells.c.evaluation_id == Evaluation.id, stale).exists(),
+                sa.and_(
+                    sa.select(cells.c.id)
+                    .where(
+                        cells.c.evaluation_id == Evaluation.id,
+                        cells.c.status == CellStatus.PENDING,
+                    )
+                    .exists(),
+                    ~live,
+                ),
+            ),
+        )
+        return list(await self._scalars(query.order_by(Evaluation.id)))
+
+
+def _held(cell_id: int, worker_id: str, attempt: int) -> list[sa.ColumnElement[bool]]:
+    """The cell is still running, taken by this worker on this attempt."""
+    return [
+        EvaluationCell.id == cell_id,
+        EvaluationCell.status == CellStatus.RUNNING,
+        EvaluationCell.worker_id == worker_id,
+        EvaluationCell.attempts == attempt,
+    ]
