@@ -54,6 +54,9 @@ class Endpoint:
         return f"{self.method} {self.path}"
 
 
+# A new endpoint is a row here (or in TEAM_ENDPOINTS below); a new kind of object it names
+# is a field of `Library` (access_matrix_support.py), made in `_library`. What a cell
+# changes is put back after it, except the people's sessions and tokens (BOOKKEEPING).
 ENDPOINTS = [
     Endpoint("GET", "/api/v1/categories", owned=False),
     Endpoint("POST", "/api/v1/categories", {"name": "New"}, owned=False, success=201),
