@@ -97,6 +97,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/test-sets/{test_set}/export?format=csv"),
     Endpoint("POST", "/api/v1/prompts/{prompt}/estimate", {"model": "openai/gpt-4o-mini"}),
     Endpoint("GET", "/api/v1/usage", owned=False),
+    Endpoint("GET", "/api/v1/evaluations", owned=False),
+    Endpoint("GET", "/api/v1/responses", owned=False),
     Endpoint("GET", "/api/v1/endpoints", owned=False),
     Endpoint("POST", "/api/v1/endpoints", {"name": "new", "baseUrl": BASE_URL}, False, 201),
     Endpoint("GET", "/api/v1/endpoints/{endpoint}"),
@@ -319,6 +321,9 @@ TEAM_ENDPOINTS = [
         "DELETE", "/api/v1/workspaces/{team}/invitations/{invitation}", "admin", None, 204
     ),
     TeamEndpoint("GET", "/api/v1/workspaces/{team}/audit", "admin"),
+    TeamEndpoint("GET", "/api/v1/workspaces/{team}/endpoints", "viewer"),
+    TeamEndpoint("GET", "/api/v1/workspaces/{team}/export?format=promptpro", "viewer"),
+    TeamEndpoint("GET", "/api/v1/evaluations?workspaceId={team}", "viewer"),
 ]
 
 

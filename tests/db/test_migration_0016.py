@@ -3,116 +3,67 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
-from promptpro.db.engine import create_engine
-from tests.conftest import require_postgres
-from tests.support import databases
-
-AT = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'blank.db'}"
-        return
-    url = databases.create_postgres_database(require_postgres(), migrated=False)
-    try:
-        yield url
-    finally:
-        databases.drop_postgres_database(url)
-
-
-async def _run(url: str, *statements: tuple[str, dict[str, Any]]) -> list[Any]:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            rows: list[Any] = []
-            for statement, params in statements:
-                result = await conn.execute(sa.text(statement), params)
-                rows = list(result) if result.returns_rows else []
-            return rows
-    finally:
-        await engine.dispose()
-
-
-def _tables(url: str) -> set[str]:
-    async def names() -> set[str]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return set(await conn.run_sync(lambda c: sa.inspect(c).get_table_names()))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(names())
+from tests.db.sql import AT, run_all, tables
 
 
 def test_evaluations_go_up_down_and_up_again_keeping_the_test_sets(blank_url: str) -> None:
     asyncio.run(migrate.upgrade(blank_url, "0015"))
-    asyncio.run(
-        _run(
-            blank_url,
-            (
-                "INSERT INTO users (id, username, created_at, updated_at) "
-                "VALUES ('a', 'ada', :at, :at)",
-                {"at": AT},
-            ),
-            (
-                "INSERT INTO workspaces (id, name, personal_user_id, created_at, updated_at) "
-                "VALUES (1, 'Personal', 'a', :at, :at)",
-                {"at": AT},
-            ),
-            (
-                "INSERT INTO prompts (id, user_id, workspace_id, title, content, created_at, "
-                "updated_at) VALUES (1, 'a', 1, 't', 'c', :at, :at)",
-                {"at": AT},
-            ),
-            (
-                "INSERT INTO test_sets (id, user_id, workspace_id, name, assertions, "
-                "created_at, updated_at) VALUES (1, 'a', 1, 'Capitals', '[]', :at, :at)",
-                {"at": AT},
-            ),
-        )
+    run_all(
+        blank_url,
+        (
+            "INSERT INTO users (id, username, created_at, updated_at) "
+            "VALUES ('a', 'ada', :at, :at)",
+            {"at": AT},
+        ),
+        (
+            "INSERT INTO workspaces (id, name, personal_user_id, created_at, updated_at) "
+            "VALUES (1, 'Personal', 'a', :at, :at)",
+            {"at": AT},
+        ),
+        (
+            "INSERT INTO prompts (id, user_id, workspace_id, title, content, created_at, "
+            "updated_at) VALUES (1, 'a', 1, 't', 'c', :at, :at)",
+            {"at": AT},
+        ),
+        (
+            "INSERT INTO test_sets (id, user_id, workspace_id, name, assertions, "
+            "created_at, updated_at) VALUES (1, 'a', 1, 'Capitals', '[]', :at, :at)",
+            {"at": AT},
+        ),
     )
     asyncio.run(migrate.upgrade(blank_url, "0016"))
-    assert {"evaluations", "evaluation_cells"} <= _tables(blank_url)
-    asyncio.run(
-        _run(
-            blank_url,
-            (
-                "INSERT INTO evaluations (id, workspace_id, test_set_id, prompt_id, created_by, "
-                "variants, models, repeats, status, estimate, rows, assertions, cell_count, "
-                "created_at, updated_at) VALUES (1, 1, 1, 1, 'a', '[]', '[]', 1, 'queued', "
-                "'{}', '[]', '[]', 1, :at, :at)",
-                {"at": AT},
-            ),
-            (
-                "INSERT INTO evaluation_cells (evaluation_id, row_index, row_id, variant, "
-                "repeat, status, attempts, created_at, updated_at) "
-                "VALUES (1, 0, 1, 0, 0, 'pending', 0, :at, :at)",
-                {"at": AT},
-            ),
-            # Deleting the test set keeps the evaluation (its snapshot), unlinked.
-            ("DELETE FROM test_sets", {}),
-        )
+    assert {"evaluations", "evaluation_cells"} <= tables(blank_url)
+    run_all(
+        blank_url,
+        (
+            "INSERT INTO evaluations (id, workspace_id, test_set_id, prompt_id, created_by, "
+            "variants, models, repeats, status, estimate, rows, assertions, cell_count, "
+            "created_at, updated_at) VALUES (1, 1, 1, 1, 'a', '[]', '[]', 1, 'queued', "
+            "'{}', '[]', '[]', 1, :at, :at)",
+            {"at": AT},
+        ),
+        (
+            "INSERT INTO evaluation_cells (evaluation_id, row_index, row_id, variant, "
+            "repeat, status, attempts, created_at, updated_at) "
+            "VALUES (1, 0, 1, 0, 0, 'pending', 0, :at, :at)",
+            {"at": AT},
+        ),
+        # Deleting the test set keeps the evaluation (its snapshot), unlinked.
+        ("DELETE FROM test_sets", {}),
     )
-    assert asyncio.run(_run(blank_url, ("SELECT test_set_id FROM evaluations", {}))) == [(None,)]
+    assert run_all(blank_url, ("SELECT test_set_id FROM evaluations", {})) == [(None,)]
     # A cell's rating is thumbs up or down.
     with pytest.raises(sa.exc.IntegrityError):
-        asyncio.run(_run(blank_url, ("UPDATE evaluation_cells SET rating = 2", {})))
+        run_all(blank_url, ("UPDATE evaluation_cells SET rating = 2", {}))
 
     asyncio.run(migrate.downgrade(blank_url, "0015"))
-    assert not {"evaluations", "evaluation_cells"} & _tables(blank_url)
-    assert asyncio.run(_run(blank_url, ("SELECT title FROM prompts", {}))) == [("t",)]
+    assert not {"evaluations", "evaluation_cells"} & tables(blank_url)
+    assert run_all(blank_url, ("SELECT title FROM prompts", {})) == [("t",)]
 
     asyncio.run(migrate.upgrade(blank_url, "0016"))
-    assert asyncio.run(_run(blank_url, ("SELECT count(*) FROM evaluations", {}))) == [(0,)]
+    assert run_all(blank_url, ("SELECT count(*) FROM evaluations", {})) == [(0,)]

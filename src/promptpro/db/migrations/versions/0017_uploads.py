@@ -1,7 +1,7 @@
 """Uploaded images, stored once per workspace by content hash.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01
 
 One new table, nothing rebuilt: no existing table, trigger or index is touched.
@@ -15,7 +15,7 @@ from alembic import op
 import promptpro.db.types
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
