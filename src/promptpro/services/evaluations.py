@@ -31,6 +31,7 @@ from promptpro.services.budgets import admit_estimate
 from promptpro.services.evaluation_estimates import estimate_matrix
 from promptpro.services.evaluation_summaries import summarise
 from promptpro.services.run_plans import RunPlan, VersionSource, plan_runs, version_source
+from promptpro.services.workspaces import require_in
 from promptpro.storage import Storage
 from promptpro.storage.pagination import ValueKeyset
 from promptpro.storage.run_records import RunRecords
@@ -278,7 +279,10 @@ class EvaluationService:
     async def list_evaluations(
         self, *, workspace_id: int | None, test_set_id: int | None, limit: int = 50
     ) -> list[EvaluationListItem]:
-        """The newest evaluations the actor can see, of a workspace and/or a test set."""
+        """The newest evaluations the actor can see, of a workspace and/or a test set (a
+        workspace the actor is not in is a 404, as everywhere)."""
+        if workspace_id is not None:
+            await require_in(self.storage, self.actor_id, workspace_id, "evaluations.read")
         found = await self.storage.list_evaluations(
             self.actor_id, workspace_id=workspace_id, test_set_id=test_set_id, limit=limit
         )
