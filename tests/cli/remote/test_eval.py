@@ -11,12 +11,12 @@ from typing import Any
 from tests.support.remote import RemoteServer, promptpro
 
 
-def test_set(server: RemoteServer, workspace: int, expected: str) -> dict[str, Any]:
+def answers_set(server: RemoteServer, workspace: int, expected: str) -> dict[str, Any]:
     """A test set of two rows whose answers must contain `expected`."""
     body = {
         "name": f"answers-{workspace}",
         "workspaceId": workspace,
-        "assertions": [{"type": "icontains", "value": expected}],
+        "assertions": [{"type": "contains", "value": expected}],
     }
     created = server.http.post("/api/v1/test-sets", json=body)
     assert created.status_code == 201, created.text
@@ -35,7 +35,7 @@ def test_a_passing_evaluation_exits_0_and_writes_junit_and_json(
     team = server.workspace()
     prompt = server.prompt(workspaceId=team)
     server.label(prompt, "production", 1)
-    tests = test_set(server, team, "fake provider")
+    tests = answers_set(server, team, "the fake provider")
     junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
 
     result = promptpro(
@@ -58,7 +58,7 @@ def test_an_evaluation_under_the_threshold_exits_5_naming_the_failures(
 ) -> None:
     team = server.workspace()
     prompt = server.prompt(workspaceId=team)
-    tests = test_set(server, team, "words the fake never says")
+    tests = answers_set(server, team, "words the fake never says")
     junit = tmp_path / "junit.xml"
 
     result = promptpro(
@@ -69,7 +69,7 @@ def test_an_evaluation_under_the_threshold_exits_5_naming_the_failures(
     assert result.exit_code == 5, result.output
     assert "Pass rate 0.0%" in result.stdout
     failures = ET.parse(junit).getroot().iter("failure")
-    assert all("icontains" in (failure.get("message") or "") for failure in failures)
+    assert all("contains" in (failure.get("message") or "") for failure in failures)
 
 
 def test_an_unknown_test_set_exits_4(server: RemoteServer) -> None:

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from promptpro.cli.remote.common import Exit, connected, fail, note, out
+from promptpro.cli.remote.prompts import fetch
 from promptpro.client import Api
 
 app = typer.Typer(help="Evaluations of prompts on test sets (after `promptpro login`).")
@@ -43,9 +44,10 @@ def _test_set_id(api: Api, given: str, workspace: int) -> int:
 
 
 def _prompt(api: Api, given: str, workspace: int) -> tuple[int, str | None]:
-    """The prompt's id and the label to evaluate (`name@label`; none: as it is now)."""
+    """The prompt's id (NAME, or its id) and the label to evaluate (`NAME@label`; none:
+    the prompt as it is now)."""
     name, _, label = given.partition("@")
-    fetched = api.fetch_prompt(name, label=label or None, workspace_id=workspace)
+    fetched = fetch(api, name, label=label or None, version=None, workspace=workspace)
     return int(fetched["promptId"]), label or None
 
 
