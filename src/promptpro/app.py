@@ -44,6 +44,7 @@ from promptpro.api import (
     workspace_keys,
     workspaces,
 )
+from promptpro.api.fetch_fast import FetchFastPath
 from promptpro.api.limits import BodySizeLimitMiddleware
 from promptpro.api.metrics import MetricsMiddleware
 from promptpro.api.metrics import router as metrics_router
@@ -240,6 +241,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
+    # Innermost: a fetch by name served from the caches skips routing and dependencies,
+    # and every middleware outside treats its answer as the route's (api/fetch_fast.py).
+    app.add_middleware(FetchFastPath)
     app.add_middleware(BodySizeLimitMiddleware)  # inside the request log, which logs its 413s
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(MetricsMiddleware)
