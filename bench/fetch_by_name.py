@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fetch_by_name.py [--databases postgresql,sqlite] [--clients 64]
                                             [--requests 20000]
+                                            [--pythonpath OTHER/src]  # serve another tree
 
 For each database: a fresh database (PostgreSQL: a scratch database on the server
 PROMPTPRO_BENCH_DATABASE_URL names; SQLite: a file in a temporary directory) and
@@ -160,6 +161,7 @@ async def one_database(
                 "PROMPTPRO_DATA_DIR": tmp,
                 "PROMPTPRO_DATABASE_URL": database_url,
                 "PROMPTPRO_LOG_LEVEL": "warning",
+                "PYTHONPATH": args.pythonpath or os.environ.get("PYTHONPATH", ""),
             }
             command = [promptpro, "serve", "--port", str(port), "--migrate"]
             with started(pinned(command, server_core), env, Path(tmp, "serve.log")) as server:
@@ -220,6 +222,7 @@ def main() -> None:
         help="the PostgreSQL server to make a scratch database on",
     )
     parser.add_argument("--no-pin", action="store_true", help="don't pin processes to cores")
+    parser.add_argument("--pythonpath", help="serve this source tree (paired comparisons)")
     asyncio.run(bench(parser.parse_args()))
 
 

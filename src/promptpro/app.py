@@ -233,6 +233,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, without a CDN
         redoc_url=None,
+        # FastAPI's native OpenTelemetry looks for configured providers on every request
+        # (~15 µs); PromptPro reports through its Prometheus metrics and logs instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.token_cache = TokenCache()  # this app's (this process's) authenticated tokens

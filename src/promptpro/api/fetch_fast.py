@@ -22,12 +22,15 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from promptpro.api.fetch import fetch_by_name, fetched_response
+from promptpro.api.fetch import fetched_response
+from promptpro.api.metrics import ROUTE_TEMPLATE_KEY
 from promptpro.services.prompt_fetch import Fetched, cached_fetch
 from promptpro.services.tokens import cached_token
 
-# The route's path (api/fetch.py's router under the app's /api/v1 prefix).
+# The route's path (api/fetch.py's router under the app's /api/v1 prefix), and its
+# template as the metrics name it.
 PREFIX = "/api/v1/prompts/by-name/"
+TEMPLATE = PREFIX + "{name}"
 # The route's header limit: a longer If-None-Match is the route's 422.
 MAX_IF_NONE_MATCH = 2000
 QUERY_KEYS = frozenset({"label", "version", "workspaceId"})
@@ -113,8 +116,7 @@ class FetchFastPath:
             and scope["path"].startswith(PREFIX)
             and (hit := cached_answer(scope)) is not None
         ):
-            # The metrics middleware names the request by this endpoint's route template.
-            scope["endpoint"] = fetch_by_name
+            scope[ROUTE_TEMPLATE_KEY] = TEMPLATE  # for the metrics middleware
             await fetched_response(*hit)(scope, receive, send)
             return
         await self.app(scope, receive, send)
