@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/fetch_by_name.py [--databases postgresql,sqlite] [--clients 64]
                                             [--requests 20000]
+                                            [--pythonpath OTHER/src]  # serve another tree
+                                            [--rate 3000]  # an open load, not a closed loop
 
 For each database: a fresh database (PostgreSQL: a scratch database on the server
 PROMPTPRO_BENCH_DATABASE_URL names; SQLite: a file in a temporary directory) and
@@ -99,9 +101,13 @@ async def set_up(app_url: str) -> str:
 
 
 async def load(
-    app_url: str, token: str, clients: int, requests: int, revalidate: bool
+    app_url: str, token: str, clients: int, requests: int, revalidate: bool, rate: float = 0
 ) -> dict[str, float]:
-    """`requests` fetches by `clients` concurrent clients: the rate, and p50/p99 in ms."""
+    """`requests` fetches by `clients` concurrent clients: the rate, and p50/p99 in ms.
+
+    `rate` > 0: an open load instead of a closed loop; fetch i is due at i / rate seconds
+    and its latency is timed from then (a late start counts against the server).
+    """
     headers = {"Authorization": f"Bearer {token}"}
     path = f"/api/v1/prompts/by-name/{NAME}"
     connector = aiohttp.TCPConnector(limit=clients)
@@ -119,20 +125,27 @@ async def load(
             while remaining > 0:
                 remaining -= 1
                 started_at = time.perf_counter()
+                if rate > 0 and latencies is not warm:
+                    started_at = began + (requests - remaining - 1) / rate
+                    await asyncio.sleep(max(0.0, started_at - time.perf_counter()))
                 async with http.get(path, headers=headers) as resp:
                     await resp.read()
                     if resp.status != expected:
                         raise SystemExit(f"fetch: {resp.status}")
                 latencies.append(time.perf_counter() - started_at)  # percentile() gives ms
 
+        warm = latencies
+        began = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))  # warm the connections
         remaining = requests
-        latencies.clear()
+        latencies = []
+        client_cpu = time.process_time()
         began = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - began
     return {
         "rate": len(latencies) / elapsed,
+        "client_cpu": (time.process_time() - client_cpu) / len(latencies),
         "p50": percentile(latencies, 50),
         "p99": percentile(latencies, 99),
     }
@@ -160,6 +173,7 @@ async def one_database(
                 "PROMPTPRO_DATA_DIR": tmp,
                 "PROMPTPRO_DATABASE_URL": database_url,
                 "PROMPTPRO_LOG_LEVEL": "warning",
+                "PYTHONPATH": args.pythonpath or os.environ.get("PYTHONPATH", ""),
             }
             command = [promptpro, "serve", "--port", str(port), "--migrate"]
             with started(pinned(command, server_core), env, Path(tmp, "serve.log")) as server:
@@ -167,17 +181,21 @@ async def one_database(
                 token = await set_up(app_url)
                 for revalidate in (False, True):
                     cpu_before = cpu_seconds(server.pid)
-                    result = await load(app_url, token, args.clients, args.requests, revalidate)
+                    result = await load(
+                        app_url, token, args.clients, args.requests, revalidate, args.rate
+                    )
                     cpu = cpu_seconds(server.pid) - cpu_before
                     rows.append(
                         [
                             kind,
-                            "304 (If-None-Match)" if revalidate else "200",
+                            ("304 (If-None-Match)" if revalidate else "200")
+                            + (f" at {args.rate:,.0f}/s" if args.rate else ""),
                             str(args.clients),
                             f"{result['rate']:,.0f}",
                             f"{result['p50']:.2f}",
                             f"{result['p99']:.2f}",
                             f"{cpu / (args.requests * 2) * 1e6:.0f}",
+                            f"{result['client_cpu'] * 1e6:.0f}",
                         ]
                     )
                     print(" | ".join(rows[-1]), file=sys.stderr)
@@ -188,7 +206,16 @@ async def one_database(
 
 
 def markdown(rows: list[list[str]]) -> str:
-    head = ["database", "answer", "clients", "fetches/s", "p50 ms", "p99 ms", "server CPU µs/fetch"]
+    head = [
+        "database",
+        "answer",
+        "clients",
+        "fetches/s",
+        "p50 ms",
+        "p99 ms",
+        "server CPU µs/fetch",
+        "client CPU µs/fetch",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -220,6 +247,10 @@ def main() -> None:
         help="the PostgreSQL server to make a scratch database on",
     )
     parser.add_argument("--no-pin", action="store_true", help="don't pin processes to cores")
+    parser.add_argument("--pythonpath", help="serve this source tree (paired comparisons)")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="an open load of this many fetches/s (0: closed)"
+    )
     asyncio.run(bench(parser.parse_args()))
 
 

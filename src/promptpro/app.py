@@ -48,6 +48,7 @@ from promptpro.api import (
     workspace_keys,
     workspaces,
 )
+from promptpro.api.fetch_fast import FetchFastPath
 from promptpro.api.limits import BodySizeLimitMiddleware
 from promptpro.api.metrics import MetricsMiddleware
 from promptpro.api.metrics import router as metrics_router
@@ -267,6 +268,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, without a CDN
         redoc_url=None,
+        # FastAPI's native OpenTelemetry looks for configured providers on every request
+        # (~15 µs); PromptPro reports through its Prometheus metrics and logs instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.token_cache = TokenCache()  # this app's (this process's) authenticated tokens
@@ -275,6 +279,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Built here, not lazily: malformed master keys stop the app before it serves anything.
     app.state.vault = Vault.from_settings(settings)
     install_problem_handlers(app)
+    # Innermost: a fetch by name served from the caches skips routing and dependencies,
+    # and every middleware outside treats its answer as the route's (api/fetch_fast.py).
+    app.add_middleware(FetchFastPath)
     # A library import reads its upload itself, bounded by its own setting; an image upload
     # may be larger than 1 MB (its multipart framing included), up to its own limit, which
     # the upload service checks exactly.

@@ -15,6 +15,7 @@ from promptpro.deps import CurrentUser, StorageDep
 from promptpro.schemas.labels import FetchedPrompt
 from promptpro.services.prompt_fetch import (
     FetchCache,
+    Fetched,
     fetch_prompt,
     record_fetch,
 )
@@ -72,6 +73,14 @@ async def fetch_by_name(
     )
     if cache.should_record(fetched.prompt_id):
         background.add_task(record_fetch, request.app.state.session_factory, fetched.prompt_id)
+    return fetched_response(fetched, if_none_match)
+
+
+def fetched_response(fetched: Fetched, if_none_match: str | None) -> Response:
+    """The answer to a fetch: 304 when If-None-Match names its ETag, else 200 with the body.
+
+    The fast path (`api/fetch_fast.py`) answers with this same function.
+    """
     headers = {"ETag": fetched.etag, "Cache-Control": CACHE_CONTROL}
     if etag_matches(if_none_match, fetched.etag):
         return Response(status_code=304, headers=headers)

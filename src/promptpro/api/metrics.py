@@ -16,6 +16,8 @@ from promptpro.config import Settings
 
 router = APIRouter(include_in_schema=False)
 UNMATCHED = "unmatched"
+# A request answered before routing (api/fetch_fast.py) names its route template here.
+ROUTE_TEMPLATE_KEY = "promptpro.route_template"
 
 
 def _authorised(settings: Settings, authorization: str) -> bool:
@@ -53,6 +55,9 @@ def _route_template(scope: Scope) -> str:
     (`scope["fastapi"]["effective_route_context"]`; `scope["route"]` lacks the prefix); a
     mounted app (/static) is known by the endpoint it handed the request to.
     """
+    named = scope.get(ROUTE_TEMPLATE_KEY)
+    if isinstance(named, str):
+        return named
     context = scope.get("fastapi", {}).get("effective_route_context")
     path = getattr(context, "path_format", None)
     if isinstance(path, str) and path:

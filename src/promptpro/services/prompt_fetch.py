@@ -150,6 +150,11 @@ class FetchCache:
         for workspace_id in list(self._generations):
             self._generations[workspace_id] += 1
 
+    def recorded_recently(self, prompt_id: int) -> bool:
+        """Whether `should_record` would say no now (it is asked without being counted)."""
+        last = self._recorded.get(prompt_id)
+        return last is not None and self.clock() - last < FETCH_RECORD_PRECISION_S
+
     def should_record(self, prompt_id: int) -> bool:
         """Whether to note this fetch in the prompt's last_fetched_at (once a minute)."""
         now = self.clock()
@@ -234,7 +239,14 @@ async def fetch_prompt(
     except ValueError as exc:
         raise Invalid(f"{exc}.", field="name") from None
     selector = selector_of(label, version)
-    if workspace_id is None:
+    limit = storage.workspace_limit
+    if limit is not None:
+        # A token limited to a workspace fetches from it, and sees no other: decided here,
+        # before the caches, which are keyed by user (not by token).
+        if workspace_id is not None and workspace_id != limit:
+            raise NotFound(NO_SUCH_WORKSPACE)
+        workspace_id = limit
+    elif workspace_id is None:
         workspace_id = cache.personal(actor_id)
         if workspace_id is None:
             workspace_id = await storage.personal_workspace_id(actor_id)
@@ -302,6 +314,44 @@ async def fetch_prompt(
     fetched = Fetched(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', prompt_id)
     cache.put(key, fetched, generation)
     return fetched
+
+
+def cached_fetch(
+    cache: FetchCache,
+    actor_id: str,
+    workspace_limit: int | None,
+    name: str,
+    *,
+    label: str | None = None,
+    version: int | None = None,
+    workspace_id: int | None = None,
+) -> Fetched | None:
+    """What `fetch_prompt` would answer from the cache alone, with nothing to record; None
+    whenever it would read the database, refuse the fetch or note it in last_fetched_at.
+
+    The fetch fast path's (`api/fetch_fast.py`) half of `fetch_prompt`: the same checks
+    in the same order, each of its misses and errors a None here (the ordinary path then
+    answers). `workspace_limit` is the token's workspace, as `storage.workspace_limit`.
+    """
+    try:
+        check_prompt_name(name)
+        selector = selector_of(label, version)
+    except (ValueError, Invalid):
+        return None
+    if workspace_limit is not None:
+        if workspace_id is not None and workspace_id != workspace_limit:
+            return None
+        workspace_id = workspace_limit
+    elif workspace_id is None:
+        workspace_id = cache.personal(actor_id)
+        if workspace_id is None:
+            return None
+    if cache.role(actor_id, workspace_id) is None:
+        return None
+    hit = cache.get((workspace_id, name, selector))
+    if hit is None or not cache.recorded_recently(hit.prompt_id):
+        return None
+    return hit
 
 
 async def record_fetch(factory: SessionFactory, prompt_id: int) -> None:

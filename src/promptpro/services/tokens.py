@@ -220,3 +220,25 @@ async def authenticate_token(storage: Storage, secret: str, cache: TokenCache) -
         await storage.touch_access_token(entry.token_id, at=now)
     # A copy: the handler may not change what other requests will be handed.
     return TokenAuth(detached_user(entry.user), entry.token_id, entry.workspace_id, entry.read_only)
+
+
+def cached_token(secret: str, cache: TokenCache) -> TokenUser | None:
+    """The cache's entry for a bearer secret when `authenticate_token` would accept it from
+    the cache alone, with nothing to write; None when it would read or write the database,
+    or refuse the token (the caller then takes the ordinary path, which does that).
+
+    For the fetch fast path (`api/fetch_fast.py`). The entry is the cache's own: read it,
+    never change it.
+    """
+    if not is_access_token(secret):
+        return None
+    entry = cache.get(hash_secret(secret))
+    if entry is None or entry.user.disabled:
+        return None
+    now = utcnow()
+    if entry.expires_at is not None and entry.expires_at <= now:
+        return None
+    last_used = entry.last_used_at
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        return None  # a use to record: the ordinary path writes it
+    return entry

@@ -8,7 +8,6 @@ own keeps it: the API docs (`web/docs.py`) allow their one inline script by its 
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -53,19 +52,24 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
         self.https = https
+        self.raw = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in security_headers("", https=https).items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(scope["path"], https=self.https)
+        extra = self.raw
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    if name not in headers:
-                        headers[name] = value
+                # What MutableHeaders would do (a list copy, each missing name appended in
+                # lower case), without its per-header scans: this runs on every response.
+                headers = message["headers"] = list(message["headers"])
+                present = {name for name, _ in headers}
+                headers.extend(pair for pair in extra if pair[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
