@@ -26,7 +26,7 @@ def test_the_estimate_follows_the_inputs(
     expect(estimate).to_contain_text("OpenAI's tokenizer")
     before = estimate.inner_text()
 
-    page.get_by_label("thing").fill("a very long description " * 40)
+    page.get_by_label("thing", exact=True).fill("a very long description " * 40)
 
     expect(estimate).not_to_have_text(before)
     expect(estimate).to_contain_text(re.compile(r"\d{3,} in"))

@@ -38,13 +38,21 @@ SEARCH_TABLE_PREFIXES = ("prompts_fts", "responses_fts")
 SEARCH_INDEXES = {"ix_prompts_search", "ix_responses_search"}
 
 
+# The job queue's tables and indexes on PostgreSQL are procrastinate's own, applied by its
+# schema manager (services/jobs.apply_job_schema), not by the migrations: no model has them.
+JOB_QUEUE_PREFIX = "procrastinate_"
+
+
 def is_search_table(name: str) -> bool:
     return name.startswith(SEARCH_TABLE_PREFIXES)
 
 
-def is_search_object(name: str | None, kind: str) -> bool:
+def is_unmodelled_object(name: str | None, kind: str) -> bool:
+    """The search tables and indexes, and the job queue's objects: not the models' to say."""
     if name is None:
         return False
+    if name.startswith(JOB_QUEUE_PREFIX) or name.startswith(f"idx_{JOB_QUEUE_PREFIX}"):
+        return True
     return (kind == "table" and is_search_table(name)) or (
         kind == "index" and name in SEARCH_INDEXES
     )
@@ -92,7 +100,7 @@ def differences(connection: Connection, metadata: sa.MetaData = Base.metadata) -
             opts={
                 "compare_type": True,
                 "compare_server_default": True,
-                "include_name": lambda name, kind, _parent: not is_search_object(name, kind),
+                "include_name": lambda name, kind, _parent: not is_unmodelled_object(name, kind),
             },
         )
         return list(compare_metadata(context, metadata))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainValidator, TypeAdapter, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from promptpro.schemas.base import ModelId, ResponseText, WriteSchema
 from promptpro.schemas.library import PromptParameters
@@ -14,11 +15,39 @@ VariableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_len
 Variables = Annotated[
     dict[VariableName, Annotated[ResponseText, Field(max_length=100_000)]], Field(max_length=100)
 ]
+TextValue = Annotated[ResponseText, Field(max_length=100_000)]
+VariableValue = TextValue | ImageVariable | ImageUrlVariable
+_TEXT_VALUE: TypeAdapter[str] = TypeAdapter(TextValue)
+_IMAGE_VALUE = TypeAdapter(ImageVariable)
+_IMAGE_URL_VALUE = TypeAdapter(ImageUrlVariable)
+
+
+def _variable_value(value: Any) -> VariableValue:
+    """Text, or an image when an object: checked as the one kind it is, so that a bad value
+    is one error on `variables.<name>` (a plain union would report every kind it is not)."""
+    if not isinstance(value, dict):
+        adapter: TypeAdapter[Any] = _TEXT_VALUE
+    elif "imageUrl" in value:
+        adapter = _IMAGE_URL_VALUE
+    else:
+        adapter = _IMAGE_VALUE
+    try:
+        result: VariableValue = adapter.validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        reason = f"{where}: {error['msg']}" if where else error["msg"]
+        raise PydanticCustomError("variable", "{reason}", {"reason": reason}) from None
+    return result
+
+
 # A run's variables may also be images: `{"image": "<upload id>"}` or `{"imageUrl": "https://…"}`.
 RunVariables = Annotated[
     dict[
         VariableName,
-        Annotated[ResponseText, Field(max_length=100_000)] | ImageVariable | ImageUrlVariable,
+        Annotated[
+            VariableValue, PlainValidator(_variable_value, json_schema_input_type=VariableValue)
+        ],
     ],
     Field(max_length=100),
 ]
