@@ -133,3 +133,23 @@ async def test_an_import_lists_the_evaluations_it_does_not_carry(
     assert again["evaluations"] == []
     expected = without_moments(document) | {"evaluations": []}
     assert without_moments(again) == expected
+
+
+async def test_past_a_hundred_evaluations_the_report_counts_the_rest(
+    ada: httpx.AsyncClient,
+) -> None:
+    workspace_id = await personal(ada)
+    evaluation = {"prompt": "p", "testSet": None, "variants": [], "repeats": 1}
+    document = {
+        "format": "promptpro-export",
+        "version": 1,
+        "prompts": [],
+        "evaluations": [{**evaluation, "status": "completed", "cells": []}] * 102,
+    }
+
+    report = await import_(ada, workspace_id, json.dumps(document).encode(), dryRun="true")
+
+    assert report.status_code == 200, report.text
+    noted = [item["name"] for item in report.json()["notCarried"]]
+    assert noted[0] == "p on a deleted test set"
+    assert noted[100:] == ["2 more evaluations"]
