@@ -139,7 +139,7 @@ async def test_past_a_hundred_evaluations_the_report_counts_the_rest(
     ada: httpx.AsyncClient,
 ) -> None:
     workspace_id = await personal(ada)
-    evaluation = {"prompt": "p", "testSet": None, "variants": [], "repeats": 1}
+    evaluation: dict[str, Any] = {"prompt": "p", "testSet": None, "variants": [], "repeats": 1}
     document = {
         "format": "promptpro-export",
         "version": 1,
