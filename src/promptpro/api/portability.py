@@ -64,7 +64,7 @@ async def export_library(
     storage: StorageDep,
     user: CurrentUser,
     responses: Annotated[
-        bool, Query(description="Include the responses (our format only).")
+        bool, Query(description="Include the responses and evaluation results (our format only).")
     ] = False,
     prompt_ids: Annotated[
         list[str] | None,

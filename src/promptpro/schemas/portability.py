@@ -23,7 +23,9 @@ FORMAT_VERSION = 1
 MAX_VERSIONS = 10_000
 ExportFormat = Literal["promptpro", "promptfoo", "langfuse", "prompty", "dotprompt", "markdown"]
 OnConflict = Literal["skip", "rename", "version"]
-ItemKind = Literal["prompt", "category", "testSet", "label", "response", "field", "file"]
+ItemKind = Literal[
+    "prompt", "category", "testSet", "label", "response", "evaluation", "field", "file"
+]
 
 
 class VersionDoc(PromptCreate):

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from promptpro.db.models import (
     Category,
+    Evaluation,
+    EvaluationCell,
     LabelEvent,
     Prompt,
     PromptLabel,
@@ -171,6 +173,64 @@ class PortabilityStorage(StorageBase):
             .order_by(sa.func.lower(TestSet.name), TestSet.id)
         )
         return list(await self._scalars(query))
+
+    async def evaluation_page(
+        self, workspace_id: int, prompt_ids: Sequence[int] | None, after_id: int, limit: int
+    ) -> list[sa.Row[Any]]:
+        """The workspace's evaluations (of these prompts, if given) after `after_id`, with
+        their prompt's and test set's names: what ran and how it ended, never who ran it."""
+        query = (
+            sa.select(
+                Evaluation.id,
+                Prompt.name.label("prompt_name"),
+                TestSet.name.label("test_set_name"),
+                Evaluation.label,
+                Evaluation.variants,
+                Evaluation.repeats,
+                Evaluation.status,
+                Evaluation.rows,
+                Evaluation.assertions,
+                Evaluation.threshold,
+                Evaluation.created_at,
+                Evaluation.finished_at,
+            )
+            .join(Prompt, Prompt.id == Evaluation.prompt_id)
+            .outerjoin(TestSet, TestSet.id == Evaluation.test_set_id)
+            .where(Evaluation.workspace_id == workspace_id, Evaluation.id > after_id)
+        )
+        if prompt_ids is not None:
+            query = query.where(Evaluation.prompt_id.in_(list(prompt_ids)))
+        return list((await self._execute(query.order_by(Evaluation.id).limit(limit))).all())
+
+    async def evaluation_cell_page(
+        self, evaluation_id: int, after_id: int, limit: int
+    ) -> list[sa.Row[Any]]:
+        """A page of an evaluation's cells in matrix order: results only (no worker, lease
+        or run record)."""
+        query = (
+            sa.select(
+                EvaluationCell.id,
+                EvaluationCell.row_index,
+                EvaluationCell.variant,
+                EvaluationCell.repeat,
+                EvaluationCell.status,
+                EvaluationCell.output,
+                EvaluationCell.assertion_results,
+                EvaluationCell.score,
+                EvaluationCell.latency_ms,
+                EvaluationCell.input_tokens,
+                EvaluationCell.output_tokens,
+                EvaluationCell.cost_usd,
+                EvaluationCell.judge_cost_usd,
+                EvaluationCell.rating,
+                EvaluationCell.rating_note,
+                EvaluationCell.finished_at,
+            )
+            .where(EvaluationCell.evaluation_id == evaluation_id, EvaluationCell.id > after_id)
+            .order_by(EvaluationCell.id)
+            .limit(limit)
+        )
+        return list((await self._execute(query)).all())
 
     # --- import ----------------------------------------------------------------------
 

@@ -77,7 +77,10 @@ def export(
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
     ] = "promptpro",
     responses: Annotated[
-        bool, typer.Option("--responses", help="Include the responses (promptpro format).")
+        bool,
+        typer.Option(
+            "--responses", help="Include the responses and evaluation results (promptpro format)."
+        ),
     ] = False,
     workspace: Workspace = None,
     as_json: Json = False,

@@ -17,6 +17,7 @@ import ijson  # type: ignore[import-untyped]
 from promptpro.db.session import SessionFactory
 from promptpro.errors import Invalid
 from promptpro.schemas.portability import FORMAT_NAME, FORMAT_VERSION, iso
+from promptpro.services.portability.evaluation_export import evaluation_chunks
 from promptpro.services.portability.export import (
     ExportScope,
     prompt_pages,
@@ -61,6 +62,10 @@ async def document_chunks(factory: SessionFactory, scope: ExportScope) -> AsyncI
     async for test_set in test_set_docs(factory, scope):
         yield ("" if first else ",\n") + _dumps(test_set)
         first = False
+    if scope.responses:
+        yield '],"evaluations":['
+        async for chunk in evaluation_chunks(factory, scope):
+            yield chunk
     yield "]}\n"
 
 
@@ -152,11 +157,53 @@ def read_document(file: IO[bytes]) -> ParsedLibrary:
             f"version {str(version)[:20]}.",
             field="version",
         )
-    return ParsedLibrary(
+    library = ParsedLibrary(
         prompts=_Lazy(file, "prompts"),
         categories=_Lazy(file, "categories"),
         test_sets=_Lazy(file, "testSets"),
     )
+    for name in _evaluation_names(file):
+        library.lost("evaluation", name, EVALUATIONS_STAY)
+    return library
+
+
+EVALUATIONS_STAY = "evaluation results are kept in the export only"
+MAX_EVALUATIONS_NOTED = 100
+
+
+def _evaluation_names(file: IO[bytes]) -> Iterator[str]:
+    """A name for each evaluation in the file ("prompt on test set"), read from its
+    top-level keys without building its cells; past MAX_EVALUATIONS_NOTED, one line
+    says how many more. Evaluations are results of runs made elsewhere: an import
+    never recreates them, but says so."""
+    events = _events(file)
+    for depth, event, value in events:
+        if depth == 1 and event == "map_key" and value == "evaluations":
+            break
+    else:
+        return
+    _, event, _ = next(events)
+    if event != "start_array":
+        raise Invalid("evaluations is a list.", field="evaluations")
+    count = 0
+    names: dict[str, str] = {}
+    key: str | None = None
+    for depth, event, value in events:
+        if depth == 1:
+            break
+        if depth == 3 and event == "map_key":
+            key = value
+        elif depth == 3 and event == "string" and key in ("prompt", "testSet"):
+            names[key] = value
+        elif depth == 2 and event == "end_map":
+            count += 1
+            if count <= MAX_EVALUATIONS_NOTED:
+                prompt = str(names.get("prompt", "?"))[:200]
+                test_set = str(names.get("testSet") or "a deleted test set")[:100]
+                yield f"{prompt} on {test_set}"
+            names = {}
+    if count > MAX_EVALUATIONS_NOTED:
+        yield f"{count - MAX_EVALUATIONS_NOTED} more evaluations"
 
 
 class _Lazy:
