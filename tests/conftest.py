@@ -21,8 +21,11 @@ from promptpro.db.session import SessionFactory, create_session_factory
 from promptpro.storage import Storage
 from promptpro.testing import FakeProviderServer
 from tests.support import databases
+from tests.support.route_contexts import share_route_contexts
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+share_route_contexts()  # every test makes an app: build its routes once (see the module)
 
 
 def require_postgres() -> str:
