@@ -42,6 +42,8 @@ def register(page: Page, username: str, password: str = DEFAULT_PASSWORD) -> Non
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/prompts$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your prompts")
+    # Its scripts loaded: leaving at once (signing out, say) would abort them mid-load.
+    settle(page)
 
 
 def add_key(page: Page, provider: str = "openai", key: str = API_KEY) -> None:
