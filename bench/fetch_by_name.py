@@ -30,7 +30,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.harness import (
+    FETCHED_NAME,
     cpu_seconds,
+    fetch_library,
     free_port,
     percentile,
     pinned,
@@ -57,11 +59,11 @@ async def wait_for_port(port: int, process: Any, what: str) -> None:
 
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-NAME = "support/triage-email"
+NAME = FETCHED_NAME
 
 
 async def set_up(app_url: str) -> str:
-    """A user, a token, a snippet and a prompt labelled production; the token."""
+    """The fetch benches' library (bench/harness.fetch_library); the token."""
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(base_url=app_url, cookie_jar=jar) as http:
 
@@ -71,33 +73,8 @@ async def set_up(app_url: str) -> str:
                     raise SystemExit(f"{method} {path}: {resp.status} {await resp.text()}")
                 return await resp.json()
 
-        account = {"username": f"bench-{secrets.token_hex(4)}", "password": secrets.token_hex(12)}
-        session = await call("POST", "/api/v1/auth/register", {}, account)
-        csrf = {"X-CSRF-Token": session["csrfToken"]}
-        token = (await call("POST", "/api/v1/tokens", csrf, {"name": "bench"}))["token"]
-        bearer = {"Authorization": f"Bearer {token}"}
-        await call(
-            "POST",
-            "/api/v1/prompts",
-            bearer,
-            {"name": "shared/tone", "title": "Tone", "content": "Be brief and kind."},
-        )
-        prompt = await call(
-            "POST",
-            "/api/v1/prompts",
-            bearer,
-            {
-                "name": NAME,
-                "title": "Triage",
-                "content": "{{> shared/tone}}\nSort this e-mail: {{email}}\n" * 10,
-                "model": "openai/gpt-4o-mini",
-                "parameters": {"temperature": 0.2},
-            },
-        )
-        await call(
-            "PUT", f"/api/v1/prompts/{prompt['id']}/labels/production", bearer, {"version": 1}
-        )
-        return str(token)
+        username = f"bench-{secrets.token_hex(4)}"
+        return await fetch_library(call, username, secrets.token_hex(12))
 
 
 async def load(

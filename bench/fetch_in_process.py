@@ -28,16 +28,17 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness import FETCHED_NAME, fetch_library
 from promptpro.api.fetch_fast import FetchFastPath
 from promptpro.app import create_app
 from promptpro.config import load_settings
 from promptpro.db.migrate import upgrade
 
-NAME = "support/triage-email"
+NAME = FETCHED_NAME
 
 
 async def set_up(client: httpx.AsyncClient) -> str:
-    """A user, a token, a snippet and a prompt labelled production; the token."""
+    """The fetch benches' library (bench/harness.fetch_library); the token."""
 
     async def call(method: str, path: str, headers: dict[str, str], body: Any) -> Any:
         response = await client.request(method, path, json=body, headers=headers)
@@ -45,32 +46,7 @@ async def set_up(client: httpx.AsyncClient) -> str:
             raise SystemExit(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
 
-    session = await call(
-        "POST", "/api/v1/auth/register", {}, {"username": "bench", "password": "x" * 12}
-    )
-    csrf = {"X-CSRF-Token": session["csrfToken"]}
-    token = (await call("POST", "/api/v1/tokens", csrf, {"name": "bench"}))["token"]
-    bearer = {"Authorization": f"Bearer {token}"}
-    await call(
-        "POST",
-        "/api/v1/prompts",
-        bearer,
-        {"name": "shared/tone", "title": "Tone", "content": "Be brief."},
-    )
-    prompt = await call(
-        "POST",
-        "/api/v1/prompts",
-        bearer,
-        {
-            "name": NAME,
-            "title": "Triage",
-            "content": "{{> shared/tone}}\nSort this e-mail: {{email}}\n" * 10,
-            "model": "openai/gpt-4o-mini",
-            "parameters": {"temperature": 0.2},
-        },
-    )
-    await call("PUT", f"/api/v1/prompts/{prompt['id']}/labels/production", bearer, {"version": 1})
-    return str(token)
+    return await fetch_library(call, "bench", "x" * 12)
 
 
 def scope_for(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:

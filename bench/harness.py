@@ -11,8 +11,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -102,3 +103,36 @@ def profile(pid: int, out: Path | None, core: int | None) -> subprocess.Popen[by
     command = [py_spy, "record", "--pid", str(pid), "--rate", "500", "--format", "raw"]
     command += ["--nonblocking", "--output", str(out)]
     return subprocess.Popen(pinned(command, core), stdout=subprocess.DEVNULL)
+
+
+FETCHED_NAME = "support/triage-email"
+# `call(method, path, headers, body)`: the JSON answer, or SystemExit on a status >= 300.
+ApiCall = Callable[[str, str, dict[str, str], Any], Awaitable[Any]]
+
+
+async def fetch_library(call: ApiCall, username: str, password: str) -> str:
+    """What the fetch benches fetch: a user, a token, a snippet and a prompt that includes it
+    (10 lines) labelled production, made through the API; the token."""
+    session = await call(
+        "POST", "/api/v1/auth/register", {}, {"username": username, "password": password}
+    )
+    csrf = {"X-CSRF-Token": session["csrfToken"]}
+    token = (await call("POST", "/api/v1/tokens", csrf, {"name": "bench"}))["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    snippet = {"name": "shared/tone", "title": "Tone", "content": "Be brief and kind."}
+    await call("POST", "/api/v1/prompts", bearer, snippet)
+    prompt = await call(
+        "POST",
+        "/api/v1/prompts",
+        bearer,
+        {
+            "name": FETCHED_NAME,
+            "title": "Triage",
+            "content": "{{> shared/tone}}\nSort this e-mail: {{email}}\n" * 10,
+            "model": "openai/gpt-4o-mini",
+            "parameters": {"temperature": 0.2},
+        },
+    )
+    labelled = f"/api/v1/prompts/{prompt['id']}/labels/production"
+    await call("PUT", labelled, bearer, {"version": 1})
+    return str(token)
