@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from tests.db.sql import AT, run
 
+USERS = (("a", "ada"), ("b", "bob"))
 
-def libraries_at_0006(url: str) -> None:
-    """Two users with categories, prompts and responses, as 0006 stored them."""
-    for user_id, name in (("a", "ada"), ("b", "bob")):
+
+def users(url: str) -> None:
+    """ada (id a) and bob (id b), as every revision stores a user's first columns."""
+    for user_id, name in USERS:
         run(
             url,
             "INSERT INTO users (id, username, created_at, updated_at) VALUES (:id, :n, :at, :at)",
@@ -15,6 +17,12 @@ def libraries_at_0006(url: str) -> None:
             n=name,
             at=AT,
         )
+
+
+def libraries_at_0006(url: str) -> None:
+    """Two users with categories, prompts and responses, as 0006 stored them."""
+    users(url)
+    for user_id, name in USERS:
         # Both have a category called Work (unique per user before, per workspace after).
         run(
             url,

@@ -9,19 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from promptpro.db import migrate
+from tests.db.fill import USERS, users
 from tests.db.sql import AT, run
 
 
 def fill_before(url: str) -> None:
     """Two users' prompts as 0007 stored them, with titles that slugify alike."""
-    for user_id, name in (("a", "ada"), ("b", "bob")):
-        run(
-            url,
-            "INSERT INTO users (id, username, created_at, updated_at) VALUES (:id, :n, :at, :at)",
-            id=user_id,
-            n=name,
-            at=AT,
-        )
+    users(url)
+    for user_id, _name in USERS:
         run(
             url,
             "INSERT INTO workspaces (name, personal_user_id, created_at, updated_at)"
