@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from promptpro.schemas.names import NAME_PATTERN, slug
+from promptpro.services.portability import yaml_io
 from promptpro.services.portability.library import Doc, ParsedLibrary, guess_provider, latest
 
 ROLES = ("system", "user", "assistant")
@@ -132,3 +134,20 @@ def wording_text(version: Doc) -> str:
 
 def not_in_format(library: ParsedLibrary, format_name: str, prompt: Doc, what: str) -> None:
     library.lost("field", f"{prompt['name']}.{what}", f"{format_name} has no place for it")
+
+
+def front_matter_files(
+    files: list[tuple[str, str]],
+    extension: str,
+    library: ParsedLibrary,
+    *,
+    required: bool = False,
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(prompt name, front matter, body) of each file with `extension`; any other file
+    is reported as not carried (never dropped silently)."""
+    for path, text in files:
+        if not path.endswith(extension):
+            library.lost("file", path, f"not a {extension} file")
+            continue
+        meta, body = yaml_io.split_front_matter(text, path, required=required)
+        yield name_from_path(path, extension), meta, body

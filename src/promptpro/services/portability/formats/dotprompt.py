@@ -15,8 +15,8 @@ from typing import Any
 from promptpro.services.portability import yaml_io
 from promptpro.services.portability.formats.common import (
     as_dict,
+    front_matter_files,
     model_id,
-    name_from_path,
     one_version,
     parameters_from,
     parameters_to,
@@ -61,12 +61,7 @@ def render(library: ExportedLibrary) -> list[tuple[str, str]]:
 def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
     prompts: list[Doc] = []
     library = ParsedLibrary(prompts=prompts)
-    for path, text in files:
-        if not path.endswith(EXTENSION):
-            library.lost("file", path, "not a .prompt file")
-            continue
-        name = name_from_path(path, EXTENSION)
-        meta, body = yaml_io.split_front_matter(text, path, required=False)
+    for name, meta, body in front_matter_files(files, EXTENSION, library):
         parts = ROLE.split(body)
         wording: Doc
         if len(parts) > 1:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from promptpro.services.portability import yaml_io
-from promptpro.services.portability.formats.common import name_from_path, one_version
+from promptpro.services.portability.formats.common import (
+    front_matter_files,
+    one_version,
+)
 from promptpro.services.portability.library import Doc, ExportedLibrary, ParsedLibrary, latest
 
 EXTENSION = ".md"
@@ -58,12 +61,7 @@ def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
     """Prompts from Markdown files (other files are reported and left out)."""
     prompts: list[Doc] = []
     library = ParsedLibrary(prompts=prompts)
-    for path, text in files:
-        if not path.endswith(EXTENSION):
-            library.lost("file", path, "not a .md file")
-            continue
-        name = name_from_path(path, EXTENSION)
-        meta, body = yaml_io.split_front_matter(text, path, required=False)
+    for name, meta, body in front_matter_files(files, EXTENSION, library):
         messages = meta.get("messages")
         wording: Doc = (
             {"type": "chat", "messages": messages}

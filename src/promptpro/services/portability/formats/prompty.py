@@ -17,8 +17,8 @@ from promptpro.services.portability import yaml_io
 from promptpro.services.portability.formats.common import (
     as_dict,
     bare_model,
+    front_matter_files,
     model_id,
-    name_from_path,
     one_version,
     parameters_from,
     parameters_to,
@@ -70,12 +70,7 @@ def messages_in(body: str) -> list[Doc]:
 def parse(files: list[tuple[str, str]]) -> ParsedLibrary:
     prompts: list[Doc] = []
     library = ParsedLibrary(prompts=prompts)
-    for path, text in files:
-        if not path.endswith(EXTENSION):
-            library.lost("file", path, "not a .prompty file")
-            continue
-        name = name_from_path(path, EXTENSION)
-        meta, body = yaml_io.split_front_matter(text, path, required=True)
+    for name, meta, body in front_matter_files(files, EXTENSION, library, required=True):
         model = as_dict(meta.get("model"))
         configuration = as_dict(model.get("configuration"))
         chat = model.get("api", "chat") == "chat"
