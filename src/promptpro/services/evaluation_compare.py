@@ -8,35 +8,61 @@ baseline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from promptpro.db.models import Evaluation, EvaluationCell
 from promptpro.errors import Invalid
 from promptpro.schemas.evaluations import ComparisonRead, RowChange, VariantDelta
 from promptpro.services.evaluation_summaries import by_row, pass_rate, summarise
 from promptpro.services.evaluations import EvaluationService
+
+Groups = dict[tuple[int, int], list[EvaluationCell]]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The two evaluations compared, each with all its cells."""
+
+    candidate: Evaluation
+    candidate_cells: list[EvaluationCell]
+    baseline: Evaluation
+    baseline_cells: list[EvaluationCell]
 
 
 def _delta(new: float | None, old: float | None) -> float | None:
     return None if new is None or old is None else round(new - old, 10)
 
 
-async def compare(
-    service: EvaluationService, candidate_id: int, baseline_id: int
-) -> ComparisonRead:
-    """The candidate's regressions, fixes and summary deltas against the baseline."""
+def by_row_id(evaluation: Evaluation, cells: Sequence[EvaluationCell]) -> Groups:
+    """A row's repeats in one column, keyed by (test set row id, variant)."""
+    return {
+        (evaluation.rows[row]["id"], variant): group
+        for (row, variant), group in by_row(cells).items()
+    }
+
+
+async def read_pair(service: EvaluationService, candidate_id: int, baseline_id: int) -> Pair:
+    """Both evaluations (each a 404 unless the actor can see it) and their cells; two of
+    different test sets are refused (422)."""
     candidate = await service.find(candidate_id)
     baseline = await service.find(baseline_id)
     if candidate.test_set_id is None or candidate.test_set_id != baseline.test_set_id:
         raise Invalid("Only evaluations of the same test set can be compared.", field="otherId")
     storage = service.storage
-    new_cells = await storage.all_cells(candidate.id)
-    old_cells = await storage.all_cells(baseline.id)
-    new_rows = {
-        (candidate.rows[row]["id"], variant): group
-        for (row, variant), group in by_row(new_cells).items()
-    }
-    old_rows = {
-        (baseline.rows[row]["id"], variant): group
-        for (row, variant), group in by_row(old_cells).items()
-    }
+    return Pair(
+        candidate,
+        await storage.all_cells(candidate.id),
+        baseline,
+        await storage.all_cells(baseline.id),
+    )
+
+
+def comparison_of(pair: Pair) -> ComparisonRead:
+    """The candidate's regressions, fixes and summary deltas against the baseline."""
+    candidate, baseline = pair.candidate, pair.baseline
+    new_rows = by_row_id(candidate, pair.candidate_cells)
+    old_rows = by_row_id(baseline, pair.baseline_cells)
     regressions: list[RowChange] = []
     fixes: list[RowChange] = []
     for key in sorted(new_rows.keys() & old_rows.keys()):
@@ -52,8 +78,8 @@ async def compare(
             change="regression" if new < old else "fix",
         )
         (regressions if new < old else fixes).append(change)
-    new_summary = summarise(candidate, new_cells)
-    old_summary = summarise(baseline, old_cells)
+    new_summary = summarise(candidate, pair.candidate_cells)
+    old_summary = summarise(baseline, pair.baseline_cells)
     deltas = [
         VariantDelta(
             variant=new.variant,
@@ -70,3 +96,23 @@ async def compare(
         fixes=fixes,
         deltas=deltas,
     )
+
+
+async def compare(
+    service: EvaluationService, candidate_id: int, baseline_id: int
+) -> ComparisonRead:
+    """The candidate's regressions, fixes and summary deltas against the baseline."""
+    return comparison_of(await read_pair(service, candidate_id, baseline_id))
+
+
+async def previous_of(service: EvaluationService, evaluation_id: int) -> int | None:
+    """The id of the newest evaluation of the same test set started before this one that
+    the actor can see (None: it is the first); the evaluation itself is a 404 unless the
+    actor can see it. The baseline a "compare with the previous run" link points at."""
+    evaluation = await service.find(evaluation_id)
+    if evaluation.test_set_id is None:
+        return None  # its set was deleted: nothing to line it up with
+    previous = await service.storage.previous_evaluation(
+        service.actor_id, evaluation.test_set_id, evaluation.id
+    )
+    return previous.id if previous is not None else None

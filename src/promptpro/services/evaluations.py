@@ -48,6 +48,17 @@ class EvaluationDispatch(Protocol):
 
 
 @dataclass(frozen=True)
+class Priced:
+    """An evaluation as asked for, checked and estimated; nothing written yet."""
+
+    test_set: TestSet
+    prompt_id: int
+    variants: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    estimate: EstimateRead
+
+
+@dataclass(frozen=True)
 class EvaluationLimits:
     """The settings an evaluation is checked against."""
 
@@ -181,12 +192,9 @@ class EvaluationService:
         )
         return plan
 
-    async def create(self, data: EvaluationCreate) -> tuple[Evaluation, EstimateRead]:
-        """A queued evaluation (the caller commits, then kicks it), and its estimate.
-
-        Refused before anything is written: a bad matrix (422), a cost past a budget (402),
-        or an estimate above `confirmCostUsd` or the instance's threshold (409).
-        """
+    async def priced(self, data: EvaluationCreate) -> Priced:
+        """The evaluation asked for, checked and priced, nothing written: a bad matrix
+        (422) or a cost past a budget (402) is refused here."""
         test_set = await self._test_set(data.test_set_id)
         prompt = await self.storage.get_prompt(self.actor_id, data.prompt_id)
         if prompt is None:
@@ -216,6 +224,26 @@ class EvaluationService:
         estimate = await estimate_matrix(plans, rows, test_set.assertions, data.repeats)
         assert self.records is not None
         await admit_estimate(self.records, plans, estimate.cost_usd or 0.0)
+        return Priced(test_set, prompt.id, variants, rows, estimate)
+
+    async def estimate(self, data: EvaluationCreate) -> EstimateRead:
+        """What `create` would cost (all its checks but the confirmation), nothing written:
+        the start form shows it before anything runs."""
+        return (await self.priced(data)).estimate
+
+    async def create(self, data: EvaluationCreate) -> tuple[Evaluation, EstimateRead]:
+        """A queued evaluation (the caller commits, then kicks it), and its estimate.
+
+        Refused before anything is written: a bad matrix (422), a cost past a budget (402),
+        or an estimate above `confirmCostUsd` or the instance's threshold (409).
+        """
+        priced = await self.priced(data)
+        test_set, rows, variants, estimate = (
+            priced.test_set,
+            priced.rows,
+            priced.variants,
+            priced.estimate,
+        )
         agreed = (
             data.confirm_cost_usd
             if data.confirm_cost_usd is not None
@@ -245,7 +273,7 @@ class EvaluationService:
             {
                 "workspace_id": test_set.workspace_id,
                 "test_set_id": test_set.id,
-                "prompt_id": prompt.id,
+                "prompt_id": priced.prompt_id,
                 "created_by": self.actor_id,
                 "label": data.label,
                 "variants": variants,

@@ -59,6 +59,23 @@ class EvaluationStorage(WorkspaceStorage):
             query = query.where(Evaluation.test_set_id == test_set_id)
         return list(await self._scalars(query.order_by(Evaluation.id.desc()).limit(limit)))
 
+    async def previous_evaluation(
+        self, actor_id: str, test_set_id: int, before_id: int
+    ) -> Evaluation | None:
+        """The newest evaluation of the set started before `before_id`, in the actor's
+        workspaces (ids grow with time, as the lists' order)."""
+        query = (
+            sa.select(Evaluation)
+            .where(
+                Evaluation.workspace_id.in_(member_of(actor_id)),
+                Evaluation.test_set_id == test_set_id,
+                Evaluation.id < before_id,
+            )
+            .order_by(Evaluation.id.desc())
+            .limit(1)
+        )
+        return await self._scalar(query)
+
     async def cell_counts(self, evaluation_id: int) -> dict[str, int]:
         """How many cells are in each status."""
         query = (

@@ -9,7 +9,7 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from promptpro.deps import StorageDep
+from promptpro.deps import StorageDep, VaultDep
 from promptpro.errors import Conflict, Invalid
 from promptpro.schemas.assertions import ASSERTION_TYPES
 from promptpro.schemas.test_sets import RowFromResponse, TestSetCreate, TestSetRead
@@ -27,6 +27,7 @@ from promptpro.web.forms import (
 )
 from promptpro.web.guards import FORM_TOKEN_FIELD, new_form_token
 from promptpro.web.pages.common import FormOnceDep, PageAuth, page, see_other
+from promptpro.web.pages.evaluation_start import evaluation_sections
 
 router = APIRouter()
 
@@ -123,9 +124,10 @@ async def create_test_set(
 
 @router.get("/test-sets/{test_set_id:int}")
 async def test_set_page(
-    request: Request, test_set_id: int, storage: StorageDep, auth: PageAuth
+    request: Request, test_set_id: int, storage: StorageDep, vault: VaultDep, auth: PageAuth
 ) -> Response:
-    """One set: its rows in an editable table, import, paste, export, its assertions."""
+    """One set: its rows in an editable table, import, paste, export, its assertions; the
+    form to run an evaluation of it and its evaluations (pages/evaluation_start.py)."""
     service = _service(request, storage, auth)
     test_set = await service.get_test_set(test_set_id)
     rows = (await service.list_rows(test_set_id, limit=ROWS_SHOWN)).items
@@ -142,6 +144,7 @@ async def test_set_page(
         rows_shown=ROWS_SHOWN,
         assertions_json=json.dumps(test_set.assertions, indent=2, ensure_ascii=False),
         assertion_types=ASSERTION_TYPES,
+        **await evaluation_sections(request, storage, vault, auth, test_set),
     )
 
 
