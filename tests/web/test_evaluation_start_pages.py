@@ -176,7 +176,8 @@ async def test_a_costly_evaluation_asks_for_confirmation_then_starts(
 
     assert too_little.status_code == 409  # asked again, with the estimate
     assert confirmed.status_code == 303, confirmed.text
-    assert len(await _evaluations(runner, test_set["id"])) == 1
+    [evaluation] = await _evaluations(runner, test_set["id"])
+    await finished(runner, evaluation["id"])
 
 
 async def test_another_users_set_cannot_be_evaluated_from_the_page(
@@ -211,3 +212,28 @@ async def test_a_set_without_prompts_says_so(runner: httpx.AsyncClient) -> None:
 
     assert 'data-testid="evaluate-no-prompts"' in html
     assert 'data-testid="evaluate-form"' not in html
+
+
+async def test_a_viewer_of_the_workspace_sees_its_evaluations_but_no_start_form(
+    runner: httpx.AsyncClient, bob: httpx.AsyncClient
+) -> None:
+    team = (await runner.post("/api/v1/workspaces", json={"name": "Crew"})).json()["id"]
+    added = await runner.post(
+        f"/api/v1/workspaces/{team}/members", json={"username": "bob", "role": "viewer"}
+    )
+    assert added.status_code == 201, added.text
+    prompt = await create_prompt(runner, workspaceId=team)
+    test_set = await make_test_set(runner, ROWS, assertions=HELLO, workspaceId=team)
+    started = await _post(runner, test_set["id"])
+    assert started.status_code == 303, started.text
+    await finished(runner, int(started.headers["location"].rsplit("/", 1)[1]))
+
+    html = (await bob.get(f"/test-sets/{test_set['id']}")).text
+    form = {"promptId": str(prompt["id"]), "models": ["openai/gpt-4o-mini"], "repeats": "1"}
+    refused = await bob.post(f"/test-sets/{test_set['id']}/evaluations", data=form)
+
+    assert 'data-testid="evaluate-view-only"' in html
+    assert 'data-testid="evaluate-form"' not in html
+    assert html.count('data-testid="set-evaluation"') == 1
+    assert refused.status_code == 403
+    assert len(await _evaluations(runner, test_set["id"])) == 1
