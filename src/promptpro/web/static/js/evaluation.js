@@ -253,7 +253,9 @@ async function rate(group, value, note) {
     const response = await api(`/api/v1/evaluations/${id}/cells/${cellId}/rating`, { method: "PUT", body });
     if (!response.ok) return failed(response);
   }
-  dirty.add(Number(group.closest("tr[data-row]").dataset.row));
+  const row = Number(group.closest("tr[data-row]").dataset.row);
+  group.querySelector("[data-note-form]")?.remove(); // saved: the refreshed cell shows it
+  dirty.add(row);
   await refresh({ summary: true });
   say(value ? "Rating saved." : "Rating cleared.");
 }
