@@ -177,7 +177,7 @@ async def test_ratings_are_shown_on_their_output_and_counted_in_the_summary(
     assert re.search(r'data-rate="-1" aria-pressed="true" aria-label="Thumbs down"', html)
     assert re.search(r'data-rate="1" aria-pressed="false" aria-label="Thumbs up"', html)
     assert "Too &lt;b&gt;cheerful&lt;/b&gt; for a haiku." in html
-    assert "👍 0 · 👎 1" in text_of(html)
+    assert "thumbs up: 0 · thumbs down: 1" in text_of(html)
 
 
 async def test_an_evaluation_links_to_the_previous_run_of_its_test_set(
