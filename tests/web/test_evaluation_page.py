@@ -215,3 +215,31 @@ async def test_the_fragment_holds_the_asked_rows_and_the_summaries(
     assert sorted(grid_rows(with_summary.text)) == [1] and "pass rate 100%" in with_summary.text
     assert past_the_end.status_code == 422 and "rows 0 to 2" in past_the_end.text
     assert not_numbers.status_code == 422 and "comma-separated" in not_numbers.text
+
+
+async def test_a_viewer_sees_the_ratings_but_no_buttons_to_rate_cancel_or_retry(
+    runner: httpx.AsyncClient, bob: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    team = (await runner.post("/api/v1/workspaces", json={"name": "Team"})).json()
+    added = await runner.post(
+        f"/api/v1/workspaces/{team['id']}/members", json={"username": "bob", "role": "viewer"}
+    )
+    assert added.status_code == 201, added.text
+    fake.configure(text="Hello there.")
+    rows = [{"variables": {"topic": "tea"}, "assertions": [{"type": "contains", "value": "Bye"}]}]
+    prompt = await create_prompt(runner, workspaceId=team["id"])
+    test_set = await make_test_set(runner, rows, workspaceId=team["id"])
+    created = await started(
+        runner, testSetId=test_set["id"], promptId=prompt["id"], models=MODELS[:1]
+    )
+    await finished(runner, created["id"])
+    [cell] = await all_cells(runner, created["id"])
+    base = f"/api/v1/evaluations/{created['id']}"
+    await runner.put(f"{base}/cells/{cell['id']}/rating", json={"value": 1, "note": "Fine."})
+
+    theirs = (await bob.get(f"/evaluations/{created['id']}")).text
+    mine = (await runner.get(f"/evaluations/{created['id']}")).text
+
+    assert "Rated good" in text_of(theirs) and "Fine." in theirs
+    assert "data-rate=" not in theirs and "retry-evaluation" not in theirs
+    assert "data-rate=" in mine and re.search(r'data-testid="retry-evaluation" disabled>', mine)

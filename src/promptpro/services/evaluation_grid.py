@@ -14,6 +14,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from promptpro.db.models import CellStatus, Evaluation, EvaluationCell
@@ -24,6 +25,8 @@ from promptpro.services.evaluations import EvaluationService, evaluation_read
 GridFilter = Literal["failures", "disagree"]
 FILTERS: tuple[GridFilter, ...] = ("failures", "disagree")
 OPEN = (CellStatus.PENDING, CellStatus.RUNNING)
+# The distinct outputs a grid cell shows (20 repeats may give 20): the most frequent.
+GROUPS_SHOWN = 5
 NOT_PASSED = (CellStatus.FAILED, CellStatus.ERRORED)
 
 
@@ -126,7 +129,7 @@ class GridCell:
         """Whether a repeat failed or errored."""
         return any(cell.status in NOT_PASSED for cell in self.cells)
 
-    @property
+    @cached_property
     def groups(self) -> list[OutputGroup]:
         """The distinct outputs of its finished repeats, the most frequent first."""
         grouped: dict[str | None, OutputGroup] = {}
@@ -136,6 +139,11 @@ class GridCell:
             output = None if cell.status == CellStatus.ERRORED else cell.output
             grouped.setdefault(output, OutputGroup(output)).cells.append(cell)
         return sorted(grouped.values(), key=lambda group: -group.count)
+
+    @property
+    def groups_shown(self) -> list[OutputGroup]:
+        """The most frequent of its distinct outputs (GROUPS_SHOWN at most)."""
+        return self.groups[:GROUPS_SHOWN]
 
     @property
     def distinct(self) -> int:
