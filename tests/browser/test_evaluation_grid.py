@@ -83,6 +83,11 @@ def test_the_grid_fills_live_filters_rates_and_retries(
     expect(cell(page, 0, 0)).to_have_attribute("data-state", "pass")
     expect(cell(page, 1, 0)).to_have_attribute("data-state", "fail")
     expect(cell(page, 0, 1)).to_have_attribute("data-state", re.compile("pending|running"))
+    # Coming back (here, in a second tab) shows what finished meanwhile, then goes on live.
+    again = page.context.new_page()
+    again_watch = Watch(again)
+    again.goto(f"/evaluations/{evaluation}")
+    expect(cell(again, 1, 0)).to_have_attribute("data-state", "fail")
     # ... then the second's, and the progress reaches the end, all without a reload.
     expect(state).to_have_text("completed")
     expect(page.get_by_test_id("cells-done")).to_have_text("6")
@@ -90,6 +95,10 @@ def test_the_grid_fills_live_filters_rates_and_retries(
     expect(page.get_by_test_id("column-summary").nth(1)).to_contain_text("pass rate 67%")
     expect(page.get_by_test_id("cancel-evaluation")).to_be_hidden()
     assert page.evaluate("window.notReloaded") is True
+    expect(again.get_by_test_id("evaluation-state")).to_have_text("completed")
+    expect(again.locator("td[data-state=pass]")).to_have_count(3)
+    again_watch.check()
+    again.close()
     expect(cell(page, 1, 1).get_by_test_id("cell-metrics")).to_contain_text("tokens")
     cell(page, 1, 0).locator("summary").click()
     expect(cell(page, 1, 0).get_by_test_id("cell-output")).to_have_text("Hello from OpenAI.")
