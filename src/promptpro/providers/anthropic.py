@@ -123,6 +123,7 @@ class AnthropicProvider(SdkProvider[anthropic.AsyncAnthropic]):
                         yield item
                 elif isinstance(event, RawMessageStartEvent):
                     usage = _usage(event.message.usage)
+                    yield usage  # the input tokens, already charged if the run is stopped
                 elif isinstance(event, RawMessageDeltaEvent):
                     # message_delta carries the final, cumulative counts; the input ones
                     # only in newer API versions (else message_start's stand).

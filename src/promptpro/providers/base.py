@@ -51,8 +51,9 @@ class Provider(Protocol):
     def stream(
         self, request: CompletionRequest, *, api_key: str
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Yield the answer's text deltas and tool calls, then exactly one Usage; raise
-        ProviderError.
+        """Yield the answer's text deltas and tool calls, ending with a Usage of the final
+        counts; raise ProviderError. Counts reported earlier come as they are reported
+        (Anthropic's input tokens at the start), so a stopped run keeps them.
 
         A caller that stops early calls `aclose()`, which releases the connection at once.
         """
@@ -160,7 +161,8 @@ class SdkProvider(ABC, Generic[ClientT]):
     async def stream(
         self, request: CompletionRequest, *, api_key: str
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Yield the answer's text deltas, then exactly one Usage; raise ProviderError."""
+        """Yield the answer's text deltas and its Usage as the provider reports it (the last
+        event is always a Usage, the final counts); raise ProviderError."""
         model = self._model_name(request.model)
         loop = asyncio.get_running_loop()
         got_text = False
@@ -176,6 +178,7 @@ class SdkProvider(ABC, Generic[ClientT]):
                 while True:
                     events = self._events(client, model, request)
                     usage = Usage()
+                    reported = False
                     try:
                         while True:
                             try:
@@ -183,7 +186,10 @@ class SdkProvider(ABC, Generic[ClientT]):
                             except StopAsyncIteration:
                                 break
                             if isinstance(event, Usage):
-                                usage = event  # held back: Usage is always the last event
+                                # Passed on at once: a run stopped before the end keeps
+                                # what was reported (Anthropic's input tokens come first).
+                                usage, reported = event, True
+                                yield event
                             elif isinstance(event, ToolCall):
                                 # A tool call is the answer's content as much as text is.
                                 if not got_text:
@@ -215,7 +221,8 @@ class SdkProvider(ABC, Generic[ClientT]):
                         # Release the connection now, whether we finished, failed or were closed.
                         with contextlib.suppress(Exception):
                             await events.aclose()
-                    yield usage
+                    if not reported:
+                        yield usage
                     return
             finally:
                 deadline.cancel()

@@ -94,6 +94,21 @@ class EvaluationStorage(WorkspaceStorage):
         )
         return list(await self._scalars(query))
 
+    async def cells_of_rows(
+        self, evaluation_id: int, row_indexes: list[int]
+    ) -> list[EvaluationCell]:
+        """Every cell of these rows (all variants and repeats), in order: the grid's rows
+        refreshed while the evaluation runs, without reading all its cells."""
+        query = (
+            sa.select(EvaluationCell)
+            .where(
+                EvaluationCell.evaluation_id == evaluation_id,
+                EvaluationCell.row_index.in_(row_indexes),
+            )
+            .order_by(EvaluationCell.id)
+        )
+        return list(await self._scalars(query))
+
     async def list_cells(
         self, evaluation_id: int, *, status: str | None, after_id: int, limit: int
     ) -> list[EvaluationCell]:

@@ -1,77 +1,112 @@
-"""The evaluation page: rows x variants with each cell's pass/fail, and column summaries.
+"""The evaluation page: the results grid of rows x variants, live while it runs.
 
-Read through the same service as the API (services/evaluations.py). Live progress and the
-grid's filters, expandable outputs and the baseline view are not built yet: the page
-shows the evaluation as it stands when loaded.
+Everything is read through the services the API uses (services/evaluations.py, and
+services/evaluation_grid.py, which shapes the cells into the grid). The server renders the
+evaluation as it stands; while it runs, the page's script (static/js/evaluation.js)
+follows its event stream and asks `…/fragment` for the rows whose cells finished, so the
+grid is always the server's own rendering. Filters are query parameters the script also
+applies in place; ratings, cancel and retry go through the JSON API.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from promptpro.db.models import CellStatus
+from promptpro.db.models import EvaluationStatus
 from promptpro.deps import StorageDep
-from promptpro.services.evaluation_summaries import by_row
+from promptpro.errors import Invalid
+from promptpro.schemas.evaluations import EvaluationRead
+from promptpro.services.evaluation_grid import grid_filter, read_grid, read_rows
 from promptpro.services.evaluations import EvaluationService
 from promptpro.web.pages.common import PageAuth, page
 
 router = APIRouter()
 
-# The rows the page shows (the API pages through them all).
+# The rows the page renders (the API pages through them all); the fragment refreshes at
+# most as many at once.
 ROWS_SHOWN = 500
+# How far back the stand-in for the previous run looks (newest first).
+PREVIOUS_SCAN = 200
+OPEN = (EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)
 
 
-@dataclass
-class GridCell:
-    """One row's repeats in one column: how many passed, and the first output."""
+async def previous_run_of_set(service: EvaluationService, evaluation: EvaluationRead) -> int | None:
+    """The newest earlier evaluation of the same test set the user can see, if any.
 
-    passed: int = 0
-    total: int = 0
-    finished: int = 0
-    output: str | None = None
-    reasons: list[str] = field(default_factory=list)
+    A stand-in until this page uses `services.evaluation_compare.previous_of` (written
+    alongside the baseline view): the same rule, through the service's list.
+    """
+    if evaluation.test_set_id is None:
+        return None
+    found = await service.list_evaluations(
+        workspace_id=None, test_set_id=evaluation.test_set_id, limit=PREVIOUS_SCAN
+    )
+    return next((item.id for item in found if item.id < evaluation.id), None)
 
-    @property
-    def state(self) -> str:
-        """pass, fail, mixed (repeats disagree) or open (not finished)."""
-        if self.finished < self.total:
-            return "open"
-        if self.passed == self.total:
-            return "pass"
-        return "fail" if self.passed == 0 else "mixed"
+
+def parse_rows(value: str) -> list[int]:
+    """The fragment's `rows`: row indexes, comma-separated (at most ROWS_SHOWN)."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise Invalid("rows is a comma-separated list of row numbers (from 0).", field="rows")
+    if len(parts) > ROWS_SHOWN:
+        raise Invalid(f"Ask for at most {ROWS_SHOWN} rows at once.", field="rows")
+    return [int(part) for part in parts]
 
 
 @router.get("/evaluations/{evaluation_id:int}")
 async def evaluation_page(
-    request: Request, evaluation_id: int, storage: StorageDep, auth: PageAuth
+    request: Request,
+    evaluation_id: int,
+    storage: StorageDep,
+    auth: PageAuth,
+    filter_name: Annotated[str | None, Query(alias="filter")] = None,
 ) -> Response:
-    """One evaluation: its grid and column summaries."""
+    """One evaluation: its progress, column summaries and grid (filtered if asked)."""
+    chosen = grid_filter(filter_name)
     service = EvaluationService(storage, auth.user.id)
-    evaluation = await service.get(evaluation_id)
-    found = await service.find(evaluation_id)
-    cells = await storage.all_cells(evaluation_id)
-    grid: dict[tuple[int, int], GridCell] = {}
-    for (row, variant), group in by_row(cells).items():
-        if row >= ROWS_SHOWN:
-            continue
-        item = GridCell(total=len(group))
-        for cell in group:
-            item.passed += cell.status == CellStatus.PASSED
-            item.finished += cell.finished_at is not None
-            if item.output is None and cell.output is not None:
-                item.output = cell.output
-            for result in cell.assertion_results or []:
-                if not result.get("passed"):
-                    item.reasons.append(f"{result.get('type')}: {result.get('reason')}")
-        grid[(row, variant)] = item
+    grid = await read_grid(service, evaluation_id, limit=ROWS_SHOWN)
+    evaluation = grid.evaluation
     return page(
         request,
         "evaluations/page.html",
         auth,
         evaluation=evaluation,
-        rows=found.rows[:ROWS_SHOWN],
-        grid=grid,
+        rows=grid.rows,
+        filter=chosen,
+        shown=sum(row.matches(chosen) for row in grid.rows),
+        live=evaluation.status in OPEN,
+        previous_id=await previous_run_of_set(service, evaluation),
+        can_run=auth.may("evaluations.run", evaluation.workspace_id),
+        can_rate=auth.may("evaluations.rate", evaluation.workspace_id),
+    )
+
+
+@router.get("/evaluations/{evaluation_id:int}/fragment")
+async def evaluation_fragment(
+    request: Request,
+    evaluation_id: int,
+    storage: StorageDep,
+    auth: PageAuth,
+    rows: str = "",
+    summary: bool = False,
+) -> Response:
+    """Some rows of the grid as they are now (`rows=0,3,4`), and with `summary=true` the
+    column summaries: what the live page swaps in as cells finish or are rated."""
+    indexes = parse_rows(rows)
+    service = EvaluationService(storage, auth.user.id)
+    found = await service.find(evaluation_id)
+    evaluation = await service.get(evaluation_id) if summary else None
+    return page(
+        request,
+        "evaluations/_fragment.html",
+        auth,
+        evaluation=evaluation,
+        rows=await read_rows(service, evaluation_id, indexes),
+        filter=None,
+        can_rate=auth.may("evaluations.rate", found.workspace_id),
+        headers={"Cache-Control": "no-store"},
     )
