@@ -222,6 +222,13 @@ def main() -> None:
         for name, result in results:
             print(row(name, args, result))
     for results in rounds:
+        for name, result in results:
+            if "start_wall_s" in result:
+                print(
+                    f"{name}: its process took {result['process_wall_s']:.1f} s; its start "
+                    f"(a one-case eval, left out of CPU per cell) {result['start_wall_s']:.1f} s "
+                    f"wall, {result['start_cpu_s']:.1f} s CPU"
+                )
         if len(results) == 2:
             (ours, mine), (_, peer) = results
             print(
