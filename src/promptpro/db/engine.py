@@ -90,7 +90,9 @@ def create_engine(
     """
     if url.startswith("sqlite"):
         _create_private_file(make_url(url).database)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=20
+        )
         tune = _sqlite_tuner(foreign_keys=not for_migrations)
         sa.event.listen(engine.sync_engine, "connect", tune)
         return engine

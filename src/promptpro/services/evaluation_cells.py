@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from promptpro.db.models import CellStatus, EvaluationCell
+from promptpro.db.models import CellStatus
 from promptpro.db.session import SessionFactory, unit_of_work
 from promptpro.errors import PromptProError, ProviderError, ProviderErrorKind
 from promptpro.providers.registry import ProviderRegistry
@@ -34,6 +34,7 @@ from promptpro.services.run_plans import VersionSource, plan_runs, version_sourc
 from promptpro.services.run_requests import completion_request
 from promptpro.services.runs import RunService
 from promptpro.storage import Storage
+from promptpro.storage.cell_leases import CellLeases, HeldCell
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,14 @@ class EvaluationSnapshot:
     assertions: list[dict[str, Any]]
     threshold: float | None
     sources: dict[int, VersionSource] = field(default_factory=dict)
+    # The evaluation's own assertions, parsed once (a row's own are parsed with its cell).
+    parsed: list[Assertion] | None = None
+
+    def evaluation_assertions(self) -> list[Assertion]:
+        """The assertions every cell is graded with, parsed at the first cell."""
+        if self.parsed is None:
+            self.parsed = [Assertion.model_validate(item) for item in self.assertions]
+        return self.parsed
 
 
 def _problem(error: PromptProError) -> dict[str, Any]:
@@ -90,6 +99,7 @@ class CellRunner:
         self.providers = providers
         self.rules = rules
         self.worker_id = worker_id
+        self.leases = CellLeases(executor.records.engine)
 
     async def _source(
         self, snapshot: EvaluationSnapshot, number: int | None
@@ -107,7 +117,7 @@ class CellRunner:
         return snapshot.sources[number]
 
     async def _run_once(
-        self, snapshot: EvaluationSnapshot, cell: EvaluationCell
+        self, snapshot: EvaluationSnapshot, cell: HeldCell
     ) -> tuple[RunOutcome | None, PromptProError | None]:
         """One run of the cell's prompt through the run service; its outcome, or the error
         that kept it from starting."""
@@ -166,7 +176,7 @@ class CellRunner:
         return completion.text, cost
 
     async def _grade(
-        self, snapshot: EvaluationSnapshot, cell: EvaluationCell, outcome: RunOutcome
+        self, snapshot: EvaluationSnapshot, cell: HeldCell, outcome: RunOutcome
     ) -> dict[str, Any]:
         response = outcome.response
         assert response is not None
@@ -179,8 +189,8 @@ class CellRunner:
             output_tokens=response.output_tokens,
         )
         assertions = [
-            Assertion.model_validate(item)
-            for item in [*snapshot.assertions, *(row.get("assertions") or [])]
+            *snapshot.evaluation_assertions(),
+            *(Assertion.model_validate(item) for item in row.get("assertions") or []),
         ]
 
         async def judge(model: str, request: JudgeRequest) -> tuple[str, float | None]:
@@ -216,12 +226,9 @@ class CellRunner:
         while True:
             await asyncio.sleep(self.rules.lease / 3)
             with contextlib.suppress(Exception):  # a missed renewal: the next one may land
-                async with unit_of_work(self.factory) as session:
-                    await Storage(session).renew_lease(
-                        cell_id, self.worker_id, attempt[0], self.rules.lease
-                    )
+                await self.leases.renew(cell_id, self.worker_id, attempt[0], self.rules.lease)
 
-    async def run(self, snapshot: EvaluationSnapshot, cell: EvaluationCell) -> bool:
+    async def run(self, snapshot: EvaluationSnapshot, cell: HeldCell) -> bool:
         """Run a cell this worker holds to its recorded end; whether it was recorded."""
         attempt = [cell.attempts]
         keeper = asyncio.create_task(self._keep_lease(cell.id, attempt))
@@ -229,17 +236,14 @@ class CellRunner:
             values = await self._attempts(snapshot, cell, attempt)
             if values is None:
                 return False
-            async with unit_of_work(self.factory) as session:
-                return await Storage(session).record_cell(
-                    cell.id, self.worker_id, attempt[0], values
-                )
+            return await self.leases.record(cell.id, self.worker_id, attempt[0], values)
         finally:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
 
     async def _attempts(
-        self, snapshot: EvaluationSnapshot, cell: EvaluationCell, attempt: list[int]
+        self, snapshot: EvaluationSnapshot, cell: HeldCell, attempt: list[int]
     ) -> dict[str, Any] | None:
         """Run the cell, trying again after a 429 while attempts remain; its values to
         record (None: it is no longer this worker's)."""
@@ -260,11 +264,8 @@ class CellRunner:
                 log.info("cell %s rate-limited, waiting %.2fs", cell.id, pause)
                 await asyncio.sleep(pause)
                 wait = min(wait * 2, self.rules.max_wait)
-                async with unit_of_work(self.factory) as session:
-                    if not await Storage(session).count_attempt(
-                        cell.id, self.worker_id, attempt[0]
-                    ):
-                        return None
+                if not await self.leases.count_attempt(cell.id, self.worker_id, attempt[0]):
+                    return None
                 attempt[0] += 1
                 continue
             problem = _problem(error) if error else {"title": "The run was not stored"}

@@ -3,10 +3,11 @@
 The same code runs in the server (SQLite, or `evaluation_runner = "server"`: `ServerDispatch`
 starts a drive as a background task) and in `promptpro worker` processes (PostgreSQL: a
 procrastinate job calls `drive`, services/jobs.py). A drive runs up to `concurrency` cells
-at once, each claimed atomically (storage: an UPDATE of one pending or lease-expired cell,
-FOR UPDATE SKIP LOCKED on PostgreSQL), within a per-process limit per workspace and
-provider. `sweep` finds what nobody drives: cells whose worker died (their lease expired;
-taken again, or errored once out of attempts) and evaluations left by a restart.
+at once, claimed atomically as slots free up, several in one statement
+(storage/cell_leases.py: an UPDATE of pending or lease-expired cells, FOR UPDATE SKIP
+LOCKED on PostgreSQL), within a per-process limit per workspace and provider. `sweep`
+finds what nobody drives: cells whose worker died (their lease expired; taken again, or
+errored once out of attempts) and evaluations left by a restart.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from promptpro.services.evaluation_cells import CellRules, CellRunner, Evaluatio
 from promptpro.services.run_execution import RunExecutor
 from promptpro.services.run_registry import RunRegistry
 from promptpro.storage import Storage
+from promptpro.storage.cell_leases import CellLeases, HeldCell
 from promptpro.storage.run_records import RunRecords
 
 log = logging.getLogger(__name__)
 
 OPEN = (EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)
+# The most cells one claim takes: as many as this process has slots free, up to this.
+CLAIM_BATCH = 32
 
 
 def rules_from(settings: Settings) -> CellRules:
@@ -70,6 +74,7 @@ class EvaluationEngine:
             worker_id=worker_id,
         )
         self.rules = rules_from(settings)
+        self.leases = CellLeases(records.engine)
         self.runner = CellRunner(factory, self.executor, vault, providers, self.rules, worker_id)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.provider_slots: dict[tuple[int, str], asyncio.Semaphore] = {}
@@ -106,34 +111,71 @@ class EvaluationEngine:
             return
         async with unit_of_work(self.factory) as session:
             await Storage(session).mark_running(evaluation_id)
-        loops = [asyncio.create_task(self._loop(snapshot)) for _ in range(self.concurrency)]
-        try:
-            await asyncio.gather(*loops)
-        finally:
-            for task in loops:
-                task.cancel()
+        await self._run_cells(snapshot)
+        # The evaluation is marked completed when a drive ends, not after every cell: one
+        # conditional UPDATE per cell was a tenth of its cost.
         async with unit_of_work(self.factory) as session:
             await Storage(session).finish_if_done(evaluation_id)
 
-    async def _loop(self, snapshot: EvaluationSnapshot) -> None:
-        while True:
-            async with self.slots:
-                async with unit_of_work(self.factory) as session:
-                    cell = await Storage(session).claim_cell(
-                        snapshot.id, self.worker_id, self.rules.lease, self.rules.max_attempts
+    async def _free_slots(self) -> int:
+        """Wait for one of this process's slots, then take every other one free now (up to
+        a batch): the cells to claim at once."""
+        await self.slots.acquire()
+        taken = 1
+        # An unlocked semaphore is acquired without waiting: nothing else runs meanwhile.
+        while taken < CLAIM_BATCH and not self.slots.locked():
+            await self.slots.acquire()
+            taken += 1
+        return taken
+
+    async def _run_cells(self, snapshot: EvaluationSnapshot) -> None:
+        """Claim cells as slots free up, several in one statement, and run each in a task
+        of its own; return when a claim finds none and none of ours is running."""
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                free = await self._free_slots()
+                cells: list[HeldCell] = []
+                try:
+                    cells = await self.leases.claim(
+                        snapshot.id,
+                        self.worker_id,
+                        lease=self.rules.lease,
+                        max_attempts=self.rules.max_attempts,
+                        limit=free,
                     )
-                if cell is None:
+                finally:
+                    for _ in range(free - len(cells)):
+                        self.slots.release()
+                for cell in cells:
+                    task = asyncio.create_task(self._run_cell(snapshot, cell))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if not cells:
+                    if not running:
+                        return
+                    # Cells of ours still run: one that ends may leave another to take (a
+                    # dead worker's, its lease expired meanwhile), as a claim after it did.
+                    await asyncio.wait(set(running), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+
+    async def _run_cell(self, snapshot: EvaluationSnapshot, cell: HeldCell) -> None:
+        """Run one claimed cell within its provider's limit, then give its slot back."""
+        try:
+            model = snapshot.variants[cell.variant]["model"]
+            async with self._provider_slot(snapshot.workspace_id, model):
+                try:
+                    recorded = await self.runner.run(snapshot, cell)
+                except Exception:  # a bug or a lost database: the lease lets it be retaken
+                    log.exception("evaluation %s: cell %s failed to run", snapshot.id, cell.id)
                     return
-                model = snapshot.variants[cell.variant]["model"]
-                async with self._provider_slot(snapshot.workspace_id, model):
-                    try:
-                        recorded = await self.runner.run(snapshot, cell)
-                    except Exception:  # a bug or a lost database: the lease lets it be retaken
-                        log.exception("evaluation %s: cell %s failed to run", snapshot.id, cell.id)
-                        continue
-                # The evaluation is marked completed when a drive ends (see `drive`), not
-                # after every cell: one conditional UPDATE per cell was a tenth of its cost.
-                self.cells_run += recorded
+            self.cells_run += recorded
+        finally:
+            self.slots.release()
 
     async def sweep(self, kick: Callable[[int], Awaitable[None]]) -> None:
         """Error the cells whose worker died on their last attempt, and hand `kick` every

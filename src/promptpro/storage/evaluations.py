@@ -1,9 +1,9 @@
 """Evaluations and their cells: reads scoped to the actor's workspaces, and the few
-statements the engine takes and records cells with (atomic, conditional updates)."""
+statements the engine drives evaluations with (the cells' own: storage/cell_leases.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -202,73 +202,6 @@ class EvaluationStorage(WorkspaceStorage):
         """The evaluation, unscoped (workers run every workspace's cells)."""
         return await self._get(Evaluation, evaluation_id)
 
-    async def claim_cell(
-        self, evaluation_id: int, worker_id: str, lease: float, max_attempts: int
-    ) -> EvaluationCell | None:
-        """Take one cell, atomically: a pending one, or a running one whose lease expired
-        (its worker died), with attempts left. Two workers never take the same cell:
-        PostgreSQL skips rows another transaction locked; SQLite has one writer."""
-        now = utcnow()
-        claimable = sa.or_(
-            EvaluationCell.status == CellStatus.PENDING,
-            sa.and_(EvaluationCell.status == CellStatus.RUNNING, EvaluationCell.lease_until < now),
-        )
-        pick = (
-            sa.select(EvaluationCell.id)
-            .where(
-                EvaluationCell.evaluation_id == evaluation_id,
-                claimable,
-                EvaluationCell.attempts < max_attempts,
-            )
-            .order_by(EvaluationCell.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        statement = (
-            sa.update(EvaluationCell)
-            .where(EvaluationCell.id == pick, claimable)
-            .values(
-                status=CellStatus.RUNNING,
-                attempts=EvaluationCell.attempts + 1,
-                lease_until=now + timedelta(seconds=lease),
-                worker_id=worker_id,
-            )
-            .returning(EvaluationCell)
-        )
-        return await self._scalar(
-            sa.select(EvaluationCell).from_statement(statement)  # type: ignore[arg-type]
-        )
-
-    async def renew_lease(self, cell_id: int, worker_id: str, attempt: int, lease: float) -> bool:
-        """Extend a held cell's lease; False if it is no longer ours (cancelled, retaken)."""
-        result = await self._execute(
-            sa.update(EvaluationCell)
-            .where(*_held(cell_id, worker_id, attempt))
-            .values(lease_until=utcnow() + timedelta(seconds=lease))
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def count_attempt(self, cell_id: int, worker_id: str, attempt: int) -> bool:
-        """One more attempt on a held cell (a rate-limited try); False if no longer ours."""
-        result = await self._execute(
-            sa.update(EvaluationCell)
-            .where(*_held(cell_id, worker_id, attempt))
-            .values(attempts=EvaluationCell.attempts + 1)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def record_cell(
-        self, cell_id: int, worker_id: str, attempt: int, values: dict[str, Any]
-    ) -> bool:
-        """Store a held cell's result; False (nothing written) if it is no longer ours."""
-        result = await self._execute(
-            sa.update(EvaluationCell)
-            .where(*_held(cell_id, worker_id, attempt))
-            .values(**values, lease_until=None, finished_at=utcnow())
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
     async def mark_running(self, evaluation_id: int) -> None:
         """A queued evaluation whose first cell was taken is running."""
         await self._execute(
@@ -353,13 +286,3 @@ class EvaluationStorage(WorkspaceStorage):
             ),
         )
         return list(await self._scalars(query.order_by(Evaluation.id)))
-
-
-def _held(cell_id: int, worker_id: str, attempt: int) -> list[sa.ColumnElement[bool]]:
-    """The cell is still running, taken by this worker on this attempt."""
-    return [
-        EvaluationCell.id == cell_id,
-        EvaluationCell.status == CellStatus.RUNNING,
-        EvaluationCell.worker_id == worker_id,
-        EvaluationCell.attempts == attempt,
-    ]
