@@ -20,6 +20,7 @@ from tests.browser.steps import (
     go_to,
     register,
     settle,
+    wait_for_estimate,
     wait_for_run_end,
 )
 
@@ -117,6 +118,7 @@ def test_a_response_is_added_to_a_test_set_from_its_page(
     fill_variables(page, {"topic": "tea"})
     page.get_by_test_id("run-button").click()
     wait_for_run_end(page)
+    wait_for_estimate(page)  # leaving while it is asked would abort its request
     page.get_by_test_id("history-item").first.get_by_test_id("open-response").click()
     expect(page).to_have_url(re.compile(rf"/prompts/{prompt_id}/responses/\d+$"))
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from promptpro.db.models import EvaluationStatus
 from promptpro.deps import StorageDep
 from promptpro.errors import Invalid
-from promptpro.schemas.evaluations import EvaluationRead
+from promptpro.services.evaluation_compare import previous_of
 from promptpro.services.evaluation_grid import grid_filter, read_grid, read_rows
 from promptpro.services.evaluations import EvaluationService
 from promptpro.web.pages.common import PageAuth, page
@@ -28,23 +28,7 @@ router = APIRouter()
 # The rows the page renders (the API pages through them all); the fragment refreshes at
 # most as many at once.
 ROWS_SHOWN = 500
-# How far back the stand-in for the previous run looks (newest first).
-PREVIOUS_SCAN = 200
 OPEN = (EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)
-
-
-async def previous_run_of_set(service: EvaluationService, evaluation: EvaluationRead) -> int | None:
-    """The newest earlier evaluation of the same test set the user can see, if any.
-
-    A stand-in until this page uses `services.evaluation_compare.previous_of` (written
-    alongside the baseline view): the same rule, through the service's list.
-    """
-    if evaluation.test_set_id is None:
-        return None
-    found = await service.list_evaluations(
-        workspace_id=None, test_set_id=evaluation.test_set_id, limit=PREVIOUS_SCAN
-    )
-    return next((item.id for item in found if item.id < evaluation.id), None)
 
 
 def parse_rows(value: str) -> list[int]:
@@ -79,7 +63,7 @@ async def evaluation_page(
         filter=chosen,
         shown=sum(row.matches(chosen) for row in grid.rows),
         live=evaluation.status in OPEN,
-        previous_id=await previous_run_of_set(service, evaluation),
+        previous_id=await previous_of(service, evaluation_id),
         can_run=auth.may("evaluations.run", evaluation.workspace_id),
         can_rate=auth.may("evaluations.rate", evaluation.workspace_id),
     )

@@ -25,6 +25,7 @@ async function refresh() {
   const model = form.elements.model?.value;
   if (!model) {
     shown.textContent = "";
+    shown.removeAttribute("aria-busy");
     return;
   }
   const mine = ++asked;
@@ -53,6 +54,8 @@ async function refresh() {
 }
 
 function soon() {
+  // Busy from the change on, not from the question: the shown estimate is out of date.
+  shown.setAttribute("aria-busy", "true");
   clearTimeout(timer);
   timer = setTimeout(refresh, DEBOUNCE_MS);
 }
