@@ -1,4 +1,5 @@
-"""Take the README's screenshots: the library, a prompt after a run, the compare view.
+"""Take the README's screenshots: the library, a prompt after a run, the compare view and
+an evaluation's results grid.
 
 Starts the fake provider server and the app (SQLite in a temporary directory) on free
 loopback ports, drives Debian's Chromium exactly as the browser tests do (the same launch
@@ -8,6 +9,7 @@ compares it on three models, and saves 1280x800 PNGs:
     docs/screenshots/library.png      the prompt library
     docs/screenshots/prompt-run.png   a prompt's page after a run (inputs, answer, figures)
     docs/screenshots/compare.png      the compare view after three models answered
+    docs/screenshots/evaluation.png   a test set of six rows on three models, twice each
 
 Run it from anywhere: `.venv/bin/python scripts/screenshots.py [--out DIR]`. Nothing
 leaves the machine: every provider is the fake server.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +32,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from tests.browser.chromium import CHROMIUM, VIEWPORT, launch  # noqa: E402
 from tests.browser.steps import (  # noqa: E402
     add_key,
+    api,
     create_category,
     create_prompt,
     fill_variables,
@@ -112,6 +116,22 @@ HAIKUS = {
     "in the quiet room.",
 }
 
+# (country, capital) rows of the evaluation's test set, and what each model answers (the
+# fake answers per model): each knows a different share of the capitals.
+CAPITALS = [
+    ("France", "Paris"),
+    ("Japan", "Tokyo"),
+    ("Peru", "Lima"),
+    ("Kenya", "Nairobi"),
+    ("Canada", "Ottawa"),
+    ("Australia", "Canberra"),
+]
+CAPITAL_ANSWERS = {
+    "gpt-4o-mini": "Paris, Tokyo, Lima or Nairobi: it depends on the country.",
+    "claude-sonnet-4-5": "Paris. Tokyo. Lima. Nairobi. Ottawa. Canberra.",
+    "gemini-2.5-flash": "Paris, Tokyo or Sydney.",
+}
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -191,6 +211,35 @@ def shoot_compare(page: Page, fake: FakeProviderServer, out: Path) -> None:
     page.screenshot(path=out / "compare.png")
 
 
+def shoot_evaluation(page: Page, fake: FakeProviderServer, out: Path) -> None:
+    """A test set of capitals on three models, twice each: the results grid at its end."""
+    fake.reset()
+    for model, text in CAPITAL_ANSWERS.items():
+        fake.configure_model(model, text=text, chunks=4, chunk_delay=0.01)
+    models = [
+        f"{provider}/{model}"
+        for provider, model in zip(("openai", "anthropic", "gemini"), CAPITAL_ANSWERS, strict=True)
+    ]
+    prompt = api(
+        page,
+        "POST",
+        "/api/v1/prompts",
+        {"title": "Capital city", "content": "The capital of {{country}}?", "model": models[0]},
+    )
+    assertions = [{"type": "contains"}, {"type": "max-latency", "value": 5000}]
+    test_set = api(
+        page, "POST", "/api/v1/test-sets", {"name": "Capitals", "assertions": assertions}
+    )
+    for country, capital in CAPITALS:
+        row = {"variables": {"country": country}, "expected": capital}
+        api(page, "POST", f"/api/v1/test-sets/{test_set['id']}/rows", row)
+    body = {"testSetId": test_set["id"], "promptId": prompt["id"], "models": models, "repeats": 2}
+    evaluation = api(page, "POST", "/api/v1/evaluations", body)
+    page.goto(f"/evaluations/{evaluation['id']}")
+    expect(page.get_by_test_id("evaluation-state")).to_have_text(re.compile("completed"))
+    page.screenshot(path=out / "evaluation.png")
+
+
 def main() -> int:
     args = parse_args()
     out: Path = args.out.resolve()
@@ -223,8 +272,9 @@ def main() -> int:
                 shoot_library(page, out)
                 shoot_prompt_run(page, fake, out)
                 shoot_compare(page, fake, out)
+                shoot_evaluation(page, fake, out)
                 browser.close()
-    for name in ("library.png", "prompt-run.png", "compare.png"):
+    for name in ("library.png", "prompt-run.png", "compare.png", "evaluation.png"):
         print(out / name)
     return 0
 

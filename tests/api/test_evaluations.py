@@ -4,10 +4,12 @@ per cell, repeats, retrying only failed cells, cancel, 429s, comparisons, rating
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from promptpro.config import Settings
 from promptpro.testing import FakeProviderServer
@@ -429,3 +431,27 @@ async def test_a_viewer_reads_results_but_may_not_start_cancel_retry_or_rate(
     rated = await bob.put(f"{base}/cells/{cell['id']}/rating", json={"value": 1})
     assert rated.status_code == 403
     assert rated.json()["type"] == "/problems/role-required"
+
+
+async def test_a_server_stopping_mid_evaluation_lets_go_of_its_cells_at_once(
+    app: FastAPI, runner: httpx.AsyncClient, fake: FakeProviderServer
+) -> None:
+    # A provider that takes a minute: stopping the server must not wait for it. The cells
+    # it held stay leased, to be taken again once their lease runs out (a killed worker's
+    # fate: tests/api/test_evaluation_workers.py).
+    prompt, test_set = await _setup(runner)
+    fake.configure(first_delay=60)
+    created = await started(
+        runner, testSetId=test_set["id"], promptId=prompt["id"], models=["openai/gpt-4o-mini"]
+    )
+    for _ in range(500):
+        evaluation = (await runner.get(f"/api/v1/evaluations/{created['id']}")).json()
+        if evaluation["progress"]["running"]:
+            break
+        await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(app.state.evaluations.close(), timeout=10)
+
+    evaluation = (await runner.get(f"/api/v1/evaluations/{created['id']}")).json()
+    assert evaluation["status"] == "running"
+    assert evaluation["progress"]["running"] > 0  # leased, to be taken again

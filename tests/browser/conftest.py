@@ -25,6 +25,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Dialog,
+    Frame,
     Page,
     Request,
     Response,
@@ -59,17 +60,25 @@ def settings_on(fake: FakeProviderServer, settings: Settings) -> Settings:
 class Watch:
     """What went wrong in a page: console errors, page errors, failed requests, 5xx, dialogs.
 
-    Nothing of ours is allow-listed. The one exception is the browser's own: it fetches
-    the page's icon by itself, late, and drops the fetch when the page navigates first
-    (net::ERR_ABORTED) — no page's doing. A dialog is dismissed (so the page goes on) and
-    counted: no page of ours ever opens one, so one means a script ran that shouldn't have.
+    Nothing of ours is allow-listed. The one exception is the browser's own: a request it
+    drops because the page navigated away while it was asked (net::ERR_ABORTED: a
+    debounced estimate, the page's icon fetched late) — the person left, nothing failed.
+    Whether the page had navigated is judged at `check`, once every event has come in. A
+    dialog is dismissed (so the page goes on) and counted: no page of ours ever opens
+    one, so one means a script ran that shouldn't have.
     """
 
     def __init__(self, page: Page) -> None:
         self.problems: list[str] = []
         self.dialogs: list[str] = []
+        self.page = page
+        self.navigations = 0  # of the main frame, so far
+        self.asked_at: dict[Request, int] = {}  # each request: the navigations before it
+        self.aborted: list[tuple[Request, str]] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("request", self._request)
+        page.on("framenavigated", self._navigated)
         page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
         page.on("dialog", self._dialog)
@@ -79,10 +88,19 @@ class Watch:
             where = message.location.get("url", "")
             self.problems.append(f"console error: {message.text} ({where})")
 
+    def _request(self, request: Request) -> None:
+        self.asked_at[request] = self.navigations
+
+    def _navigated(self, frame: Frame) -> None:
+        if frame == self.page.main_frame:
+            self.navigations += 1
+
     def _request_failed(self, request: Request) -> None:
-        if request.failure == "net::ERR_ABORTED" and "/img/favicon." in request.url:
+        problem = f"request failed: {request.method} {request.url}: {request.failure}"
+        if request.failure == "net::ERR_ABORTED":
+            self.aborted.append((request, problem))  # judged at `check`
             return
-        self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
+        self.problems.append(problem)
 
     def _response(self, response: Response) -> None:
         if response.status >= 500:
@@ -96,7 +114,13 @@ class Watch:
 
     def check(self) -> None:
         """Fail if anything went wrong so far."""
-        assert not self.problems, "the page had problems:\n" + "\n".join(self.problems)
+        dropped = [
+            problem
+            for request, problem in self.aborted
+            if self.asked_at.get(request, self.navigations) == self.navigations
+        ]
+        problems = self.problems + dropped
+        assert not problems, "the page had problems:\n" + "\n".join(problems)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

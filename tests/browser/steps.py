@@ -4,6 +4,7 @@ screenshot script do it: by labels, roles and the pages' `data-testid`s."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -12,6 +13,15 @@ from tests.support.runs import API_KEY
 
 PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Google Gemini"}
 KEYS_LINK = "Go to Settings \u203a Keys"  # the run panel's link when a key is the problem
+
+
+def api(page: Page, method: str, path: str, body: Any = None) -> Any:
+    """Call the JSON API as the page's user (its session cookie and CSRF token, as the
+    pages' scripts do): the answer's JSON, None for a 204."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    response = page.request.fetch(path, method=method, data=body, headers={"X-CSRF-Token": token})
+    assert response.ok, response.text()
+    return response.json() if response.status != 204 else None
 
 
 def settle(page: Page) -> None:

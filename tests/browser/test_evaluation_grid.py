@@ -14,21 +14,13 @@ from playwright.sync_api import Locator, Page, expect
 
 from promptpro.testing import FakeProviderServer
 from tests.browser.conftest import Watch
-from tests.browser.steps import register, settle
+from tests.browser.steps import api, register, settle
 from tests.support.runs import API_KEY
 
 pytestmark = pytest.mark.browser
 
 HELLO = {"type": "contains", "value": "Hello"}
 TIMES = "\u00d7"  # the multiplication sign before how many repeats gave an output
-
-
-def api(page: Page, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    """A JSON call with the page's session and CSRF token (as the page's scripts make)."""
-    token = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
-    response = page.request.fetch(path, method=method, data=body, headers={"X-CSRF-Token": token})
-    assert response.ok, response.text()
-    return response.json()
 
 
 def start_evaluation(page: Page, rows: list[dict[str, Any]], models: list[str], **body: Any) -> int:

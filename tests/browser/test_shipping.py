@@ -4,24 +4,15 @@ and a change request an editor opens and an admin approves; at 375 px too."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.steps import create_prompt, register
+from tests.browser.steps import api, create_prompt, register
 
 pytestmark = pytest.mark.browser
 
 NARROW: ViewportSize = {"width": 375, "height": 800}
-
-
-def api(page: Page, method: str, path: str, body: Any = None) -> Any:
-    """Call the JSON API as the page's user (cookie + the page's CSRF token)."""
-    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
-    response = page.request.fetch(path, method=method, data=body, headers={"X-CSRF-Token": token})
-    assert response.ok, response.text()
-    return response.json() if response.status != 204 else None
 
 
 def promote(page: Page, label: str, version: int) -> None:

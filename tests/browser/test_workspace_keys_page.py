@@ -5,26 +5,16 @@ and gets the 403 page for the keys; the owner removes the key at 375 px."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.steps import fill_variables, register, settle, wait_for_run_end
+from tests.browser.steps import api, fill_variables, register, settle, wait_for_run_end
 
 pytestmark = pytest.mark.browser
 
 NARROW: ViewportSize = {"width": 375, "height": 800}
 TEAM_KEY = "sk-proj-BrowserTeamKey0123456789wxyz"
-
-
-def api(page: Page, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A JSON call with the page's session and CSRF token (as the page's scripts make)."""
-    token = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
-    response = page.request.fetch(path, method=method, data=body, headers={"X-CSRF-Token": token})
-    assert response.ok, response.text()
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def test_a_team_runs_on_its_own_key_which_only_its_admins_see(
