@@ -25,7 +25,8 @@ class Clock:
 
 def set_up(url: str) -> tuple[httpx.Client, str]:
     """Ada signed in on the live server, and a token of hers."""
-    http = httpx.Client(base_url=url)
+    # Generous: registering pays argon2 on a loaded two-core CI machine (httpx's 5 s is not).
+    http = httpx.Client(base_url=url, timeout=30)
     body = http.post(
         "/api/v1/auth/register", json={"username": "ada", "password": DEFAULT_PASSWORD}
     ).json()

@@ -82,7 +82,7 @@ def remote_server(
         gemini_base_url=fake.gemini_base_url,
         xai_base_url=fake.xai_base_url,
     )
-    with serve(settings) as url, httpx.Client(base_url=url) as http:
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as http:
         body = http.post(
             "/api/v1/auth/register", json={"username": "ada", "password": DEFAULT_PASSWORD}
         ).json()
