@@ -4,7 +4,6 @@
                                             [--requests 20000]
                                             [--pythonpath OTHER/src]  # serve another tree
                                             [--rate 3000]  # an open load, not a closed loop
-                                            [--generator h2load]  # C clients (bench/h2load.py)
 
 For each database: a fresh database (PostgreSQL: a scratch database on the server
 PROMPTPRO_BENCH_DATABASE_URL names; SQLite: a file in a temporary directory) and
@@ -30,7 +29,6 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import h2load
 from bench.harness import (
     FETCHED_NAME,
     cpu_seconds,
@@ -130,31 +128,6 @@ async def load(
     }
 
 
-async def load_from_h2load(
-    app_url: str,
-    token: str,
-    args: argparse.Namespace,
-    revalidate: bool,
-    cores: tuple[int | None, int | None],
-) -> dict[str, float]:
-    """The same fetches from h2load (bench/h2load.py) on the clients' core."""
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"{app_url}/api/v1/prompts/by-name/{NAME}"
-    if revalidate:
-        async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as first:
-            headers["If-None-Match"] = first.headers["ETag"]
-    return await asyncio.to_thread(
-        h2load.load,
-        url,
-        headers,
-        args.clients,
-        args.requests,
-        rate=args.rate,
-        expected=304 if revalidate else 200,
-        core=cores[1],
-    )
-
-
 async def one_database(
     kind: str, args: argparse.Namespace, cores: tuple[int | None, int | None]
 ) -> list[list[str]]:
@@ -185,12 +158,9 @@ async def one_database(
                 token = await set_up(app_url)
                 for revalidate in (False, True):
                     cpu_before = cpu_seconds(server.pid)
-                    if args.generator == "h2load":
-                        result = await load_from_h2load(app_url, token, args, revalidate, cores)
-                    else:
-                        result = await load(
-                            app_url, token, args.clients, args.requests, revalidate, args.rate
-                        )
+                    result = await load(
+                        app_url, token, args.clients, args.requests, revalidate, args.rate
+                    )
                     cpu = cpu_seconds(server.pid) - cpu_before
                     rows.append(
                         [
@@ -258,16 +228,7 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=0, help="an open load of this many fetches/s (0: closed)"
     )
-    parser.add_argument(
-        "--generator",
-        choices=["python", "h2load"],
-        default="python",
-        help="the load generator: aiohttp clients in this process, or h2load (C)",
-    )
-    args = parser.parse_args()
-    if args.generator == "h2load" and not h2load.available():
-        raise SystemExit("h2load is not installed: apt-get install nghttp2-client")
-    asyncio.run(bench(args))
+    asyncio.run(bench(parser.parse_args()))
 
 
 if __name__ == "__main__":
