@@ -11,7 +11,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from promptpro.providers.registry import ProviderRegistry
+from promptpro.testing import FakeProviderServer
+from tests.providers.helpers import config_for
 from tests.support.auth import DEFAULT_PASSWORD
+from tests.support.runs import add_key
 
 BROWSER_HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -160,3 +164,17 @@ async def team_of(ada: Browser, members: dict[str, str]) -> int:
         )
         assert added.status_code == 201
     return int(team)
+
+
+@pytest.fixture
+async def runner(
+    app: FastAPI, ada: httpx.AsyncClient, fake: FakeProviderServer
+) -> AsyncIterator[httpx.AsyncClient]:
+    """ada, with OpenAI and Anthropic keys, on an app whose providers are the fake (the
+    evaluation pages' tests run their cells on it)."""
+    await app.state.providers.aclose()
+    app.state.providers = ProviderRegistry(config_for(fake))
+    for provider in ("openai", "anthropic"):
+        await add_key(ada, provider)
+    yield ada
+    await app.state.providers.aclose()

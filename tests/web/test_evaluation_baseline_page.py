@@ -4,22 +4,18 @@ another baseline chosen; 404 for what the user can't see, 422 for two different 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from promptpro.config import Settings
-from promptpro.providers.registry import ProviderRegistry
 from promptpro.services.evaluation_compare import previous_of
 from promptpro.services.evaluations import EvaluationService
 from promptpro.storage import Storage
 from promptpro.testing import FakeProviderServer
-from tests.providers.helpers import config_for
 from tests.support.evaluations import finished, make_test_set, started
-from tests.support.runs import add_key, create_prompt
+from tests.support.runs import create_prompt
 from tests.web.conftest import text_of
 
 # Two rows: the first passes while the answer says "Hello", the second while it says "Bye".
@@ -32,18 +28,6 @@ ROWS = [
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"evaluation_runner": "server", "follow_poll_seconds": 0.02})
-
-
-@pytest.fixture
-async def runner(
-    app: FastAPI, ada: httpx.AsyncClient, fake: FakeProviderServer
-) -> AsyncIterator[httpx.AsyncClient]:
-    """ada, with an OpenAI key, on an app whose providers are the fake."""
-    await app.state.providers.aclose()
-    app.state.providers = ProviderRegistry(config_for(fake))
-    await add_key(ada, "openai")
-    yield ada
-    await app.state.providers.aclose()
 
 
 async def _run(client: httpx.AsyncClient, test_set_id: int, prompt_id: int) -> int:

@@ -11,14 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from promptpro.config import Settings
-from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
-from tests.providers.helpers import config_for
 from tests.support.evaluations import all_cells, finished, make_test_set, started
-from tests.support.runs import add_key, create_prompt
+from tests.support.runs import create_prompt
 from tests.web.conftest import text_of
 
 SETS = itertools.count(1)
@@ -29,18 +26,6 @@ MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-6"]
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"evaluation_runner": "server", "follow_poll_seconds": 0.02})
-
-
-@pytest.fixture
-async def runner(
-    app: FastAPI, ada: httpx.AsyncClient, fake: FakeProviderServer
-) -> httpx.AsyncClient:
-    """Ada, with keys for both providers, against the fake provider server."""
-    await app.state.providers.aclose()
-    app.state.providers = ProviderRegistry(config_for(fake))
-    for provider in ("openai", "anthropic"):
-        await add_key(ada, provider)
-    return ada
 
 
 async def evaluate(

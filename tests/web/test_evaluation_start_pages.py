@@ -5,7 +5,6 @@ needs, and the set's evaluations listed with "compare with previous"."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,11 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from promptpro.config import Settings
-from promptpro.providers.registry import ProviderRegistry
-from promptpro.testing import FakeProviderServer
-from tests.providers.helpers import config_for
 from tests.support.evaluations import finished, make_test_set
-from tests.support.runs import add_key, create_prompt
+from tests.support.runs import create_prompt
 from tests.web.conftest import field_error, hidden, text_of
 
 ROWS = [{"variables": {"topic": "tea"}}, {"variables": {"topic": "rain"}}]
@@ -27,19 +23,6 @@ HELLO = [{"type": "contains", "value": "Hello"}]
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"evaluation_runner": "server", "follow_poll_seconds": 0.02})
-
-
-@pytest.fixture
-async def runner(
-    app: FastAPI, ada: httpx.AsyncClient, fake: FakeProviderServer
-) -> AsyncIterator[httpx.AsyncClient]:
-    """ada, with OpenAI and Anthropic keys, on an app whose providers are the fake."""
-    await app.state.providers.aclose()
-    app.state.providers = ProviderRegistry(config_for(fake))
-    for provider in ("openai", "anthropic"):
-        await add_key(ada, provider)
-    yield ada
-    await app.state.providers.aclose()
 
 
 async def _setup(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
