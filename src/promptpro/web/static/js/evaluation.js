@@ -3,7 +3,7 @@
 // the server for the rows whose cells finished, rendered as the page renders them, so
 // the grid has one rendering. Without this module the page shows the evaluation as it
 // was when loaded and the filters work as links; its buttons start disabled.
-import { api, fetchFragment, readProblem, SignedOut } from "./http.js";
+import { api, fetchFragment, guardedBy, readProblem, SignedOut } from "./http.js";
 import { readEvents } from "./sse.js";
 
 const root = document.querySelector("[data-evaluation]");
@@ -281,13 +281,7 @@ function editNote(group) {
   textarea.focus();
 }
 
-async function guarded(work) {
-  try {
-    await work();
-  } catch (error) {
-    if (!(error instanceof SignedOut)) say("The server could not be reached: try again.", "error");
-  }
-}
+const guarded = guardedBy(say);
 
 if (root) {
   root.addEventListener("click", (event) => {

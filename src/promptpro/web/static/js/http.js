@@ -63,3 +63,14 @@ export function appendPage(doc, list, container) {
   if (next) container.replaceWith(document.importNode(next, true));
   else container.remove();
 }
+
+/** `work` run so that a network failure is told through `say` (signing out already is). */
+export function guardedBy(say) {
+  return async (work) => {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof SignedOut)) say("The server could not be reached: try again.", "error");
+    }
+  };
+}

@@ -1,7 +1,7 @@
 // A test set's page: edit rows in the table, paste or import rows, save the set's
 // assertions, all through the JSON API. Nothing works until this module has loaded (the
 // buttons start disabled), so nothing half-works without it.
-import { api, csrfToken, readProblem, SignedOut } from "./http.js";
+import { api, csrfToken, guardedBy, readProblem } from "./http.js";
 
 const root = document.querySelector("[data-test-set]");
 const setId = root?.dataset.testSet;
@@ -165,13 +165,7 @@ async function saveAssertions(form) {
   say("Assertions saved.");
 }
 
-async function guarded(work) {
-  try {
-    await work();
-  } catch (error) {
-    if (!(error instanceof SignedOut)) say("The server could not be reached: try again.", "error");
-  }
-}
+const guarded = guardedBy(say);
 
 if (root) {
   root.addEventListener("click", (event) => {
