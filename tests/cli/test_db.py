@@ -94,3 +94,18 @@ def test_invalid_settings_exit_with_a_message_not_a_traceback(tmp_path: Path) ->
     assert result.returncode == 2
     assert "PROMPTPRO_LOG_LEVEL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_admin_commands_start_without_loading_any_providers_sdk() -> None:
+    # `promptpro db current` or `keys status` answer in well under a second: the providers'
+    # SDKs (two seconds of imports) load only where a run can happen (serve, worker).
+    script = (
+        "import sys\n"
+        "import promptpro.cli.commands\n"
+        "sdks = ('openai', 'anthropic', 'google.genai')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(sdks)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

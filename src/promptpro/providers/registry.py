@@ -7,12 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from promptpro.errors import ProviderError, ProviderErrorKind
-from promptpro.providers.anthropic import AnthropicProvider
 from promptpro.providers.base import Provider, SdkProvider
 from promptpro.providers.clients import ClientCache
-from promptpro.providers.endpoints import EndpointProvider
-from promptpro.providers.gemini import GeminiProvider
-from promptpro.providers.openai import OpenAICompatibleProvider, OpenAIProvider, XAIProvider
 from promptpro.providers.types import (
     Completion,
     CompletionRequest,
@@ -26,6 +22,12 @@ from promptpro.security.outgoing import OutgoingGuard
 
 if TYPE_CHECKING:
     from promptpro.config import Settings
+    from promptpro.providers.endpoints import EndpointProvider
+    from promptpro.providers.openai import OpenAIProvider
+
+# The adapters' modules import their SDKs (about 2 s together, most of it anthropic's and
+# openai's types): they are imported when a registry is built, not when this module is, so
+# a command that only names the registry (`promptpro keys`, `db`, …) starts at once.
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,10 @@ class ProviderRegistry:
             max_response_bytes=self.config.endpoint_max_response_bytes,
             timeout=self.config.timeouts.connect,
         )
+        from promptpro.providers.anthropic import AnthropicProvider
+        from promptpro.providers.gemini import GeminiProvider
+        from promptpro.providers.openai import OpenAIProvider, XAIProvider
+
         config, clients = self.config, self.clients
         timeouts, retry = config.timeouts, config.retry
         adapters: list[tuple[type[SdkProvider[Any]], str]] = [
@@ -105,6 +111,8 @@ class ProviderRegistry:
         max_tokens_field: str = "max_tokens",
     ) -> OpenAIProvider:
         """Register an OpenAI-compatible endpoint (Ollama, vLLM, ...) under its own id."""
+        from promptpro.providers.openai import OpenAICompatibleProvider
+
         provider = OpenAICompatibleProvider(
             provider_id=provider_id,
             display_name=display_name,
@@ -123,6 +131,8 @@ class ProviderRegistry:
         It shares the client cache (a client per name, key and base URL), so building one
         per run costs nothing once its client exists.
         """
+        from promptpro.providers.endpoints import EndpointProvider
+
         return EndpointProvider(
             provider_id=name,
             display_name=name,

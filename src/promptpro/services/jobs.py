@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
-from promptpro.services.evaluation_engine import EvaluationEngine
+if TYPE_CHECKING:  # only `promptpro worker` has one; `db upgrade` needs only the schema
+    from promptpro.services.evaluation_engine import EvaluationEngine
 
 log = logging.getLogger(__name__)
 
