@@ -8,6 +8,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -17,12 +18,11 @@ from promptpro.db import migrate
 from promptpro.db.base import Base
 
 POSTGRES_URL_VARIABLE = "PROMPTPRO_TEST_POSTGRES_URL"
+# setval(…, 1, false) is RESTART without a statement built per sequence; only the
+# sequences a test used (last_value is NULL on one not used since its restart).
 RESTART_SEQUENCES = """
-DO $$ DECLARE s record; BEGIN
-  FOR s IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP
-    EXECUTE 'ALTER SEQUENCE ' || quote_ident(s.sequencename) || ' RESTART';
-  END LOOP;
-END $$
+SELECT setval(format('%I', sequencename)::regclass, 1, false)
+FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL
 """
 
 
@@ -76,12 +76,15 @@ async def empty_postgres(url: str) -> None:
     """Delete every row and restart the ids at 1, keeping the migrated schema.
 
     DELETE and ALTER SEQUENCE, not TRUNCATE: on tables this small it is several times faster.
+    All of it goes as one simple query on one asyncpg connection: a test pays one round
+    trip for it, not an engine and a statement per table (about 50 ms on every test).
     """
-    engine = create_async_engine(url)
+    deletes = "".join(
+        f'DELETE FROM "{table.name}";\n' for table in reversed(Base.metadata.sorted_tables)
+    )
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
     try:
-        async with engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                await conn.execute(sa.text(f'DELETE FROM "{table.name}"'))
-            await conn.execute(sa.text(RESTART_SEQUENCES))
+        await connection.execute(f"BEGIN;\n{deletes}{RESTART_SEQUENCES};\nCOMMIT;")
     finally:
-        await engine.dispose()
+        await connection.close()
