@@ -62,6 +62,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A fresh, migrated, empty database for a whole module (tests/support/shared_app.py)."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        return databases.copy_sqlite(template, tmp_path_factory.mktemp("module"))
+    url: str = request.getfixturevalue("postgres_database")
+    asyncio.run(databases.empty_postgres(url))
+    return url
+
+
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)

@@ -14,18 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from argon2 import PasswordHasher, profiles
 from fastapi import FastAPI
 
-from promptpro.app import create_app
-from promptpro.config import load_settings
 from promptpro.db.session import unit_of_work
 from promptpro.schemas.responses import ResponseCreate
-from promptpro.security import passwords
 from promptpro.storage import Storage
 from tests.support import rows
 from tests.support.auth import bearer, register
+from tests.support.shared_app import started_app
 
 BASE_URL = "https://llm.example.com/v1"  # never called: only its form is checked
 TEAM_KEY = "sk-proj-team-key-0123456789"
@@ -169,25 +165,7 @@ async def _library(app: FastAPI, ada: httpx.AsyncClient, team: int | None) -> Li
 @contextlib.asynccontextmanager
 async def build_world(database_url: str, data_dir: Path) -> AsyncIterator[World]:
     """The world on a fresh, migrated database."""
-    settings = load_settings(
-        database_url=database_url,
-        data_dir=data_dir,
-        secret_key="s" * 64,
-        public_url="http://testserver",
-    )
-    app = create_app(settings)
-    async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        patch = stack.enter_context(pytest.MonkeyPatch.context())
-        patch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
-
-        async def new_client(**headers: str) -> httpx.AsyncClient:
-            transport = httpx.ASGITransport(app=app)
-            client = httpx.AsyncClient(
-                transport=transport, base_url="http://testserver", headers=headers
-            )
-            return await stack.enter_async_context(client)
-
+    async with started_app(database_url, data_dir) as (app, new_client):
         clients = {
             ("anonymous", "cookie"): await new_client(),
             ("anonymous", "bearer"): await new_client(**bearer("pp_no-such-token")),

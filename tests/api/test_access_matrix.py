@@ -16,7 +16,6 @@ changed is put back after it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,6 @@ from tests.api.access_matrix_support import (
     World,
     build_world,
 )
-from tests.support import databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -119,23 +117,12 @@ ENDPOINTS = [
 UNSAFE = [endpoint for endpoint in ENDPOINTS if endpoint.method != "GET"]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def world_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh, migrated, empty database for the module's world."""
-    if request.param == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        return databases.copy_sqlite(template, tmp_path_factory.mktemp("matrix"))
-    url: str = request.getfixturevalue("postgres_database")
-    asyncio.run(databases.empty_postgres(url))
-    return url
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def world(
-    world_database: str, tmp_path_factory: pytest.TempPathFactory
+    module_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:
     """The world, once per database for the whole module."""
-    async with build_world(world_database, tmp_path_factory.mktemp("data")) as built:
+    async with build_world(module_database, tmp_path_factory.mktemp("data")) as built:
         yield built
 
 

@@ -1,5 +1,10 @@
 """Bad input to the library API: always a 4xx problem naming what is wrong, never a 500,
-and a rejected request changes nothing."""
+and a rejected request changes nothing.
+
+Every request here is refused, so the tests share one app, one signed-in user and one
+library per database (tests/support/shared_app.py), and each checks that the library is
+as it was after its request.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from promptpro.api.problems import PROBLEM_MEDIA_TYPE
+from tests.support.auth import register
+from tests.support.shared_app import started_app
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 CATEGORIES = "/api/v1/categories"
 PROMPTS = "/api/v1/prompts"
@@ -20,15 +30,38 @@ TEST_SETS = "/api/v1/test-sets"
 MB = 1024 * 1024
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared(
+    module_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, int]]]:
+    """ada, signed in, and her library: one category, a prompt filed in it, a test set."""
+    async with started_app(module_database, tmp_path_factory.mktemp("data")) as (_, new_client):
+        ada = await new_client()
+        await register(ada, "ada")
+        category = (await ada.post(CATEGORIES, json={"name": "Keep"})).json()["id"]
+        prompt = (
+            await ada.post(PROMPTS, json={"title": "Keep", "content": "c", "categoryId": category})
+        ).json()["id"]
+        test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+        workspace = (await ada.get("/api/v1/workspaces")).json()[0]["id"]
+        library = {
+            "category": category,
+            "prompt": prompt,
+            "test_set": test_set,
+            "workspace": workspace,
+        }
+        yield ada, library
+
+
 @pytest.fixture
-async def library(ada: httpx.AsyncClient) -> dict[str, int]:
-    """One category and one prompt filed in it, for the bad requests to aim at."""
-    category = (await ada.post(CATEGORIES, json={"name": "Keep"})).json()["id"]
-    prompt = (
-        await ada.post(PROMPTS, json={"title": "Keep", "content": "c", "categoryId": category})
-    ).json()["id"]
-    workspace = (await ada.get("/api/v1/workspaces")).json()[0]["id"]
-    return {"category": category, "prompt": prompt, "workspace": workspace}
+def ada(shared: tuple[httpx.AsyncClient, dict[str, int]]) -> httpx.AsyncClient:
+    return shared[0]
+
+
+@pytest.fixture
+def library(shared: tuple[httpx.AsyncClient, dict[str, int]]) -> dict[str, int]:
+    """The objects the bad requests aim at."""
+    return shared[1]
 
 
 async def state(client: httpx.AsyncClient, library: dict[str, int]) -> list[Any]:
@@ -41,7 +74,7 @@ async def state(client: httpx.AsyncClient, library: dict[str, int]) -> list[Any]
     ]
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def unchanged(ada: httpx.AsyncClient, library: dict[str, int]) -> AsyncIterator[None]:
     """Fail the test if the library changed."""
     before = await state(ada, library)
@@ -296,6 +329,7 @@ async def test_a_chunked_body_over_1_mb_without_a_length_is_a_413(ada: httpx.Asy
     assert_problem(response, 413)
 
 
+@pytest.mark.usefixtures("unchanged")
 async def test_a_body_just_under_1_mb_is_read(ada: httpx.AsyncClient) -> None:
     response = await ada.post(PROMPTS, json={"title": "t", "content": "c" * (MB - 100)})
     assert_problem(response, 422, "content")  # read and judged: too long for a prompt
@@ -380,8 +414,11 @@ async def test_an_id_out_of_range_is_a_404(
         assert_problem(await ada.request(method, template.format(id_), json=body), 404)
 
 
-async def test_a_row_id_out_of_range_is_a_404(ada: httpx.AsyncClient) -> None:
-    test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+@pytest.mark.usefixtures("unchanged")
+async def test_a_row_id_out_of_range_is_a_404(
+    ada: httpx.AsyncClient, library: dict[str, int]
+) -> None:
+    test_set = library["test_set"]
     for id_ in (0, -1, 2**31, 2**63, 10**30):
         row = f"{TEST_SETS}/{test_set}/rows/{id_}"
         assert_problem(await ada.patch(row, json={"expected": "x"}), 404)
@@ -437,17 +474,6 @@ async def test_a_tampered_cursor_is_a_422_naming_it(ada: httpx.AsyncClient, curs
     assert_problem(await ada.get(PROMPTS, params={"cursor": cursor}), 422, "cursor")
 
 
-async def test_a_genuine_cursor_from_another_user_pages_only_the_callers_prompts(
-    ada: httpx.AsyncClient, bob: httpx.AsyncClient
-) -> None:
-    for n in range(3):
-        await ada.post(PROMPTS, json={"title": f"ada {n}", "content": "c"})
-        await bob.post(PROMPTS, json={"title": f"bob {n}", "content": "c"})
-    cursor = (await ada.get(PROMPTS, params={"limit": 1})).json()["nextCursor"]
-    page = (await bob.get(PROMPTS, params={"cursor": cursor})).json()
-    assert all(item["title"].startswith("bob") for item in page["items"])
-
-
 async def test_a_path_with_a_line_break_cannot_forge_a_log_line(
     ada: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -471,17 +497,18 @@ async def test_a_path_with_a_line_break_cannot_forge_a_log_line(
     ],
 )
 async def test_a_bad_row_list_query_is_a_422_naming_it(
-    ada: httpx.AsyncClient, params: dict[str, str], field: str
+    ada: httpx.AsyncClient, library: dict[str, int], params: dict[str, str], field: str
 ) -> None:
-    test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+    test_set = library["test_set"]
     assert_problem(await ada.get(f"{TEST_SETS}/{test_set}/rows", params=params), 422, field)
 
 
 @pytest.mark.parametrize("params", [{}, {"format": "xml"}, {"format": ""}])
+@pytest.mark.usefixtures("unchanged")
 async def test_an_export_or_import_without_a_known_format_is_a_422(
-    ada: httpx.AsyncClient, params: dict[str, str]
+    ada: httpx.AsyncClient, library: dict[str, int], params: dict[str, str]
 ) -> None:
-    test_set = (await ada.post(TEST_SETS, json={"name": "Keep"})).json()["id"]
+    test_set = library["test_set"]
     assert_problem(await ada.get(f"{TEST_SETS}/{test_set}/export", params=params), 422, "format")
     response = await ada.post(f"{TEST_SETS}/{test_set}/import", params=params, content=b"a\n1\n")
     assert_problem(response, 422, "format")

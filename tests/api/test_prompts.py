@@ -111,6 +111,17 @@ async def test_a_page_holds_50_by_default_and_at_most_100(ada: httpx.AsyncClient
     assert len((await ada.get(PROMPTS, params={"limit": 100})).json()["items"]) == 51
 
 
+async def test_a_genuine_cursor_from_another_user_pages_only_the_callers_prompts(
+    ada: httpx.AsyncClient, bob: httpx.AsyncClient
+) -> None:
+    for n in range(3):
+        await ada.post(PROMPTS, json={"title": f"ada {n}", "content": "c"})
+        await bob.post(PROMPTS, json={"title": f"bob {n}", "content": "c"})
+    cursor = (await ada.get(PROMPTS, params={"limit": 1})).json()["nextCursor"]
+    page = (await bob.get(PROMPTS, params={"cursor": cursor})).json()
+    assert all(item["title"].startswith("bob") for item in page["items"])
+
+
 async def test_the_list_filters_by_category_and_searches_title_and_content(
     ada: httpx.AsyncClient,
 ) -> None:
