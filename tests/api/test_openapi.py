@@ -3,6 +3,7 @@ schemathesis sends generated requests, valid and not, and no answer is a 5xx or 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from promptpro.api.problems import PROBLEM_MEDIA_TYPE
 from promptpro.app import create_app
-from promptpro.config import Settings
+from promptpro.config import Settings, load_settings
 
 # method, path, success status, body schema (None: no body)
 LIBRARY = [
@@ -44,11 +45,15 @@ LIBRARY = [
 LIBRARY_PATHS = sorted({path for _, path, _, _ in LIBRARY})
 
 
-@pytest.fixture
-async def openapi(client: httpx.AsyncClient) -> dict[str, Any]:
-    response = await client.get("/openapi.json")
-    assert response.status_code == 200
-    document: dict[str, Any] = response.json()
+@pytest.fixture(scope="module")
+def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The document `/openapi.json` serves: the app's own, the same on either database, so
+    read once (an app that is not started touches no database)."""
+    data_dir = tmp_path_factory.mktemp("openapi")
+    app = create_app(
+        load_settings(database_url=f"sqlite:///{data_dir / 'unused.db'}", data_dir=data_dir)
+    )
+    document: dict[str, Any] = json.loads(json.dumps(app.openapi()))
     return document
 
 
