@@ -87,18 +87,21 @@ async def beat(factory: SessionFactory, settings: Settings, worker_id: str) -> i
 async def beat_periodically(
     factory: SessionFactory, settings: Settings, worker_id: str, stop: asyncio.Event
 ) -> None:
-    """`beat` every `worker_heartbeat_seconds` until `stop` is set; then forget this worker.
+    """`beat` every `worker_heartbeat_seconds` until `stop` is set, the first one period
+    after the start (whoever starts it has just beaten, before taking any run).
 
     Like `tidy_periodically`, it is asked to stop rather than cancelled.
     """
-    while not stop.is_set():
+    while True:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(settings.worker_heartbeat_seconds):
+                await stop.wait()
+        if stop.is_set():
+            return
         try:
             await beat(factory, settings, worker_id)
         except Exception as exc:  # e.g. the database is away: the next beat tries again
             log.warning("heartbeat failed: %s", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(settings.worker_heartbeat_seconds):
-                await stop.wait()
 
 
 async def forget_worker(factory: SessionFactory, worker_id: str) -> None:

@@ -6,6 +6,7 @@ What a run itself reads and writes while someone waits is in `storage.run_record
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -18,6 +19,28 @@ INTERRUPTED = {
     "title": "Run interrupted",
     "detail": "The server running it stopped before it finished.",
 }
+
+
+# The heartbeat's statements (every process, every few seconds): built once, on the
+# tables, with the worker and the time as parameters.
+HEARTBEATS = cast("sa.Table", WorkerHeartbeat.__table__)
+RESPONSES = cast("sa.Table", Response.__table__)
+_AT = sa.bindparam("at", type_=HEARTBEATS.c.beat_at.type)
+_ALIVE_SINCE = sa.bindparam("alive_since", type_=HEARTBEATS.c.beat_at.type)
+BEAT = sa.update(HEARTBEATS).where(HEARTBEATS.c.id == sa.bindparam("worker_id")).values(beat_at=_AT)
+FIRST_BEAT = sa.insert(HEARTBEATS).values(id=sa.bindparam("worker_id"), beat_at=_AT)
+FAIL_ORPHANED_RUNS = (
+    sa.update(RESPONSES)
+    .where(
+        RESPONSES.c.status == ResponseStatus.RUNNING,
+        RESPONSES.c.worker_id.is_not(None),
+        RESPONSES.c.worker_id.not_in(
+            sa.select(HEARTBEATS.c.id).where(HEARTBEATS.c.beat_at >= _ALIVE_SINCE)
+        ),
+    )
+    .values(status=ResponseStatus.FAILED, error=INTERRUPTED)
+)
+FORGET_DEAD_WORKERS = sa.delete(HEARTBEATS).where(HEARTBEATS.c.beat_at < _ALIVE_SINCE)
 
 
 def _owned(owner_id: str, limit: int | None) -> sa.ColumnElement[bool]:
@@ -64,15 +87,11 @@ class RunStorage(StorageBase):
 
     async def beat(self, worker_id: str, at: datetime) -> None:
         """Record that the worker process `worker_id` is alive at `at`."""
-        result = await self._execute(
-            sa.update(WorkerHeartbeat)
-            .where(WorkerHeartbeat.id == worker_id)
-            .values(beat_at=at)
-            .execution_options(synchronize_session=False)
-        )
+        params = {"worker_id": worker_id, "at": at}
+        result = await self._execute(BEAT, params)
         if not result.rowcount:  # type: ignore[attr-defined]
             # Only this process writes its own row: no other insert can race this one.
-            await self._execute(sa.insert(WorkerHeartbeat).values(id=worker_id, beat_at=at))
+            await self._execute(FIRST_BEAT, params)
 
     async def forget_worker(self, worker_id: str) -> None:
         """Remove the heartbeat of a worker process that stopped cleanly."""
@@ -84,20 +103,7 @@ class RunStorage(StorageBase):
         Their partial text (written as they streamed) is kept. The dead workers' heartbeat
         rows go too: their runs are settled.
         """
-        alive = sa.select(WorkerHeartbeat.id).where(WorkerHeartbeat.beat_at >= alive_since)
-        result = await self._execute(
-            sa.update(Response)
-            .where(
-                Response.status == ResponseStatus.RUNNING,
-                Response.worker_id.is_not(None),
-                Response.worker_id.not_in(alive),
-            )
-            .values(status=ResponseStatus.FAILED, error=INTERRUPTED)
-            .execution_options(synchronize_session=False)
-        )
-        await self._execute(
-            sa.delete(WorkerHeartbeat)
-            .where(WorkerHeartbeat.beat_at < alive_since)
-            .execution_options(synchronize_session=False)
-        )
+        params = {"alive_since": alive_since}
+        result = await self._execute(FAIL_ORPHANED_RUNS, params)
+        await self._execute(FORGET_DEAD_WORKERS, params)
         return int(result.rowcount)  # type: ignore[attr-defined]
