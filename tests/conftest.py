@@ -51,15 +51,20 @@ def postgres_database() -> Iterator[str]:
     databases.drop_postgres_database(url)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, migrated, empty database."""
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database of the kind `request.param` names."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         return databases.copy_sqlite(template, tmp_path)
     url: str = request.getfixturevalue("postgres_database")
     asyncio.run(databases.empty_postgres(url))
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database."""
+    return fresh_database(request, tmp_path)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

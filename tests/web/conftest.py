@@ -1,10 +1,17 @@
-"""Page tests: a browser-like client (HTML accepted, no API headers) on the app."""
+"""Page tests: a browser-like client (HTML accepted, no API headers) on the app.
+
+They run on SQLite, as the browser tests do: a page reaches its data through the same
+services as the API (the import-linter contract keeps it so), and the API and service
+tests run each of those on both databases. A page whose result the database itself
+shapes (search: FTS5 or tsvector) asks for both (`database_url` in its module).
+"""
 
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,9 +20,17 @@ from fastapi import FastAPI
 
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
+from tests.conftest import fresh_database
 from tests.providers.helpers import config_for
 from tests.support.auth import DEFAULT_PASSWORD
 from tests.support.runs import add_key
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated, empty SQLite database."""
+    return fresh_database(request, tmp_path)
+
 
 BROWSER_HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

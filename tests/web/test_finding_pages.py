@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 
 from promptpro.providers.registry import ProviderRegistry
 from promptpro.testing import FakeProviderServer
+from tests.conftest import fresh_database
 from tests.providers.helpers import config_for
 from tests.support.runs import add_key
 from tests.web.conftest import Browser, create_prompt, field_error, hidden, text_of
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Search is the database's own (FTS5 on SQLite, tsvector on PostgreSQL): the pages
+    that show its results are checked on both."""
+    return fresh_database(request, tmp_path)
 
 
 async def api_headers(browser: Browser) -> dict[str, str]:
