@@ -22,10 +22,12 @@ from promptpro.storage import Storage
 from promptpro.testing import FakeProviderServer
 from tests.support import databases
 from tests.support.route_contexts import share_route_contexts
+from tests.support.shared_compiled_sql import share_compiled_sql
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 share_route_contexts()  # every test makes an app: build its routes once (see the module)
+share_compiled_sql()  # and an engine: compile each statement once (see the module)
 
 
 def require_postgres() -> str:
