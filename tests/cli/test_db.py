@@ -17,6 +17,7 @@ from promptpro.db import migrate
 from promptpro.errors import ConfigurationError
 from tests.conftest import require_postgres
 from tests.support import databases
+from tests.support.processes import loaded_modules
 
 runner = CliRunner()
 
@@ -99,13 +100,5 @@ def test_invalid_settings_exit_with_a_message_not_a_traceback(tmp_path: Path) ->
 def test_the_admin_commands_start_without_loading_any_providers_sdk() -> None:
     # `promptpro db current` or `keys status` answer in well under a second: the providers'
     # SDKs (two seconds of imports) load only where a run can happen (serve, worker).
-    script = (
-        "import sys\n"
-        "import promptpro.cli.commands\n"
-        "sdks = ('openai', 'anthropic', 'google.genai')\n"
-        "print(sorted(m for m in sys.modules if m.startswith(sdks)))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    _, loaded = loaded_modules("import promptpro.cli.commands", ("openai", "anthropic", "google"))
+    assert loaded == []

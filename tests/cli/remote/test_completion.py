@@ -3,13 +3,13 @@ of the server; and the remote commands start without loading the server."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from promptpro.cli import app, invoked_command
+from tests.support.processes import loaded_modules
 from tests.support.remote import RemoteServer
 
 
@@ -50,17 +50,14 @@ def test_the_command_being_completed_is_found_for_every_shell(
 
 
 def test_a_remote_command_loads_nothing_of_the_server() -> None:
-    script = (
+    prelude = (
         "import sys\n"
         "sys.argv = ['promptpro', 'run', '--help']\n"
         "from promptpro.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "server = ('fastapi', 'sqlalchemy', 'openai', 'promptpro.app', 'promptpro.db',\n"
-        "          'promptpro.services', 'promptpro.config', 'promptpro.cli.commands')\n"
-        "print(sorted(m for m in sys.modules if m.startswith(server)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert "Run a prompt" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    server: tuple[str, ...] = ("fastapi", "sqlalchemy", "openai", "promptpro.app")
+    server += ("promptpro.db", "promptpro.services", "promptpro.config", "promptpro.cli.commands")
+    output, loaded = loaded_modules(prelude, server)
+    assert "Run a prompt" in output
+    assert loaded == []
