@@ -19,8 +19,7 @@ import pytest
 import pytest_asyncio
 
 from promptpro.api.problems import PROBLEM_MEDIA_TYPE
-from tests.support.auth import register
-from tests.support.shared_app import started_app
+from tests.support.shared_app import signed_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -35,9 +34,7 @@ async def shared(
     module_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, int]]]:
     """ada, signed in, and her library: one category, a prompt filed in it, a test set."""
-    async with started_app(module_database, tmp_path_factory.mktemp("data")) as (_, new_client):
-        ada = await new_client()
-        await register(ada, "ada")
+    async with signed_in(module_database, tmp_path_factory.mktemp("data")) as ada:
         category = (await ada.post(CATEGORIES, json={"name": "Keep"})).json()["id"]
         prompt = (
             await ada.post(PROMPTS, json={"title": "Keep", "content": "c", "categoryId": category})

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from promptpro.app import create_app
 from promptpro.config import load_settings
 from promptpro.security import passwords
+from tests.support.auth import register
 
 BASE_URL = "http://testserver"
 ClientMaker = Callable[..., Awaitable[httpx.AsyncClient]]
@@ -46,3 +47,14 @@ async def started_app(
             return await stack.enter_async_context(client)
 
         yield app, new_client
+
+
+@contextlib.asynccontextmanager
+async def signed_in(
+    database_url: str, data_dir: Path, username: str = "ada"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a started app on the database, signed in as a new user."""
+    async with started_app(database_url, data_dir) as (_, new_client):
+        client = await new_client()
+        await register(client, username)
+        yield client
