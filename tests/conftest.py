@@ -74,12 +74,7 @@ def module_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
     """A fresh, migrated, empty database for a whole module (tests/support/shared_app.py)."""
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        return databases.copy_sqlite(template, tmp_path_factory.mktemp("module"))
-    url: str = request.getfixturevalue("postgres_database")
-    asyncio.run(databases.empty_postgres(url))
-    return url
+    return fresh_database(request, tmp_path_factory.mktemp("module"))
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     app = create_app(
         load_settings(database_url=f"sqlite:///{data_dir / 'unused.db'}", data_dir=data_dir)
     )
+    # Through JSON, as it is served (and so no test can change the app's own copy).
     document: dict[str, Any] = json.loads(json.dumps(app.openapi()))
     return document
 

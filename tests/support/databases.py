@@ -78,7 +78,8 @@ def copy_sqlite(template: Path, directory: Path) -> str:
 async def empty_postgres(url: str) -> None:
     """Delete every row and restart the ids at 1, keeping the migrated schema.
 
-    DELETE and ALTER SEQUENCE, not TRUNCATE: on tables this small it is several times faster.
+    DELETE and a sequence restart, not TRUNCATE: on tables this small it is several times
+    faster.
     All of it goes as one simple query on one asyncpg connection: a test pays one round
     trip for it, not an engine and a statement per table (about 50 ms on every test).
     """
